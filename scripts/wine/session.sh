@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs commands inside the Wine chroot made by env.sh, with this work tree mounted at /winipc.
+#   session.sh up          create/check the environment, mount, start a persistent wineserver
+#   session.sh exec CMD..  run CMD inside the chroot (cwd /winipc); `deno` and `bun` are the
+#                          Windows runtimes under Wine
+#   session.sh down        stop the wineserver and unmount (safe to repeat)
+#   session.sh run CMD..   up, exec, down (down runs even when CMD fails)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${WINIPC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/winipc}
+root="$cache/trixie"
+log() { printf '[wine] %s\n' "$*" >&2; }
+
+mounted() { mountpoint -q "$1" 2>/dev/null; }
+
+in_chroot() {
+  chroot "$root" /usr/bin/env -i HOME=/root WINEPREFIX=/root/prefix WINEDEBUG=-all \
+    XDG_RUNTIME_DIR=/tmp PATH=/opt/runtimes:/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+    DENO_DIR=/root/deno-dir DENO_NO_UPDATE_CHECK=1 NO_COLOR=1 CI="${CI:-}" \
+    WINIPC_SEED="${WINIPC_SEED:-}" WINIPC_RUNS="${WINIPC_RUNS:-}" \
+    /bin/bash -c 'cd /winipc && "$@"' bash "$@"
+}
+
+up() {
+  eval "$("$here/env.sh")"
+  mkdir -p "$root/opt/runtimes" "$root/winipc"
+  # Stable names inside the chroot: `deno` and `bun` are shell wrappers around wine.
+  if ! cmp -s "$WINIPC_DENO" "$root/opt/runtimes/deno.exe"; then cp "$WINIPC_DENO" "$root/opt/runtimes/deno.exe"; fi
+  if ! cmp -s "$WINIPC_BUN" "$root/opt/runtimes/bun.exe"; then cp "$WINIPC_BUN" "$root/opt/runtimes/bun.exe"; fi
+  printf '#!/bin/sh\nexec wine /opt/runtimes/deno.exe "$@"\n' > "$root/opt/runtimes/deno"
+  printf '#!/bin/sh\nexec wine /opt/runtimes/bun.exe "$@"\n' > "$root/opt/runtimes/bun"
+  chmod +x "$root/opt/runtimes/deno" "$root/opt/runtimes/bun"
+  mounted "$root/proc" || mount -t proc proc "$root/proc"
+  mounted "$root/dev" || mount --rbind /dev "$root/dev"
+  mounted "$root/winipc" || mount --bind "$repo" "$root/winipc"
+  # A mount left by a run from another clone points elsewhere: replace it.
+  if [ ! -e "$root/winipc/package.json" ] || ! cmp -s "$repo/package.json" "$root/winipc/package.json"; then
+    umount -l "$root/winipc"; mount --bind "$repo" "$root/winipc"
+  fi
+  if [ ! -f "$root/root/prefix/.winipc-ready" ]; then
+    log "creating the Wine prefix (once)"
+    in_chroot sh -c 'wineboot -i >/dev/null 2>&1; wine reg add "HKCU\\Software\\Wine\\Drivers" /v Graphics /d null /f >/dev/null 2>&1; wineserver -w'
+    touch "$root/root/prefix/.winipc-ready"
+  fi
+  in_chroot sh -c 'wineserver -p' >/dev/null 2>&1 || true
+}
+
+down() {
+  [ -d "$root" ] || return 0
+  if mounted "$root/proc"; then in_chroot sh -c 'wineserver -k' >/dev/null 2>&1 || true; fi
+  for m in winipc dev proc; do
+    if mounted "$root/$m"; then umount -R -l "$root/$m" 2>/dev/null || umount -l "$root/$m" || true; fi
+  done
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  exec) shift; in_chroot "$@" ;;
+  run) shift; up; trap down EXIT; in_chroot "$@" ;;
+  *) echo "usage: $0 up|exec CMD..|down|run CMD.." >&2; exit 2 ;;
+esac

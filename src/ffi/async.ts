@@ -1,0 +1,155 @@
+/**
+ * The one place where a wait becomes a Promise. Waits run off the JS thread (Deno: a
+ * `nonblocking` FFI call; Bun: a pooled worker), so the event loop never blocks and an idle wait
+ * costs no CPU. Every wait also waits on a private cancel event, which an AbortSignal sets.
+ * @module
+ */
+import { kernel32 } from "./kernel32.ts";
+import {
+  ERROR_IO_PENDING,
+  ERROR_OPERATION_ABORTED,
+  INFINITE,
+  MAXIMUM_WAIT_OBJECTS,
+  WAIT_ABANDONED_0,
+  WAIT_FAILED,
+  WAIT_OBJECT_0,
+  WAIT_TIMEOUT,
+} from "./constants.ts";
+import { lastError, Win32Error, win32Error } from "./error.ts";
+import { isInvalidHandle, OwnedHandle } from "./handle.ts";
+import { NativeMemory } from "./memory.ts";
+import { TimeoutError, type WaitOptions } from "../errors.ts";
+
+const k = kernel32.sync;
+
+/** An unnamed event (manual or auto reset). */
+export function createEvent(manualReset: boolean, initialState = false): OwnedHandle {
+  const h = k.CreateEventW(0n, manualReset ? 1 : 0, initialState ? 1 : 0, null);
+  if (isInvalidHandle(h)) throw win32Error("CreateEventW");
+  return new OwnedHandle(h);
+}
+
+const cancelEvents: OwnedHandle[] = [];
+
+/** Converts a timeout option to WaitForMultipleObjects milliseconds. */
+export function timeoutMs(timeout: number | undefined): number {
+  if (timeout === undefined || timeout === Infinity) return INFINITE;
+  if (!(timeout >= 0)) throw new RangeError(`timeout must be >= 0 ms, got ${timeout}`);
+  return Math.min(Math.ceil(timeout), INFINITE - 1);
+}
+
+/** The outcome of {@link waitAny}: which handle was signalled, and whether a mutex was abandoned. */
+export interface Signalled {
+  index: number;
+  abandoned: boolean;
+}
+
+/**
+ * Waits until one of `handles` is signalled, off the JS thread. Rejects with
+ * {@link TimeoutError} after `timeout` ms and with `signal.reason` on abort.
+ */
+export async function waitAny(handles: readonly bigint[], opts: WaitOptions = {}): Promise<Signalled> {
+  const { signal } = opts;
+  signal?.throwIfAborted();
+  if (handles.length === 0 || handles.length > MAXIMUM_WAIT_OBJECTS - 1) {
+    throw new RangeError(`waitAny takes 1 to ${MAXIMUM_WAIT_OBJECTS - 1} handles`);
+  }
+  const ms = timeoutMs(opts.timeout);
+  const cancel = signal ? (cancelEvents.pop() ?? createEvent(true)) : undefined;
+  const list = new BigUint64Array(cancel ? [...handles, cancel.value] : handles);
+  const onAbort = () => k.SetEvent(cancel!.value);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let r: number;
+  try {
+    r = await kernel32.async.WaitForMultipleObjects(list.length, list, 0, ms);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    if (cancel) {
+      k.ResetEvent(cancel.value);
+      cancelEvents.push(cancel);
+    }
+  }
+  const n = handles.length;
+  if (r >= WAIT_OBJECT_0 && r < WAIT_OBJECT_0 + n) return { index: r - WAIT_OBJECT_0, abandoned: false };
+  if (r >= WAIT_ABANDONED_0 && r < WAIT_ABANDONED_0 + n) {
+    return { index: r - WAIT_ABANDONED_0, abandoned: true };
+  }
+  if (r === WAIT_OBJECT_0 + n && signal) throw signal.reason;
+  if (r === WAIT_TIMEOUT) throw new TimeoutError(`wait timed out after ${opts.timeout} ms`);
+  // The failure code was set on the thread that waited, so it cannot be read here.
+  throw new Error(`WaitForMultipleObjects failed (${r === WAIT_FAILED ? "WAIT_FAILED" : r})`);
+}
+
+/** The result of one overlapped operation: bytes transferred and the Win32 code (0 = success). */
+export interface IoResult {
+  bytes: number;
+  error: number;
+}
+
+/**
+ * An OVERLAPPED structure in native memory with its own manual-reset event, reused across
+ * operations on one handle (one operation at a time).
+ */
+export class Overlapped implements Disposable {
+  readonly #mem = new NativeMemory(32);
+  readonly #event = createEvent(true);
+  readonly #count = new Uint32Array(1);
+  #busy = false;
+
+  constructor() {
+    this.#mem.view().setBigUint64(24, this.#event.value, true); // OVERLAPPED.hEvent
+  }
+
+  /**
+   * Starts an operation with `start(lpOverlapped)` (which returns the call's BOOL) and waits for
+   * it. On abort or timeout the operation is cancelled with CancelIoEx and waited for, so no
+   * memory is freed while the kernel still uses it; if it completed anyway, its result is
+   * returned rather than lost.
+   */
+  async run(file: bigint, start: (overlapped: bigint) => number, opts: WaitOptions = {}): Promise<IoResult> {
+    if (this.#busy) throw new Error("winipc: overlapped operation already in progress");
+    this.#busy = true;
+    try {
+      this.#mem.bytes.fill(0, 0, 24);
+      k.ResetEvent(this.#event.value);
+      const ok = start(this.#mem.address);
+      if (!ok) {
+        const err = lastError();
+        if (err !== ERROR_IO_PENDING) return { bytes: this.#transferred(), error: err };
+        try {
+          await waitAny([this.#event.value], opts);
+        } catch (e) {
+          k.CancelIoEx(file, this.#mem.address);
+          await waitAny([this.#event.value], { timeout: 30_000 });
+          const res = this.#result(file);
+          if (res.error === ERROR_OPERATION_ABORTED) throw e;
+          return res;
+        }
+      }
+      return this.#result(file);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  #transferred(): number {
+    return Number(this.#mem.view().getBigUint64(8, true)); // OVERLAPPED.InternalHigh
+  }
+
+  #result(file: bigint): IoResult {
+    const ok = k.GetOverlappedResult(file, this.#mem.address, this.#count, 0);
+    return { bytes: this.#count[0], error: ok ? 0 : lastError() };
+  }
+
+  [Symbol.dispose](): void {
+    if (this.#busy) return; // still in use by the kernel: the GC safety net frees it later
+    this.#mem[Symbol.dispose]();
+    this.#event.close();
+  }
+}
+
+/** Throws a Win32Error for `api` unless `result.error` is 0 or listed in `ok`. */
+export function checkIo(api: string, result: IoResult, ...ok: number[]): IoResult {
+  if (result.error !== 0 && !ok.includes(result.error)) throw new Win32Error(api, result.error);
+  return result;
+}

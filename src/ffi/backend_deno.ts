@@ -1,0 +1,72 @@
+/** The Deno backend: `Deno.dlopen`, with `nonblocking` twins for blocking symbols. @module */
+import type { Backend } from "./backend.ts";
+import { FfiLoadError } from "./backend.ts";
+import type { FfiType, Library, SymbolTable } from "./types.ts";
+
+const nativeType: Record<FfiType, Deno.NativeType | "void"> = {
+  void: "void",
+  u8: "u8",
+  i8: "i8",
+  u16: "u16",
+  i16: "i16",
+  u32: "u32",
+  i32: "i32",
+  u64: "u64",
+  i64: "i64",
+  f64: "f64",
+  ptr: "usize",
+  buf: "buffer",
+};
+
+const isWide = (t: FfiType) => t === "ptr" || t === "u64" || t === "i64";
+
+// deno-lint-ignore no-explicit-any
+type AnyFn = (...args: any[]) => any;
+
+function normalize(fn: AnyFn, returns: FfiType): AnyFn {
+  // Deno returns a 64-bit result as a number when it fits; winipc always uses bigint.
+  return isWide(returns) ? (...a) => BigInt(fn(...a)) : fn;
+}
+
+function normalizeAsync(fn: AnyFn, returns: FfiType): AnyFn {
+  return isWide(returns) ? async (...a) => BigInt(await fn(...a)) : fn;
+}
+
+export const denoBackend: Backend = {
+  runtime: "deno",
+  open<T extends SymbolTable>(dll: string, table: T): Library<T> {
+    const defs: Record<string, Deno.ForeignFunction> = {};
+    for (const [name, spec] of Object.entries(table)) {
+      const def = {
+        parameters: spec.args.map((a) => nativeType[a]) as Deno.NativeType[],
+        result: nativeType[spec.returns],
+      };
+      defs[name] = def;
+      if (spec.blocking) defs[`${name}$async`] = { ...def, name, nonblocking: true };
+    }
+    let lib: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>;
+    try {
+      lib = Deno.dlopen(dll, defs);
+    } catch (cause) {
+      throw new FfiLoadError(dll, { cause });
+    }
+    const sync: Record<string, AnyFn> = {};
+    const async: Record<string, AnyFn> = {};
+    for (const [name, spec] of Object.entries(table)) {
+      sync[name] = normalize(lib.symbols[name] as AnyFn, spec.returns);
+      if (spec.blocking) {
+        async[name] = normalizeAsync(lib.symbols[`${name}$async`] as AnyFn, spec.returns);
+      }
+    }
+    return { name: dll, sync, async } as unknown as Library<T>;
+  },
+  addressOf(view: ArrayBufferView): bigint {
+    return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(view)));
+  },
+  memory(address: bigint, length: number): ArrayBuffer {
+    if (length === 0) return new ArrayBuffer(0);
+    const p = Deno.UnsafePointer.create(address);
+    if (p === null) throw new RangeError("winipc: null pointer");
+    return Deno.UnsafePointerView.getArrayBuffer(p, length);
+  },
+};

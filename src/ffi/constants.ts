@@ -1,0 +1,67 @@
+/** Win32 constants used by winipc, with their header names. @module */
+
+export const INFINITE = 0xffffffff;
+export const INVALID_HANDLE_VALUE = 0xffffffffffffffffn;
+
+// winerror.h
+export const ERROR_SUCCESS = 0;
+export const ERROR_FILE_NOT_FOUND = 2;
+export const ERROR_ACCESS_DENIED = 5;
+export const ERROR_INVALID_HANDLE = 6;
+export const ERROR_HANDLE_EOF = 38;
+export const ERROR_INVALID_PARAMETER = 87;
+export const ERROR_BROKEN_PIPE = 109;
+export const ERROR_SEM_TIMEOUT = 121;
+export const ERROR_INSUFFICIENT_BUFFER = 122;
+export const ERROR_INVALID_NAME = 123;
+export const ERROR_ALREADY_EXISTS = 183;
+export const ERROR_PIPE_BUSY = 231;
+export const ERROR_NO_DATA = 232;
+export const ERROR_PIPE_NOT_CONNECTED = 233;
+export const ERROR_MORE_DATA = 234;
+export const ERROR_PIPE_CONNECTED = 535;
+export const ERROR_PIPE_LISTENING = 536;
+export const ERROR_OPERATION_ABORTED = 995;
+export const ERROR_IO_INCOMPLETE = 996;
+export const ERROR_IO_PENDING = 997;
+
+// WaitForMultipleObjects results
+export const WAIT_OBJECT_0 = 0;
+export const WAIT_ABANDONED_0 = 0x80;
+export const WAIT_TIMEOUT = 258;
+export const WAIT_FAILED = 0xffffffff;
+export const MAXIMUM_WAIT_OBJECTS = 64;
+
+// winnt.h / fileapi.h
+export const GENERIC_READ = 0x80000000;
+export const GENERIC_WRITE = 0x40000000;
+export const OPEN_EXISTING = 3;
+export const FILE_FLAG_OVERLAPPED = 0x40000000;
+export const FILE_FLAG_FIRST_PIPE_INSTANCE = 0x00080000;
+export const SECURITY_SQOS_PRESENT = 0x00100000;
+export const SECURITY_IDENTIFICATION = 0x00010000;
+
+// winbase.h: named pipes
+export const PIPE_ACCESS_INBOUND = 0x1;
+export const PIPE_ACCESS_OUTBOUND = 0x2;
+export const PIPE_ACCESS_DUPLEX = 0x3;
+export const PIPE_TYPE_BYTE = 0x0;
+export const PIPE_TYPE_MESSAGE = 0x4;
+export const PIPE_READMODE_BYTE = 0x0;
+export const PIPE_READMODE_MESSAGE = 0x2;
+export const PIPE_WAIT = 0x0;
+export const PIPE_REJECT_REMOTE_CLIENTS = 0x8;
+export const PIPE_UNLIMITED_INSTANCES = 255;
+export const PIPE_SERVER_END = 0x1;
+
+// FormatMessageW
+export const FORMAT_MESSAGE_IGNORE_INSERTS = 0x200;
+export const FORMAT_MESSAGE_FROM_SYSTEM = 0x1000;
+
+// Heap
+export const HEAP_ZERO_MEMORY = 0x8;
+
+// Security
+export const TOKEN_QUERY = 0x8;
+export const TOKEN_USER_CLASS = 1;
+export const SDDL_REVISION_1 = 1;

@@ -1,0 +1,37 @@
+/** Win32 failures as typed errors carrying the API name, the code and the system text. @module */
+import { kernel32 } from "./kernel32.ts";
+import { FORMAT_MESSAGE_FROM_SYSTEM, FORMAT_MESSAGE_IGNORE_INSERTS } from "./constants.ts";
+import { fromWstr } from "./wstr.ts";
+
+/** The system's text for a Win32 error code (FormatMessageW), without the trailing newline. */
+export function systemMessage(code: number): string {
+  const buf = new Uint16Array(512);
+  const n = kernel32.sync.FormatMessageW(
+    FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+    0n,
+    code,
+    0,
+    buf,
+    buf.length,
+    0n,
+  );
+  return n === 0 ? `error ${code}` : fromWstr(buf.subarray(0, n)).trim();
+}
+
+/** A failed Win32 call: `api` failed with `code` (GetLastError), message from the system. */
+export class Win32Error extends Error {
+  constructor(readonly api: string, readonly code: number, options?: ErrorOptions) {
+    super(`${api} failed: ${systemMessage(code)} (Win32 error ${code})`, options);
+    this.name = "Win32Error";
+  }
+}
+
+/** Reads GetLastError now. Call it right after the failed call, before any other FFI call. */
+export function lastError(): number {
+  return kernel32.sync.GetLastError();
+}
+
+/** A Win32Error for `api` with the thread's last error code. */
+export function win32Error(api: string): Win32Error {
+  return new Win32Error(api, lastError());
+}

@@ -1,0 +1,54 @@
+/** Owned kernel handles: closed exactly once, with a garbage-collector safety net. @module */
+import { kernel32 } from "./kernel32.ts";
+import { INVALID_HANDLE_VALUE } from "./constants.ts";
+
+type Closer = (value: bigint) => void;
+const closeHandle: Closer = (v) => {
+  kernel32.sync.CloseHandle(v);
+};
+const registry = new FinalizationRegistry<{ value: bigint; close: Closer }>((h) => h.close(h.value));
+
+/** True for the two values Win32 uses to say "no handle": NULL and INVALID_HANDLE_VALUE. */
+export function isInvalidHandle(value: bigint): boolean {
+  return value === 0n || value === INVALID_HANDLE_VALUE;
+}
+
+/**
+ * A kernel handle this process owns. `close()` (or `using`) closes it once; later calls do
+ * nothing. A handle dropped without closing is closed when collected, so a bug leaks a handle
+ * for a while, not forever.
+ */
+export class OwnedHandle implements Disposable {
+  #value: bigint;
+  readonly #close: Closer;
+
+  constructor(value: bigint, close: Closer = closeHandle) {
+    if (isInvalidHandle(value)) throw new TypeError("winipc: not a valid handle");
+    this.#value = value;
+    this.#close = close;
+    registry.register(this, { value, close }, this);
+  }
+
+  /** The raw HANDLE value; throws after close. */
+  get value(): bigint {
+    if (this.#value === 0n) throw new Error("winipc: handle used after close");
+    return this.#value;
+  }
+
+  get closed(): boolean {
+    return this.#value === 0n;
+  }
+
+  /** Closes the handle; only the first call does anything. */
+  close(): void {
+    const v = this.#value;
+    if (v === 0n) return;
+    this.#value = 0n;
+    registry.unregister(this);
+    this.#close(v);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,56 @@
+/** Native (process heap) memory for data that must not move while Windows uses it. @module */
+import { backend } from "./runtime.ts";
+import { kernel32 } from "./kernel32.ts";
+import { HEAP_ZERO_MEMORY } from "./constants.ts";
+import { Win32Error } from "./error.ts";
+
+const heap = kernel32.sync.GetProcessHeap();
+const registry = new FinalizationRegistry<bigint>((address) => {
+  kernel32.sync.HeapFree(heap, 0, address);
+});
+
+/**
+ * A zero-filled block of native memory: OVERLAPPED structures and I/O buffers that the kernel
+ * writes after the call that named them has returned. JS arrays can move or be collected; this
+ * cannot. Freed exactly once, by `dispose` or (if forgotten) by the garbage collector.
+ */
+export class NativeMemory implements Disposable {
+  #address: bigint;
+  #bytes: Uint8Array | undefined;
+  readonly size: number;
+
+  constructor(size: number) {
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`bad size ${size}`);
+    this.size = size;
+    const address = kernel32.sync.HeapAlloc(heap, HEAP_ZERO_MEMORY, BigInt(Math.max(1, size)));
+    // HeapAlloc does not set the last error; it returns NULL only when out of memory.
+    if (address === 0n) throw new Win32Error("HeapAlloc", 8 /* ERROR_NOT_ENOUGH_MEMORY */);
+    this.#address = address;
+    registry.register(this, address, this);
+  }
+
+  /** The block's address; throws once freed. */
+  get address(): bigint {
+    if (this.#address === 0n) throw new Error("winipc: native memory used after free");
+    return this.#address;
+  }
+
+  /** A byte view of the whole block (valid until dispose). */
+  get bytes(): Uint8Array {
+    return this.#bytes ??= new Uint8Array(backend.memory(this.address, this.size));
+  }
+
+  /** A DataView over the block (little-endian accessors, as Windows is). */
+  view(): DataView {
+    const b = this.bytes;
+    return new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  [Symbol.dispose](): void {
+    if (this.#address === 0n) return;
+    registry.unregister(this);
+    kernel32.sync.HeapFree(heap, 0, this.#address);
+    this.#address = 0n;
+    this.#bytes = undefined;
+  }
+}

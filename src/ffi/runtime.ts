@@ -1,0 +1,25 @@
+/**
+ * Runtime detection and the backend interface. This module and the backends it loads are the
+ * only code that touches `Deno.dlopen` or `bun:ffi`.
+ * @module
+ */
+import type { Backend } from "./backend.ts";
+export type { Backend } from "./backend.ts";
+export { FfiLoadError } from "./backend.ts";
+
+// deno-lint-ignore no-explicit-any
+const g = globalThis as any;
+
+/** The runtime this process runs on. */
+export const runtimeName: "deno" | "bun" = typeof g.Bun !== "undefined"
+  ? "bun"
+  : typeof g.Deno !== "undefined"
+  ? "deno"
+  : (() => {
+    throw new Error("winipc: unsupported runtime (Deno or Bun is required)");
+  })();
+
+/** The backend for this runtime, loaded once. */
+export const backend: Backend = runtimeName === "deno"
+  ? (await import("./backend_deno.ts")).denoBackend
+  : (await import("./backend_bun.ts")).bunBackend;

@@ -1,0 +1,28 @@
+/**
+ * winipc: Windows inter-process communication for Deno and Bun through the system DLLs.
+ *
+ * ```ts
+ * import { connect, listen } from "@winipc/winipc";
+ * await using server = await listen("pipe:orders");
+ * for await (const channel of server) {
+ *   for await (const message of channel) await channel.send(message); // echo
+ * }
+ * ```
+ * @module
+ */
+export * from "./src/channels/channel.ts";
+export { type Address, parseAddress } from "./src/channels/address.ts";
+export { connect, listen, type Mechanism, registerMechanism } from "./src/channels/registry.ts";
+export { encodeFrame, FrameDecoder } from "./src/channels/framing.ts";
+export {
+  connectNamedPipe,
+  DEFAULT_CONNECT_TIMEOUT,
+  type NamedPipeConnectOptions,
+  NamedPipeChannel,
+  NamedPipeServer,
+  type NamedPipeServerOptions,
+  pipePath,
+  type PipeMode,
+} from "./src/channels/named_pipe.ts";
+export { Win32Error } from "./src/ffi/error.ts";
+export { FfiLoadError, runtimeName } from "./src/ffi/runtime.ts";

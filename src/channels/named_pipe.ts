@@ -24,6 +24,8 @@ import {
   ERROR_PIPE_BUSY,
   ERROR_PIPE_CONNECTED,
   ERROR_PIPE_NOT_CONNECTED,
+  ERROR_SEM_TIMEOUT,
+  NMPWAIT_NOWAIT,
   FILE_FLAG_FIRST_PIPE_INSTANCE,
   FILE_FLAG_OVERLAPPED,
   GENERIC_READ,
@@ -282,6 +284,9 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> {
 
   #createInstance(first: boolean): OwnedHandle {
     const o = this.#opts;
+    if (first && this.#served()) {
+      throw new AddressInUseError(`${this.path} is already served by another server`);
+    }
     const typeBits = this.mode === "message" ? PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE : PIPE_TYPE_BYTE | PIPE_READMODE_BYTE;
     const size = o.bufferSize ?? DEFAULT_BUFFER_SIZE;
     const h = k.CreateNamedPipeW(
@@ -310,6 +315,17 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> {
       throw new Win32Error("CreateNamedPipeW", code);
     }
     return new OwnedHandle(h);
+  }
+
+  /**
+   * Whether some server already has this name. FILE_FLAG_FIRST_PIPE_INSTANCE is the real guard on
+   * Windows; Wine 10 ignores that flag, so a WaitNamedPipeW probe (no wait, no connection made)
+   * catches the same mistake there too.
+   */
+  #served(): boolean {
+    if (k.WaitNamedPipeW(wstr(this.path), NMPWAIT_NOWAIT)) return true;
+    const code = lastError();
+    return code === ERROR_SEM_TIMEOUT || code === ERROR_PIPE_BUSY;
   }
 
   /** Waits for the next client and returns its channel. A new instance is ready before it returns. */

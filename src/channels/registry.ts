@@ -27,13 +27,13 @@ function lookup<W extends "connect" | "listen">(address: Address, what: W): NonN
 }
 
 /** Connects to a server at `address` (e.g. `pipe:orders`). */
-export function connect(address: string, opts: WaitOptions = {}): Promise<Channel> {
+export async function connect(address: string, opts: WaitOptions = {}): Promise<Channel> {
   const a = parseAddress(address);
-  return lookup(a, "connect")(a, opts);
+  return await lookup(a, "connect")(a, opts);
 }
 
 /** Starts serving `address` (e.g. `pipe:orders`). */
-export function listen(address: string): Promise<Listener> {
+export async function listen(address: string): Promise<Listener> {
   const a = parseAddress(address);
-  return lookup(a, "listen")(a);
+  return await lookup(a, "listen")(a);
 }

@@ -29,8 +29,6 @@ export function createEvent(manualReset: boolean, initialState = false): OwnedHa
   return new OwnedHandle(h);
 }
 
-const cancelEvents: OwnedHandle[] = [];
-
 /** Converts a timeout option to WaitForMultipleObjects milliseconds. */
 export function timeoutMs(timeout: number | undefined): number {
   if (timeout === undefined || timeout === Infinity) return INFINITE;
@@ -44,40 +42,120 @@ export interface Signalled {
   abandoned: boolean;
 }
 
+interface Entry {
+  readonly handles: readonly bigint[];
+  settle(result: Signalled | undefined, error?: unknown): void;
+}
+
+const GROUP_CAPACITY = MAXIMUM_WAIT_OBJECTS - 1; // one slot is the group's wake event
+
 /**
- * Waits until one of `handles` is signalled, off the JS thread. Rejects with
- * {@link TimeoutError} after `timeout` ms and with `signal.reason` on abort.
+ * Up to 63 waits multiplexed onto one off-thread WaitForMultipleObjects call. A registration or
+ * removal sets the wake event, so the call returns and restarts with the new set. This keeps
+ * the number of blocked threads at one per 63 waits: Deno runs `nonblocking` calls on a small
+ * thread pool (measured under Wine: a tenth concurrent call queues behind the first nine), and
+ * a Bun worker per wait would cost a JS engine each.
  */
-export async function waitAny(handles: readonly bigint[], opts: WaitOptions = {}): Promise<Signalled> {
-  const { signal } = opts;
-  signal?.throwIfAborted();
-  if (handles.length === 0 || handles.length > MAXIMUM_WAIT_OBJECTS - 1) {
-    throw new RangeError(`waitAny takes 1 to ${MAXIMUM_WAIT_OBJECTS - 1} handles`);
+class WaitGroup {
+  readonly #wake = createEvent(false);
+  readonly #entries = new Set<Entry>();
+  #load = 0;
+  #running = false;
+
+  get load(): number {
+    return this.#load;
   }
-  const ms = timeoutMs(opts.timeout);
-  const cancel = signal ? (cancelEvents.pop() ?? createEvent(true)) : undefined;
-  const list = new BigUint64Array(cancel ? [...handles, cancel.value] : handles);
-  const onAbort = () => k.SetEvent(cancel!.value);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  let r: number;
-  try {
-    r = await kernel32.async.WaitForMultipleObjects(list.length, list, 0, ms);
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    if (cancel) {
-      k.ResetEvent(cancel.value);
-      cancelEvents.push(cancel);
+
+  add(e: Entry): void {
+    this.#entries.add(e);
+    this.#load += e.handles.length;
+    if (this.#running) k.SetEvent(this.#wake.value);
+    else void this.#run();
+  }
+
+  remove(e: Entry): boolean {
+    if (!this.#entries.delete(e)) return false;
+    this.#load -= e.handles.length;
+    if (this.#running) k.SetEvent(this.#wake.value);
+    return true;
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#entries.size > 0) {
+        const owners: [Entry, number][] = [];
+        for (const e of this.#entries) e.handles.forEach((_, j) => owners.push([e, j]));
+        const list = new BigUint64Array([this.#wake.value, ...owners.map(([e, j]) => e.handles[j])]);
+        const r = await kernel32.async.WaitForMultipleObjects(list.length, list, 0, INFINITE);
+        let index: number;
+        let abandoned = false;
+        if (r >= WAIT_OBJECT_0 && r < WAIT_OBJECT_0 + list.length) index = r - WAIT_OBJECT_0;
+        else if (r >= WAIT_ABANDONED_0 && r < WAIT_ABANDONED_0 + list.length) {
+          index = r - WAIT_ABANDONED_0;
+          abandoned = true;
+        } else {
+          this.#rejectInvalid();
+          continue;
+        }
+        if (index === 0) continue; // woken to change the set
+        const [entry, j] = owners[index - 1];
+        if (this.remove(entry)) entry.settle({ index: j, abandoned });
+      }
+    } finally {
+      this.#running = false;
     }
   }
-  const n = handles.length;
-  if (r >= WAIT_OBJECT_0 && r < WAIT_OBJECT_0 + n) return { index: r - WAIT_OBJECT_0, abandoned: false };
-  if (r >= WAIT_ABANDONED_0 && r < WAIT_ABANDONED_0 + n) {
-    return { index: r - WAIT_ABANDONED_0, abandoned: true };
+
+  /** After WAIT_FAILED: fail the registrations whose handles are no longer valid. */
+  #rejectInvalid(): void {
+    for (const e of [...this.#entries]) {
+      if (e.handles.some((h) => k.WaitForSingleObject(h, 0) === WAIT_FAILED)) {
+        const err = lastError();
+        if (this.remove(e)) e.settle(undefined, new Win32Error("WaitForMultipleObjects", err));
+      }
+    }
   }
-  if (r === WAIT_OBJECT_0 + n && signal) throw signal.reason;
-  if (r === WAIT_TIMEOUT) throw new TimeoutError(`wait timed out after ${opts.timeout} ms`);
-  // The failure code was set on the thread that waited, so it cannot be read here.
-  throw new Error(`WaitForMultipleObjects failed (${r === WAIT_FAILED ? "WAIT_FAILED" : r})`);
+}
+
+const groups: WaitGroup[] = [];
+
+/**
+ * Waits until one of `handles` is signalled, off the JS thread. Rejects with
+ * {@link TimeoutError} after `timeout` ms and with `signal.reason` on abort. An idle wait costs
+ * no CPU: the thread sleeps in the kernel.
+ */
+export function waitAny(handles: readonly bigint[], opts: WaitOptions = {}): Promise<Signalled> {
+  const { signal } = opts;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (handles.length === 0 || handles.length > GROUP_CAPACITY) {
+    return Promise.reject(new RangeError(`waitAny takes 1 to ${GROUP_CAPACITY} handles`));
+  }
+  const ms = timeoutMs(opts.timeout);
+  return new Promise<Signalled>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const group = groups.find((g) => g.load + handles.length <= GROUP_CAPACITY) ??
+      (groups.push(new WaitGroup()), groups[groups.length - 1]);
+    const onAbort = () => {
+      if (group.remove(entry)) entry.settle(undefined, signal!.reason);
+    };
+    const entry: Entry = {
+      handles: [...handles],
+      settle(result, error) {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        if (result) resolve(result);
+        else reject(error);
+      },
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (ms !== INFINITE) {
+      timer = setTimeout(() => {
+        if (group.remove(entry)) entry.settle(undefined, new TimeoutError(`wait timed out after ${opts.timeout} ms`));
+      }, ms);
+    }
+    group.add(entry);
+  });
 }
 
 /** The result of one overlapped operation: bytes transferred and the Win32 code (0 = success). */

@@ -53,6 +53,7 @@ export const PIPE_WAIT = 0x0;
 export const PIPE_REJECT_REMOTE_CLIENTS = 0x8;
 export const PIPE_UNLIMITED_INSTANCES = 255;
 export const PIPE_SERVER_END = 0x1;
+export const NMPWAIT_NOWAIT = 1;
 
 // FormatMessageW
 export const FORMAT_MESSAGE_IGNORE_INSERTS = 0x200;

@@ -62,6 +62,13 @@ export const kernel32Symbols = {
   SetEvent: { args: ["ptr"], returns: "i32" },
   // BOOL ResetEvent(HANDLE hEvent)
   ResetEvent: { args: ["ptr"], returns: "i32" },
+  WaitForSingleObject: {
+    args: [
+      "ptr", // HANDLE hHandle
+      "u32", // DWORD dwMilliseconds
+    ],
+    returns: "u32",
+  },
   WaitForMultipleObjects: {
     args: [
       "u32", // DWORD nCount

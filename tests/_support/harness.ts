@@ -1,0 +1,148 @@
+/**
+ * One test API for `deno test` and `bun test`, peer processes, and fast-check settings.
+ * Tests may use runtime APIs directly (the library may not).
+ * @module
+ */
+import fc from "fast-check";
+import process from "node:process";
+
+// deno-lint-ignore no-explicit-any
+const g = globalThis as any;
+export const runtime: "deno" | "bun" = g.Bun ? "bun" : "deno";
+
+type TestFn = () => void | Promise<void>;
+const bunTestSpecifier = "bun:test";
+const bunTest = runtime === "bun" ? await import(bunTestSpecifier) : undefined;
+
+/** Default per-test limit: cross-process property tests under Wine are slow, never endless. */
+const DEFAULT_TEST_TIMEOUT = 600_000;
+
+/** Registers a test in whichever runner is running this file. */
+export function test(name: string, fn: TestFn, opts: { timeout?: number } = {}): void {
+  if (runtime === "bun") {
+    bunTest.test(name, fn, opts.timeout ?? DEFAULT_TEST_TIMEOUT);
+  } else {
+    // Sanitizers off: the FFI waits and child processes are accounted for by the tests themselves.
+    g.Deno.test({ name, fn, sanitizeOps: false, sanitizeResources: false, sanitizeExit: false });
+  }
+}
+
+/** A unique name for pipes and other named objects in this run. */
+export function uniqueName(what: string): string {
+  return `winipc-test-${runtime}-${what}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** fast-check parameters: the seed is fixed by WINIPC_SEED or drawn and printed. */
+export function fcParams(numRuns = 100): fc.Parameters<unknown> {
+  const env = process.env.WINIPC_SEED;
+  const seed = env ? Number(env) : (Math.random() * 2 ** 31) | 0;
+  const runs = process.env.WINIPC_RUNS ? Number(process.env.WINIPC_RUNS) : numRuns;
+  console.log(`[fast-check] seed=${seed} runs=${runs} (rerun with WINIPC_SEED=${seed})`);
+  return {
+    seed,
+    numRuns: runs,
+    endOnFailure: true,
+    // A short report: seed, path, the error, and byte arrays as their sizes (a counterexample of
+    // 1 MiB messages would print megabytes).
+    reporter(details) {
+      if (!details.failed) return;
+      const example = JSON.stringify(details.counterexample, (_k, v) => v instanceof Uint8Array ? `<${v.length} bytes>` : v);
+      throw new Error(
+        `property failed after ${details.numRuns} runs; seed=${details.seed} path=${details.counterexamplePath}\n` +
+          `counterexample: ${example?.slice(0, 2000)}\nerror: ${details.errorInstance}`,
+      );
+    },
+  };
+}
+
+/** Deterministic pseudo-random bytes (xorshift32): large payloads without generating each byte in fast-check. */
+export function patternBytes(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = (seed | 0) || 0x9e3779b9;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 255;
+  }
+  return out;
+}
+
+/** A child process of the same runtime running a peer script. */
+export interface Peer extends AsyncDisposable {
+  readonly pid: number;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number>;
+  kill(): void;
+}
+
+/** Starts `tests/peers/SCRIPT` in a child process of the same runtime as this test. */
+export function spawnPeer(script: string, args: string[]): Peer {
+  const path = `tests/peers/${script}`;
+  let pid: number;
+  let exited: Promise<number>;
+  let kill: () => void;
+  if (runtime === "deno") {
+    const child = new g.Deno.Command(g.Deno.execPath(), {
+      args: ["run", "-A", "--no-check", path, ...args],
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+    pid = child.pid;
+    exited = child.status.then((s: { code: number }) => s.code);
+    kill = () => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    };
+  } else {
+    const child = g.Bun.spawn([process.execPath, path, ...args], {
+      stdin: "ignore",
+      stdout: "inherit",
+      stderr: "inherit",
+    });
+    pid = child.pid;
+    exited = child.exited;
+    kill = () => child.kill(9);
+  }
+  const reap = async () => {
+    // Always reap: a peer still running after 5 s is killed.
+    const t = setTimeout(kill, 5000);
+    try {
+      await exited;
+    } finally {
+      clearTimeout(t);
+    }
+  };
+  return { pid, exited, kill, [Symbol.asyncDispose]: reap };
+}
+
+/** Rejects after `ms` (a bound on a test step that must not hang). */
+export function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
+  let t: ReturnType<typeof setTimeout>;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      t = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+/** Process CPU time (user + system) in ms. */
+export function cpuTimeMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+export function assert(cond: unknown, message: string): asserts cond {
+  if (!cond) throw new Error(`assertion failed: ${message}`);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export { fc };

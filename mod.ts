@@ -17,12 +17,12 @@ export { encodeFrame, FrameDecoder } from "./src/channels/framing.ts";
 export {
   connectNamedPipe,
   DEFAULT_CONNECT_TIMEOUT,
-  type NamedPipeConnectOptions,
   NamedPipeChannel,
+  type NamedPipeConnectOptions,
   NamedPipeServer,
   type NamedPipeServerOptions,
-  pipePath,
   type PipeMode,
+  pipePath,
 } from "./src/channels/named_pipe.ts";
 export { Win32Error } from "./src/ffi/error.ts";
 export { FfiLoadError, runtimeName } from "./src/ffi/runtime.ts";

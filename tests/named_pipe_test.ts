@@ -36,7 +36,10 @@ const sizeArb = fc.oneof(
 );
 const messagesArb = fc.array(
   fc.oneof(
-    { weight: 3, arbitrary: fc.record({ size: sizeArb, seed: fc.integer() }).map((r) => patternBytes(r.size, r.seed)) },
+    {
+      weight: 3,
+      arbitrary: fc.record({ size: sizeArb, seed: fc.integer() }).map((r) => patternBytes(r.size, r.seed)),
+    },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 600 }) },
   ),
   { maxLength: 6 },
@@ -69,7 +72,8 @@ async function echoProperty(mode: PipeMode) {
   assert((await within(10_000, peer.exited, "peer exit")) === 0, "peer exited cleanly");
 }
 
-test("named pipe, message mode: any message sequence round-trips intact across processes", () => echoProperty("message"));
+test("named pipe, message mode: any message sequence round-trips intact across processes", () =>
+  echoProperty("message"));
 test("named pipe, byte mode with framing: any message sequence round-trips intact across processes", () =>
   echoProperty("byte"));
 
@@ -163,7 +167,10 @@ test("10 concurrent clients x 1000 messages: nothing lost, nothing reordered", a
       const m = await ch.receive({ timeout: 60_000 });
       const v = new DataView(m.buffer, m.byteOffset);
       if (seq === 0) client = v.getUint32(0, true);
-      assert(v.getUint32(0, true) === client && v.getUint32(4, true) === seq, `client ${client} message ${seq} out of order`);
+      assert(
+        v.getUint32(0, true) === client && v.getUint32(4, true) === seq,
+        `client ${client} message ${seq} out of order`,
+      );
       await ch.send(m);
     }
     return client;
@@ -211,5 +218,8 @@ test("timeouts and aborts reject receive() without losing the next message", asy
   await ch.receive({ signal: ac.signal }).catch((e) => err = e);
   assert((err as Error)?.message === "stop", `abort: ${err}`);
   await client.send(new Uint8Array([7, 8, 9]));
-  assert(bytesEqual(await ch.receive({ timeout: 10_000 }), new Uint8Array([7, 8, 9])), "message after aborts");
+  assert(
+    bytesEqual(await ch.receive({ timeout: 10_000 }), new Uint8Array([7, 8, 9])),
+    "message after aborts",
+  );
 });

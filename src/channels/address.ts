@@ -40,7 +40,11 @@ export function intParam(addr: Address, name: string, min: number, max: number):
 }
 
 /** Reads an option restricted to a set of words. */
-export function enumParam<T extends string>(addr: Address, name: string, allowed: readonly T[]): T | undefined {
+export function enumParam<T extends string>(
+  addr: Address,
+  name: string,
+  allowed: readonly T[],
+): T | undefined {
   const raw = addr.params.get(name);
   if (raw === null) return undefined;
   if (!(allowed as readonly string[]).includes(raw)) {

@@ -4,12 +4,7 @@
  * every wait cancellable with an AbortSignal and bounded by a timeout.
  * @module
  */
-import {
-  ChannelClosedError,
-  MessageTooLargeError,
-  TimeoutError,
-  type WaitOptions,
-} from "../errors.ts";
+import { ChannelClosedError, MessageTooLargeError, TimeoutError, type WaitOptions } from "../errors.ts";
 
 export {
   AddressError,
@@ -142,7 +137,11 @@ export abstract class ChannelBase implements Channel {
     }, opts);
   }
 
-  #queue<T>(dir: "send" | "receive", op: (signal: AbortSignal) => Promise<T>, opts?: WaitOptions): Promise<T> {
+  #queue<T>(
+    dir: "send" | "receive",
+    op: (signal: AbortSignal) => Promise<T>,
+    opts?: WaitOptions,
+  ): Promise<T> {
     const tail = dir === "send" ? this.#sendTail : this.#receiveTail;
     const run = tail.then(async () => {
       if (this.#ended) throw this.#ended;

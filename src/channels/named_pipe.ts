@@ -25,11 +25,11 @@ import {
   ERROR_PIPE_CONNECTED,
   ERROR_PIPE_NOT_CONNECTED,
   ERROR_SEM_TIMEOUT,
-  NMPWAIT_NOWAIT,
   FILE_FLAG_FIRST_PIPE_INSTANCE,
   FILE_FLAG_OVERLAPPED,
   GENERIC_READ,
   GENERIC_WRITE,
+  NMPWAIT_NOWAIT,
   OPEN_EXISTING,
   PIPE_ACCESS_DUPLEX,
   PIPE_READMODE_BYTE,
@@ -108,7 +108,9 @@ export function pipePath(name: string): string {
   }
   const path = full ? name : `\\\\.\\pipe\\${name}`;
   if (path.length > MAX_PIPE_PATH) {
-    throw new AddressError(`bad pipe name '${name}': the full path is limited to ${MAX_PIPE_PATH} characters`);
+    throw new AddressError(
+      `bad pipe name '${name}': the full path is limited to ${MAX_PIPE_PATH} characters`,
+    );
   }
   return path;
 }
@@ -133,7 +135,12 @@ export class NamedPipeChannel extends ChannelBase {
   #fatal: Error | undefined;
 
   /** @internal Use {@link connectNamedPipe} or {@link NamedPipeServer}. */
-  constructor(handle: OwnedHandle, address: string, mode: PipeMode, opts: ChannelOptions & { bufferSize?: number }) {
+  constructor(
+    handle: OwnedHandle,
+    address: string,
+    mode: PipeMode,
+    opts: ChannelOptions & { bufferSize?: number },
+  ) {
     super(address, opts);
     this.#handle = handle;
     this.mode = mode;
@@ -154,10 +161,14 @@ export class NamedPipeChannel extends ChannelBase {
     const h = this.#handle.value;
     let r;
     try {
-      r = await this.#writeOv.run(h, (ov) => k.WriteFile(h, buf.address, data.byteLength, null, ov), { signal });
+      r = await this.#writeOv.run(h, (ov) => k.WriteFile(h, buf.address, data.byteLength, null, ov), {
+        signal,
+      });
     } catch (e) {
       // A byte stream cut inside a frame cannot be resynchronised: end the channel.
-      if (this.mode === "byte") this.#fatal = new ChannelClosedError(`${this.address}: a send was aborted mid-frame`);
+      if (this.mode === "byte") {
+        this.#fatal = new ChannelClosedError(`${this.address}: a send was aborted mid-frame`);
+      }
       throw e;
     }
     if (isPeerGone(r.error)) throw new ChannelClosedError(`${this.address}: the peer closed the pipe`);
@@ -266,7 +277,9 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> {
       throw new RangeError(`maxInstances must be 1 to 255, got ${max}`);
     }
     const size = opts.bufferSize ?? DEFAULT_BUFFER_SIZE;
-    if (!Number.isInteger(size) || size < 1 || size > 0x7fffffff) throw new RangeError(`bad bufferSize ${size}`);
+    if (!Number.isInteger(size) || size < 1 || size > 0x7fffffff) {
+      throw new RangeError(`bad bufferSize ${size}`);
+    }
     this.#opts = opts;
     this.#security = new SecurityAttributes(opts.sddl ?? ownerOnlySddl());
     try {
@@ -287,7 +300,9 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> {
     if (first && this.#served()) {
       throw new AddressInUseError(`${this.path} is already served by another server`);
     }
-    const typeBits = this.mode === "message" ? PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE : PIPE_TYPE_BYTE | PIPE_READMODE_BYTE;
+    const typeBits = this.mode === "message"
+      ? PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE
+      : PIPE_TYPE_BYTE | PIPE_READMODE_BYTE;
     const size = o.bufferSize ?? DEFAULT_BUFFER_SIZE;
     const h = k.CreateNamedPipeW(
       wstr(this.path),
@@ -339,13 +354,17 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> {
     const scope = callScope(this.#closing.signal, opts);
     try {
       while (true) {
-        if (this.#closing.signal.aborted || !this.#next) throw new ChannelClosedError(`${this.address}: server closed`);
+        if (this.#closing.signal.aborted || !this.#next) {
+          throw new ChannelClosedError(`${this.address}: server closed`);
+        }
         const h = this.#next.value;
         let r;
         try {
           r = await this.#connectOv.run(h, (ov) => k.ConnectNamedPipe(h, ov), { signal: scope.signal });
         } catch (e) {
-          if (this.#closing.signal.aborted) throw new ChannelClosedError(`${this.address}: server closed`, { cause: e });
+          if (this.#closing.signal.aborted) {
+            throw new ChannelClosedError(`${this.address}: server closed`, { cause: e });
+          }
           throw e;
         }
         if (r.error === ERROR_NO_DATA) {
@@ -353,7 +372,9 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> {
           k.DisconnectNamedPipe(h);
           continue;
         }
-        if (r.error !== 0 && r.error !== ERROR_PIPE_CONNECTED) throw new Win32Error("ConnectNamedPipe", r.error);
+        if (r.error !== 0 && r.error !== ERROR_PIPE_CONNECTED) {
+          throw new Win32Error("ConnectNamedPipe", r.error);
+        }
         const connected = this.#next;
         this.#next = undefined;
         this.#next = this.#createInstance(false);
@@ -406,7 +427,10 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
  * between the wait and the open is retried too. A pipe that does not exist fails at once with
  * NotFoundError unless `waitForServer` is set.
  */
-export async function connectNamedPipe(name: string, opts: NamedPipeConnectOptions = {}): Promise<NamedPipeChannel> {
+export async function connectNamedPipe(
+  name: string,
+  opts: NamedPipeConnectOptions = {},
+): Promise<NamedPipeChannel> {
   const path = pipePath(name);
   const wpath = wstr(path);
   const never = new AbortController().signal;
@@ -442,7 +466,9 @@ export async function connectNamedPipe(name: string, opts: NamedPipeConnectOptio
       }
     }
   } catch (e) {
-    if (e instanceof TimeoutError) throw new TimeoutError(`connecting to ${path} timed out after ${timeout} ms`);
+    if (e instanceof TimeoutError) {
+      throw new TimeoutError(`connecting to ${path} timed out after ${timeout} ms`);
+    }
     throw e;
   } finally {
     scope.done();
@@ -456,7 +482,10 @@ function openClient(handle: OwnedHandle, name: string, opts: NamedPipeConnectOpt
       throw new Win32Error("GetNamedPipeInfo", lastError());
     }
     const mode: PipeMode = flags[0] & PIPE_TYPE_MESSAGE ? "message" : "byte";
-    if (mode === "message" && !k.SetNamedPipeHandleState(handle.value, new Uint32Array([PIPE_READMODE_MESSAGE]), 0n, 0n)) {
+    if (
+      mode === "message" &&
+      !k.SetNamedPipeHandleState(handle.value, new Uint32Array([PIPE_READMODE_MESSAGE]), 0n, 0n)
+    ) {
       throw new Win32Error("SetNamedPipeHandleState", lastError());
     }
     return new NamedPipeChannel(handle, `pipe:${name}`, mode, opts);

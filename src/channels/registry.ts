@@ -21,7 +21,9 @@ function lookup<W extends "connect" | "listen">(address: Address, what: W): NonN
   const fn = m?.[what];
   if (!m || !fn) {
     const known = [...mechanisms].filter(([, v]) => v[what]).map(([k]) => `${k}:`).join(", ");
-    throw new AddressError(`${address.text}: no mechanism can ${what} on '${address.scheme}:' (known: ${known})`);
+    throw new AddressError(
+      `${address.text}: no mechanism can ${what} on '${address.scheme}:' (known: ${known})`,
+    );
   }
   return fn.bind(m) as NonNullable<Mechanism[W]>;
 }

@@ -13,7 +13,6 @@ import {
   WAIT_ABANDONED_0,
   WAIT_FAILED,
   WAIT_OBJECT_0,
-  WAIT_TIMEOUT,
 } from "./constants.ts";
 import { lastError, Win32Error, win32Error } from "./error.ts";
 import { isInvalidHandle, OwnedHandle } from "./handle.ts";
@@ -151,7 +150,9 @@ export function waitAny(handles: readonly bigint[], opts: WaitOptions = {}): Pro
     signal?.addEventListener("abort", onAbort, { once: true });
     if (ms !== INFINITE) {
       timer = setTimeout(() => {
-        if (group.remove(entry)) entry.settle(undefined, new TimeoutError(`wait timed out after ${opts.timeout} ms`));
+        if (group.remove(entry)) {
+          entry.settle(undefined, new TimeoutError(`wait timed out after ${opts.timeout} ms`));
+        }
       }, ms);
     }
     group.add(entry);

@@ -23,4 +23,3 @@ export class FfiLoadError extends Error {
     this.name = "FfiLoadError";
   }
 }
-

@@ -32,4 +32,3 @@ export interface CallReply {
   error?: string;
   buffers: [number, ArrayBufferView][];
 }
-

@@ -18,7 +18,9 @@ export function currentUserSid(): string {
   if (userSid) return userSid;
   const a = advapi32().sync;
   const out = new BigUint64Array(1);
-  if (!a.OpenProcessToken(kernel32.sync.GetCurrentProcess(), TOKEN_QUERY, out)) throw win32Error("OpenProcessToken");
+  if (!a.OpenProcessToken(kernel32.sync.GetCurrentProcess(), TOKEN_QUERY, out)) {
+    throw win32Error("OpenProcessToken");
+  }
   using token = new OwnedHandle(out[0]);
   using info = new NativeMemory(1024);
   const needed = new Uint32Array(1);

@@ -46,7 +46,10 @@ export function fcParams(numRuns = 100): fc.Parameters<unknown> {
     // 1 MiB messages would print megabytes).
     reporter(details) {
       if (!details.failed) return;
-      const example = JSON.stringify(details.counterexample, (_k, v) => v instanceof Uint8Array ? `<${v.length} bytes>` : v);
+      const example = JSON.stringify(
+        details.counterexample,
+        (_k, v) => v instanceof Uint8Array ? `<${v.length} bytes>` : v,
+      );
       throw new Error(
         `property failed after ${details.numRuns} runs; seed=${details.seed} path=${details.counterexamplePath}\n` +
           `counterexample: ${example?.slice(0, 2000)}\nerror: ${details.errorInstance}`,

@@ -28,7 +28,9 @@ if (role === "echo") {
   const bytes = new Uint8Array(14);
   new DataView(bytes.buffer).setUint32(0, 1000, true);
   const written = new Uint32Array(1);
-  if (!kernel32.sync.WriteFile(h, backend.addressOf(bytes), bytes.length, written, 0n)) throw new Error("WriteFile");
+  if (!kernel32.sync.WriteFile(h, backend.addressOf(bytes), bytes.length, written, 0n)) {
+    throw new Error("WriteFile");
+  }
   setInterval(() => {}, 1 << 30); // keep the process alive until killed
 } else if (role === "hold") {
   const channels = [];

@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// `npm test [-- NAME...]`: Linux-side checks (deno check, lint, fmt), then every tests/*_test.ts
+// whose name contains a NAME, in the Windows builds of Deno and of Bun under Wine.
+// Writes test-results/summary.json and ends with the line `N passed, M failed[, K skipped]`.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
+process.chdir(repo);
+const names = process.argv.slice(2);
+const session = join(repo, "scripts/wine/session.sh");
+const FILE_TIMEOUT_MS = 15 * 60_000;
+
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", ...opts });
+  return r.status ?? 1;
+}
+
+function ensureNodeModules() {
+  if (existsSync("node_modules/.package-lock.json") && existsSync("node_modules/fast-check")) return;
+  console.log("[test] installing dev dependencies (npm ci)");
+  if (sh("npm", ["ci", "--no-audit", "--no-fund"]) !== 0) throw new Error("npm ci failed");
+}
+
+/** Runs one command, echoing its output, and resolves with {code, output}. */
+function run(cmd, args, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const onData = (d) => {
+      const s = d.toString();
+      output += s;
+      process.stdout.write(s);
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const timer = setTimeout(() => {
+      output += `\n[test] killed after ${timeoutMs / 1000} s\n`;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, output });
+    });
+  });
+}
+
+/** Counts from the runner's own summary; a file that ran nothing countable counts as 1 failed. */
+function parseCounts(runtime, output, code) {
+  // deno: "ok | 11 passed | 0 failed | 1 ignored (12s)"; bun: " 11 pass", " 1 skip", " 0 fail"
+  let passed = 0, failed = 0, skipped = 0, found = false;
+  if (runtime === "deno") {
+    const m = [
+      ...output.matchAll(
+        /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/g,
+      ),
+    ].pop();
+    if (m) [found, passed, failed, skipped] = [true, +m[1], +m[2], +(m[3] ?? 0)];
+  } else {
+    const p = [...output.matchAll(/^\s*(\d+) pass$/gm)].pop();
+    const f = [...output.matchAll(/^\s*(\d+) fail$/gm)].pop();
+    const s = [...output.matchAll(/^\s*(\d+) skip$/gm)].pop();
+    if (p || f) [found, passed, failed, skipped] = [true, +(p?.[1] ?? 0), +(f?.[1] ?? 0), +(s?.[1] ?? 0)];
+  }
+  if (!found || (code !== 0 && failed === 0)) failed += 1; // crashed, timed out, or failed outside a test
+  return { passed, failed, skipped };
+}
+
+function linuxChecks() {
+  const deno = join(repo, "node_modules/@deno/linux-x64-glibc/deno");
+  const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
+  const results = [];
+  for (
+    const [name, args] of [
+      ["deno check", ["check", "mod.ts", "tests/", "examples/"]],
+      ["deno lint", ["lint"]],
+      ["deno fmt --check", ["fmt", "--check"]],
+    ]
+  ) {
+    const code = sh(deno, args, { env });
+    results.push({ name, ok: code === 0 });
+  }
+  return results;
+}
+
+async function main() {
+  ensureNodeModules();
+  const checks = linuxChecks();
+  const files = readdirSync("tests").filter((f) => f.endsWith("_test.ts"))
+    .filter((f) => names.length === 0 || names.some((n) => f.includes(n))).sort();
+  if (files.length === 0) throw new Error(`no test file matches ${names.join(", ")}`);
+  mkdirSync("test-results", { recursive: true });
+  const summary = [];
+  if (sh("bash", [session, "up"]) !== 0) throw new Error("could not set up the Wine environment");
+  try {
+    for (const file of files) {
+      for (const runtime of ["deno", "bun"]) {
+        const path = `tests/${file}`;
+        console.log(`\n[test] ${runtime} ${path}`);
+        const args = runtime === "deno"
+          ? ["exec", "deno", "test", "-A", "--no-check", path]
+          : ["exec", "bun", "test", "--timeout", "600000", `./${path}`];
+        const { code, output } = await run("bash", [session, ...args], FILE_TIMEOUT_MS);
+        summary.push({ runtime, file: path, ...parseCounts(runtime, output, code) });
+      }
+    }
+  } finally {
+    sh("bash", [session, "down"]);
+  }
+  writeFileSync("test-results/summary.json", JSON.stringify(summary, null, 2) + "\n");
+  console.log("\n[test] results");
+  for (const r of summary) {
+    console.log(
+      `  ${r.runtime.padEnd(4)} ${r.file}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`,
+    );
+  }
+  for (const c of checks) console.log(`  check ${c.name}: ${c.ok ? "ok" : "FAILED"}`);
+  const total = (k) => summary.reduce((n, r) => n + r[k], 0);
+  const failedChecks = checks.filter((c) => !c.ok).length;
+  const passed = total("passed") + checks.length - failedChecks;
+  const failed = total("failed") + failedChecks;
+  const skipped = total("skipped");
+  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    sh("bash", [session, "down"]);
+    process.exit(130);
+  });
+}
+main().catch((e) => {
+  console.error(`[test] ${e.message}`);
+  console.log("0 passed, 1 failed");
+  process.exitCode = 1;
+});

@@ -40,9 +40,15 @@ function run(cmd, args, timeoutMs) {
       output += `\n[test] killed after ${timeoutMs / 1000} s\n`;
       child.kill("SIGKILL");
     }, timeoutMs);
-    child.on("close", (code) => {
+    // Resolve on exit (not close): a Wine helper process that inherited the pipes must not keep
+    // the run waiting. Give the streams a moment to drain first.
+    child.on("exit", (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? 1, output });
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        resolve({ code: code ?? 1, output });
+      }, 300);
     });
   });
 }

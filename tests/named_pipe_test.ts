@@ -11,6 +11,7 @@ import {
   NamedPipeServer,
   NotFoundError,
   type PipeMode,
+  Win32Error,
 } from "../mod.ts";
 import {
   assert,
@@ -222,4 +223,20 @@ test("timeouts and aborts reject receive() without losing the next message", asy
     bytesEqual(await ch.receive({ timeout: 10_000 }), new Uint8Array([7, 8, 9])),
     "message after aborts",
   );
+});
+
+test("security: a caller-supplied SDDL is applied; a malformed one is a typed Win32Error", async () => {
+  const name = uniqueName("sddl");
+  await using server = NamedPipeServer.listen(name, { sddl: "D:P(A;;GA;;;WD)" }); // Everyone
+  await using client = await connectNamedPipe(name);
+  await using ch = await server.accept({ timeout: 10_000 });
+  await client.send(new Uint8Array([42]));
+  assert((await ch.receive({ timeout: 10_000 }))[0] === 42, "message through a custom-SDDL pipe");
+  let err: unknown;
+  try {
+    NamedPipeServer.listen(uniqueName("badsddl"), { sddl: "not sddl" });
+  } catch (e) {
+    err = e;
+  }
+  assert(err instanceof Win32Error && err.api.startsWith("ConvertStringSecurityDescriptor"), `got ${err}`);
 });

@@ -43,7 +43,9 @@ up() {
     in_chroot sh -c 'wineboot -i >/dev/null 2>&1; wine reg add "HKCU\\Software\\Wine\\Drivers" /v Graphics /d null /f >/dev/null 2>&1; wineserver -w'
     touch "$root/root/prefix/.winipc-ready"
   fi
-  in_chroot sh -c 'wineserver -p' >/dev/null 2>&1 || true
+  # Start the wineserver and Wine's own services now, with no terminal or pipe of ours as their
+  # output, so no test process is the one that starts them.
+  in_chroot sh -c 'wineserver -p; wine cmd /c exit' </dev/null >/dev/null 2>&1 || true
 }
 
 down() {

@@ -6,7 +6,16 @@ type Closer = (value: bigint) => void;
 const closeHandle: Closer = (v) => {
   kernel32.sync.CloseHandle(v);
 };
-const registry = new FinalizationRegistry<{ value: bigint; close: Closer }>((h) => h.close(h.value));
+let open = 0;
+const registry = new FinalizationRegistry<{ value: bigint; close: Closer }>((h) => {
+  open--;
+  h.close(h.value);
+});
+
+/** How many {@link OwnedHandle}s are open in this process (for leak checks and diagnostics). */
+export function openHandleCount(): number {
+  return open;
+}
 
 /** True for the two values Win32 uses to say "no handle": NULL and INVALID_HANDLE_VALUE. */
 export function isInvalidHandle(value: bigint): boolean {
@@ -26,6 +35,7 @@ export class OwnedHandle implements Disposable {
     if (isInvalidHandle(value)) throw new TypeError("winipc: not a valid handle");
     this.#value = value;
     this.#close = close;
+    open++;
     registry.register(this, { value, close }, this);
   }
 
@@ -44,6 +54,7 @@ export class OwnedHandle implements Disposable {
     const v = this.#value;
     if (v === 0n) return;
     this.#value = 0n;
+    open--;
     registry.unregister(this);
     this.#close(v);
   }

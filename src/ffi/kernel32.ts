@@ -27,6 +27,13 @@ export const kernel32Symbols = {
   GetCurrentProcess: { args: [], returns: "ptr" },
   // DWORD GetCurrentProcessId(void)
   GetCurrentProcessId: { args: [], returns: "u32" },
+  GetHandleInformation: {
+    args: [
+      "ptr", // HANDLE hObject
+      "buf", // LPDWORD lpdwFlags
+    ],
+    returns: "i32",
+  },
   // HANDLE GetProcessHeap(void)
   GetProcessHeap: { args: [], returns: "ptr" },
   HeapAlloc: {

@@ -5,9 +5,16 @@ import { HEAP_ZERO_MEMORY } from "./constants.ts";
 import { Win32Error } from "./error.ts";
 
 const heap = kernel32.sync.GetProcessHeap();
+let live = 0;
 const registry = new FinalizationRegistry<bigint>((address) => {
+  live--;
   kernel32.sync.HeapFree(heap, 0, address);
 });
+
+/** How many {@link NativeMemory} blocks are allocated (for leak checks and diagnostics). */
+export function nativeBlockCount(): number {
+  return live;
+}
 
 /**
  * A zero-filled block of native memory: OVERLAPPED structures and I/O buffers that the kernel
@@ -26,6 +33,7 @@ export class NativeMemory implements Disposable {
     // HeapAlloc does not set the last error; it returns NULL only when out of memory.
     if (address === 0n) throw new Win32Error("HeapAlloc", 8 /* ERROR_NOT_ENOUGH_MEMORY */);
     this.#address = address;
+    live++;
     registry.register(this, address, this);
   }
 
@@ -48,6 +56,7 @@ export class NativeMemory implements Disposable {
 
   [Symbol.dispose](): void {
     if (this.#address === 0n) return;
+    live--;
     registry.unregister(this);
     kernel32.sync.HeapFree(heap, 0, this.#address);
     this.#address = 0n;

@@ -23,7 +23,7 @@ const k = kernel32.sync;
 
 /** An unnamed event (manual or auto reset). */
 export function createEvent(manualReset: boolean, initialState = false): OwnedHandle {
-  const h = k.CreateEventW(0n, manualReset ? 1 : 0, initialState ? 1 : 0, null);
+  const h = k.CreateEventW(null, manualReset ? 1 : 0, initialState ? 1 : 0, null);
   if (isInvalidHandle(h)) throw win32Error("CreateEventW");
   return new OwnedHandle(h);
 }

@@ -66,3 +66,24 @@ export const HEAP_ZERO_MEMORY = 0x8;
 export const TOKEN_QUERY = 0x8;
 export const TOKEN_USER_CLASS = 1;
 export const SDDL_REVISION_1 = 1;
+
+// Kernel objects
+export const SYNCHRONIZE = 0x00100000;
+export const EVENT_MODIFY_STATE = 0x0002;
+export const MUTEX_MODIFY_STATE = 0x0001;
+export const SEMAPHORE_MODIFY_STATE = 0x0002;
+export const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
+export const ERROR_NOT_OWNER = 288;
+export const ERROR_TOO_MANY_POSTS = 298;
+export const ERROR_INVALID_ADDRESS = 487;
+
+// File mappings
+export const PAGE_READONLY = 0x02;
+export const PAGE_READWRITE = 0x04;
+export const FILE_MAP_WRITE = 0x0002;
+export const FILE_MAP_READ = 0x0004;
+export const FILE_MAP_ALL_ACCESS = 0x000f001f;
+export const FILE_SHARE_READ = 0x1;
+export const FILE_SHARE_WRITE = 0x2;
+export const OPEN_ALWAYS = 4;
+export const FILE_ATTRIBUTE_NORMAL = 0x80;

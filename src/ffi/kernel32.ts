@@ -9,6 +9,8 @@ import type { SymbolTable } from "./types.ts";
 export const kernel32Symbols = {
   // DWORD GetLastError(void)
   GetLastError: { args: [], returns: "u32" },
+  // void SetLastError(DWORD dwErrCode)
+  SetLastError: { args: ["u32"], returns: "void" },
   FormatMessageW: {
     args: [
       "u32", // DWORD dwFlags
@@ -58,7 +60,7 @@ export const kernel32Symbols = {
   // --- synchronisation ---
   CreateEventW: {
     args: [
-      "ptr", // LPSECURITY_ATTRIBUTES lpEventAttributes
+      "buf", // LPSECURITY_ATTRIBUTES lpEventAttributes
       "i32", // BOOL bManualReset
       "i32", // BOOL bInitialState
       "buf", // LPCWSTR lpName (NULL for unnamed)
@@ -138,6 +140,141 @@ export const kernel32Symbols = {
   },
   // BOOL FlushFileBuffers(HANDLE hFile)
   FlushFileBuffers: { args: ["ptr"], returns: "i32" },
+
+  // --- file mappings ---
+  CreateFileMappingW: {
+    args: [
+      "ptr", // HANDLE hFile (INVALID_HANDLE_VALUE: backed by the paging file)
+      "buf", // LPSECURITY_ATTRIBUTES lpFileMappingAttributes
+      "u32", // DWORD flProtect
+      "u32", // DWORD dwMaximumSizeHigh
+      "u32", // DWORD dwMaximumSizeLow
+      "buf", // LPCWSTR lpName
+    ],
+    returns: "ptr", // HANDLE
+  },
+  OpenFileMappingW: {
+    args: [
+      "u32", // DWORD dwDesiredAccess
+      "i32", // BOOL bInheritHandle
+      "buf", // LPCWSTR lpName
+    ],
+    returns: "ptr", // HANDLE
+  },
+  MapViewOfFile: {
+    args: [
+      "ptr", // HANDLE hFileMappingObject
+      "u32", // DWORD dwDesiredAccess
+      "u32", // DWORD dwFileOffsetHigh
+      "u32", // DWORD dwFileOffsetLow
+      "ptr", // SIZE_T dwNumberOfBytesToMap
+    ],
+    returns: "ptr", // LPVOID
+  },
+  // BOOL UnmapViewOfFile(LPCVOID lpBaseAddress)
+  UnmapViewOfFile: { args: ["ptr"], returns: "i32" },
+  FlushViewOfFile: {
+    args: [
+      "ptr", // LPCVOID lpBaseAddress
+      "ptr", // SIZE_T dwNumberOfBytesToFlush
+    ],
+    returns: "i32",
+  },
+  VirtualQuery: {
+    args: [
+      "ptr", // LPCVOID lpAddress
+      "buf", // PMEMORY_BASIC_INFORMATION lpBuffer
+      "ptr", // SIZE_T dwLength
+    ],
+    returns: "ptr", // SIZE_T
+  },
+  GetFileSizeEx: {
+    args: [
+      "ptr", // HANDLE hFile
+      "buf", // PLARGE_INTEGER lpFileSize
+    ],
+    returns: "i32",
+  },
+  GetSystemInfo: {
+    args: [
+      "buf", // LPSYSTEM_INFO lpSystemInfo
+    ],
+    returns: "void",
+  },
+
+  // --- named sync objects ---
+  CreateMutexW: {
+    args: [
+      "buf", // LPSECURITY_ATTRIBUTES lpMutexAttributes
+      "i32", // BOOL bInitialOwner
+      "buf", // LPCWSTR lpName
+    ],
+    returns: "ptr", // HANDLE
+  },
+  OpenMutexW: {
+    args: [
+      "u32", // DWORD dwDesiredAccess
+      "i32", // BOOL bInheritHandle
+      "buf", // LPCWSTR lpName
+    ],
+    returns: "ptr", // HANDLE
+  },
+  // BOOL ReleaseMutex(HANDLE hMutex)
+  ReleaseMutex: { args: ["ptr"], returns: "i32" },
+  OpenEventW: {
+    args: [
+      "u32", // DWORD dwDesiredAccess
+      "i32", // BOOL bInheritHandle
+      "buf", // LPCWSTR lpName
+    ],
+    returns: "ptr", // HANDLE
+  },
+  CreateSemaphoreW: {
+    args: [
+      "buf", // LPSECURITY_ATTRIBUTES lpSemaphoreAttributes
+      "i32", // LONG lInitialCount
+      "i32", // LONG lMaximumCount
+      "buf", // LPCWSTR lpName
+    ],
+    returns: "ptr", // HANDLE
+  },
+  OpenSemaphoreW: {
+    args: [
+      "u32", // DWORD dwDesiredAccess
+      "i32", // BOOL bInheritHandle
+      "buf", // LPCWSTR lpName
+    ],
+    returns: "ptr", // HANDLE
+  },
+  ReleaseSemaphore: {
+    args: [
+      "ptr", // HANDLE hSemaphore
+      "i32", // LONG lReleaseCount
+      "buf", // LPLONG lpPreviousCount
+    ],
+    returns: "i32",
+  },
+
+  // --- processes and modules ---
+  OpenProcess: {
+    args: [
+      "u32", // DWORD dwDesiredAccess
+      "i32", // BOOL bInheritHandle
+      "u32", // DWORD dwProcessId
+    ],
+    returns: "ptr", // HANDLE
+  },
+  // HMODULE LoadLibraryW(LPCWSTR lpLibFileName)
+  LoadLibraryW: { args: ["buf"], returns: "ptr" },
+  // BOOL FreeLibrary(HMODULE hLibModule)
+  FreeLibrary: { args: ["ptr"], returns: "i32" },
+  GetTempPathW: {
+    args: [
+      "u32", // DWORD nBufferLength
+      "buf", // LPWSTR lpBuffer
+    ],
+    returns: "u32",
+  },
 
   // --- named pipes ---
   CreateNamedPipeW: {

@@ -26,3 +26,35 @@ export {
 } from "./src/channels/named_pipe.ts";
 export { Win32Error } from "./src/ffi/error.ts";
 export { FfiLoadError, runtimeName } from "./src/ffi/runtime.ts";
+export {
+  allocationGranularity,
+  SharedMemory,
+  type SharedMemoryOpenOptions,
+  type SharedMemoryOptions,
+  type SharedRegion,
+  SharedView,
+} from "./src/channels/shared_memory.ts";
+export {
+  connectDll,
+  connectShm,
+  DEFAULT_SHM_CAPACITY,
+  ShmChannel,
+  type ShmChannelOptions,
+  type ShmConnectOptions,
+  ShmServer,
+  type ShmServerOptions,
+} from "./src/channels/shm_channel.ts";
+export { DllSharedMemory, sharedDllPath } from "./src/channels/dll_shared.ts";
+export { buildSharedSectionDll } from "./src/channels/pe_image.ts";
+export {
+  type EventOptions,
+  KernelEvent,
+  kernelObjectName,
+  type KernelObjectOptions,
+  Mutex,
+  type MutexAcquired,
+  Semaphore,
+  type SemaphoreOptions,
+  type Waitable,
+  waitForAny,
+} from "./src/sync.ts";

@@ -67,9 +67,18 @@ export class SharedView implements Disposable {
   #base: bigint;
   #bytes: Uint8Array | undefined;
 
-  /** @internal */
-  constructor(base: bigint, delta: number, readonly length: number, readonly readOnly: boolean) {
+  readonly #release: (base: bigint) => void;
+
+  /** @internal `release` undoes the mapping (default UnmapViewOfFile). */
+  constructor(
+    base: bigint,
+    delta: number,
+    readonly length: number,
+    readonly readOnly: boolean,
+    release: (base: bigint) => void = (b) => k.UnmapViewOfFile(b),
+  ) {
     this.#base = base;
+    this.#release = release;
     this.#bytes = new Uint8Array(backend.memory(base, delta + length), delta, length);
   }
 
@@ -117,12 +126,20 @@ export class SharedView implements Disposable {
   [Symbol.dispose](): void {
     if (!this.#bytes) return;
     this.#bytes = undefined;
-    k.UnmapViewOfFile(this.#base);
+    this.#release(this.#base);
   }
 }
 
+/** Memory several processes see: a file mapping, or a DLL's shared section. */
+export interface SharedRegion extends Disposable {
+  readonly size: number;
+  /** A view of all of it. */
+  readonly whole: SharedView;
+  close(): void;
+}
+
 /** A file mapping object and its views. */
-export class SharedMemory implements Disposable {
+export class SharedMemory implements SharedRegion {
   readonly #mapping: OwnedHandle;
   readonly #file: OwnedHandle | undefined;
   readonly #views = new Set<SharedView>();

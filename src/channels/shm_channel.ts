@@ -30,7 +30,8 @@ import {
 } from "../errors.ts";
 import { callScope, ChannelBase, type ChannelOptions, ListenerBase } from "./channel.ts";
 import { encodeFrame, FrameDecoder } from "./framing.ts";
-import { SharedMemory, type SharedView } from "./shared_memory.ts";
+import { SharedMemory, type SharedRegion, type SharedView } from "./shared_memory.ts";
+import { DllSharedMemory } from "./dll_shared.ts";
 import { boolParam, intParam } from "./address.ts";
 import { registerMechanism } from "./registry.ts";
 
@@ -91,13 +92,43 @@ interface Ring {
   spaceEvent: KernelEvent;
 }
 
-function eventNames(name: string) {
-  return { d0: `${name}-d0`, s0: `${name}-s0`, d1: `${name}-d1`, s1: `${name}-s1`, accept: `${name}-accept` };
+/** Where a channel's memory comes from: a file mapping (`shm:`) or a DLL shared section (`dll:`). */
+export interface RegionKind {
+  readonly scheme: "shm" | "dll";
+  /** Makes the server's region; fails if it exists (file mappings) or leaves that to the events (DLLs). */
+  create(name: string, size: number, opts: Pick<KernelObjectOptions, "global" | "sddl">): SharedRegion;
+  open(name: string, size: number | undefined, opts: { global?: boolean }): SharedRegion;
+  /** Prefix of the channel's event names. */
+  eventPrefix(name: string): string;
+}
+
+export const fileMappingRegion: RegionKind = {
+  scheme: "shm",
+  create: (name, size, o) => SharedMemory.create(name, { ...o, size, mode: "create" }),
+  open: (name, _size, o) => SharedMemory.open(name, { global: o.global }),
+  eventPrefix: (name) => name,
+};
+
+export const dllSectionRegion: RegionKind = {
+  scheme: "dll",
+  create: (name, size) => DllSharedMemory.load(name, size),
+  open: (name, size) => DllSharedMemory.load(name, size ?? shmMappingSize(DEFAULT_SHM_CAPACITY)),
+  eventPrefix: (name) => `winipc-dll-${name}`,
+};
+
+function eventNames(prefix: string) {
+  return {
+    d0: `${prefix}-d0`,
+    s0: `${prefix}-s0`,
+    d1: `${prefix}-d1`,
+    s1: `${prefix}-s1`,
+    accept: `${prefix}-accept`,
+  };
 }
 
 /** One end of a shared-memory channel. */
 export class ShmChannel extends ChannelBase {
-  readonly #memory: SharedMemory;
+  readonly #memory: SharedRegion;
   readonly #view: SharedView;
   readonly #bytes: Uint8Array;
   readonly #words: Int32Array;
@@ -114,7 +145,7 @@ export class ShmChannel extends ChannelBase {
   /** @internal */
   constructor(
     address: string,
-    memory: SharedMemory,
+    memory: SharedRegion,
     capacity: number,
     side: "server" | "client",
     events: KernelEvent[],
@@ -310,18 +341,20 @@ export class ShmServer extends ListenerBase<ShmChannel> {
   readonly capacity: number;
   readonly #name: string;
   readonly #opts: ShmServerOptions;
+  readonly #kind: RegionKind;
   readonly #closing = new AbortController();
-  #memory: SharedMemory | undefined;
+  #memory: SharedRegion | undefined;
   #events: KernelEvent[] = [];
   #accept: KernelEvent | undefined;
   #current: Promise<void> = Promise.resolve();
   #closed = false;
 
-  private constructor(name: string, opts: ShmServerOptions) {
+  private constructor(name: string, opts: ShmServerOptions, kind: RegionKind) {
     super();
     this.#name = name;
     this.#opts = opts;
-    this.address = `shm:${name}`;
+    this.#kind = kind;
+    this.address = `${kind.scheme}:${name}`;
     const capacity = opts.capacity ?? DEFAULT_SHM_CAPACITY;
     if (!Number.isInteger(capacity) || capacity < 16 || capacity > 0x40000000) {
       throw new RangeError(`capacity must be 16 bytes to 1 GiB, got ${capacity}`);
@@ -332,30 +365,39 @@ export class ShmServer extends ListenerBase<ShmChannel> {
 
   /** Creates the mapping and events for `name`; AddressInUseError if it exists. */
   static listen(name: string, opts: ShmServerOptions = {}): ShmServer {
-    return new ShmServer(name, opts);
+    return new ShmServer(name, opts, fileMappingRegion);
+  }
+
+  /** Serves a channel in a DLL shared section (`dll:NAME`); clients must use the same capacity. */
+  static listenDll(name: string, opts: ShmServerOptions = {}): ShmServer {
+    return new ShmServer(name, opts, dllSectionRegion);
   }
 
   #init(): void {
     const o = { global: this.#opts.global, sddl: this.#opts.sddl, mode: "create" as const };
-    const memory = SharedMemory.create(this.#name, { ...o, size: shmMappingSize(this.capacity) });
+    const n = eventNames(this.#kind.eventPrefix(this.#name));
+    const events: KernelEvent[] = [];
+    let memory: SharedRegion | undefined;
     try {
-      const n = eventNames(this.#name);
-      this.#events = [n.d0, n.s0, n.d1, n.s1].map((e) => KernelEvent.create(e, o));
-      this.#accept = KernelEvent.create(n.accept, o);
+      // The events come first: creating them exclusively is what makes this the only server.
+      for (const e of [n.d0, n.s0, n.d1, n.s1, n.accept]) events.push(KernelEvent.create(e, o));
+      memory = this.#kind.create(this.#name, shmMappingSize(this.capacity), o);
     } catch (e) {
-      for (const ev of this.#events) ev.close();
-      memory.close();
+      for (const ev of events) ev.close();
       if (e instanceof AddressInUseError) {
         throw new AddressInUseError(`${this.address} is already served`, { cause: e });
       }
       throw e;
     }
     const w = memory.whole.int32(0, SHM_LAYOUT.data);
+    w.fill(0); // a DLL section outlives its servers: start from a clean header
     Atomics.store(w, SHM_LAYOUT.capacity / 4, this.capacity);
     Atomics.store(w, SHM_LAYOUT.version / 4, SHM_VERSION);
     Atomics.store(w, SHM_LAYOUT.serverPid / 4, k.GetCurrentProcessId());
     Atomics.store(w, SHM_LAYOUT.state / 4, STATE_LISTENING);
     Atomics.store(w, SHM_LAYOUT.magic / 4, SHM_MAGIC); // last: a client sees a complete header
+    this.#accept = events.pop();
+    this.#events = events;
     this.#memory = memory;
   }
 
@@ -417,24 +459,42 @@ export interface ShmConnectOptions extends ShmChannelOptions {
 
 /** Connects to the shared-memory server `name`. NotFoundError if none, AddressInUseError if it has a client. */
 export function connectShm(name: string, opts: ShmConnectOptions = {}): ShmChannel {
-  const memory = SharedMemory.open(name, { global: opts.global });
+  return connectRegion(name, opts, fileMappingRegion);
+}
+
+/** Connects to a `dll:NAME` server; `capacity` must match the server's. */
+export function connectDll(name: string, opts: ShmConnectOptions & { capacity?: number } = {}): ShmChannel {
+  return connectRegion(name, opts, dllSectionRegion, shmMappingSize(opts.capacity ?? DEFAULT_SHM_CAPACITY));
+}
+
+function connectRegion(name: string, opts: ShmConnectOptions, kind: RegionKind, size?: number): ShmChannel {
+  const address = `${kind.scheme}:${name}`;
+  let memory: SharedRegion;
+  try {
+    memory = kind.open(name, size, { global: opts.global });
+  } catch (e) {
+    if (e instanceof NotFoundError) throw new NotFoundError(`no server at ${address}`, { cause: e });
+    throw e;
+  }
   const cleanup: Disposable[] = [memory];
   try {
-    if (memory.size < SHM_LAYOUT.data) throw new ProtocolError(`shm:${name}: mapping too small`);
+    if (memory.size < SHM_LAYOUT.data) throw new ProtocolError(`${address}: mapping too small`);
     const w = memory.whole.int32(0, SHM_LAYOUT.data);
     if (
       Atomics.load(w, SHM_LAYOUT.magic / 4) !== SHM_MAGIC ||
       Atomics.load(w, SHM_LAYOUT.version / 4) !== SHM_VERSION
     ) {
-      throw new ProtocolError(`shm:${name}: not a winipc channel (or another version)`);
+      // A DLL section nobody serves is all zeros: that is "no server", not a protocol error.
+      if (Atomics.load(w, SHM_LAYOUT.magic / 4) === 0) throw new NotFoundError(`no server at ${address}`);
+      throw new ProtocolError(`${address}: not a winipc channel (or another version)`);
     }
     const capacity = Atomics.load(w, SHM_LAYOUT.capacity / 4);
     if (capacity < 16 || shmMappingSize(capacity) > memory.size) {
       throw new ProtocolError(
-        `shm:${name}: capacity ${capacity} does not fit the mapping of ${memory.size} bytes`,
+        `${address}: capacity ${capacity} does not fit the mapping of ${memory.size} bytes`,
       );
     }
-    const n = eventNames(name);
+    const n = eventNames(kind.eventPrefix(name));
     const events = [n.d0, n.s0, n.d1, n.s1].map((e) => KernelEvent.open(e, { global: opts.global }));
     cleanup.push(...events);
     const accept = KernelEvent.open(n.accept, { global: opts.global });
@@ -445,17 +505,32 @@ export function connectShm(name: string, opts: ShmConnectOptions = {}): ShmChann
     if (
       Atomics.compareExchange(w, SHM_LAYOUT.state / 4, STATE_LISTENING, STATE_CONNECTED) !== STATE_LISTENING
     ) {
-      throw new AddressInUseError(`shm:${name} already has a client`);
+      throw new AddressInUseError(`${address} already has a client`);
     }
     accept.set();
     accept.close();
-    return new ShmChannel(`shm:${name}`, memory, capacity, "client", events, peer, opts);
+    return new ShmChannel(address, memory, capacity, "client", events, peer, opts);
   } catch (e) {
     for (const c of cleanup) c[Symbol.dispose]();
-    if (e instanceof NotFoundError) throw new NotFoundError(`no server at shm:${name}`, { cause: e });
+    if (e instanceof NotFoundError) throw new NotFoundError(`no server at ${address}`, { cause: e });
     throw e;
   }
 }
+
+registerMechanism("dll", {
+  connect: (a) =>
+    Promise.resolve(connectDll(a.path, {
+      capacity: intParam(a, "size", 16, 0x10000000),
+      spin: intParam(a, "spin", 0, 1_000_000),
+      maxMessageSize: intParam(a, "maxMessageSize", 0, 0xffffffff),
+    })),
+  listen: (a) =>
+    Promise.resolve(ShmServer.listenDll(a.path, {
+      capacity: intParam(a, "size", 16, 0x10000000),
+      spin: intParam(a, "spin", 0, 1_000_000),
+      maxMessageSize: intParam(a, "maxMessageSize", 0, 0xffffffff),
+    })),
+});
 
 registerMechanism("shm", {
   connect: (a) =>

@@ -87,3 +87,5 @@ export const FILE_SHARE_READ = 0x1;
 export const FILE_SHARE_WRITE = 0x2;
 export const OPEN_ALWAYS = 4;
 export const FILE_ATTRIBUTE_NORMAL = 0x80;
+export const CREATE_ALWAYS = 2;
+export const ERROR_SHARING_VIOLATION = 32;

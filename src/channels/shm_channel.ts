@@ -410,13 +410,16 @@ export class ShmServer extends ListenerBase<ShmChannel> {
     const w = memory.whole.int32(0, SHM_LAYOUT.data);
     const scope = callScope(this.#closing.signal, opts);
     try {
-      while (Atomics.load(w, SHM_LAYOUT.state / 4) !== STATE_CONNECTED) {
+      while (Atomics.load(w, SHM_LAYOUT.state / 4) === STATE_LISTENING) {
         await waitAny([this.#accept!.handle], { signal: scope.signal }).catch((e) => {
           if (this.#closing.signal.aborted) {
             throw new ChannelClosedError(`${this.address}: server closed`, { cause: e });
           }
           throw e;
         });
+      }
+      if (Atomics.load(w, SHM_LAYOUT.state / 4) !== STATE_CONNECTED) {
+        throw new ProtocolError(`${this.address}: the connection state in the shared header is invalid`);
       }
     } finally {
       scope.done();

@@ -13,13 +13,17 @@ interface BunFfi {
     symbols: Record<string, { args: string[]; returns: string }>,
   ): { symbols: Record<string, AnyFn> };
 }
+// deno-lint-ignore no-explicit-any
+const self_ = globalThis as any;
+// Listen before anything is awaited: Bun drops messages that arrive before a handler exists.
+const early: MessageEvent<CallRequest>[] = [];
+self_.onmessage = (ev: MessageEvent<CallRequest>) => early.push(ev);
+
 const ffiSpecifier = "bun:ffi";
 const ffi = (await import(ffiSpecifier)) as BunFfi;
 const loaded = new Map<string, AnyFn>();
 
-// deno-lint-ignore no-explicit-any
-const self_ = globalThis as any;
-self_.onmessage = (ev: MessageEvent<CallRequest>) => {
+const handle = (ev: MessageEvent<CallRequest>) => {
   const { id, dll, name, spec, args } = ev.data;
   const key = `${dll}!${name}`;
   let fn = loaded.get(key);
@@ -41,3 +45,5 @@ self_.onmessage = (ev: MessageEvent<CallRequest>) => {
   }
   self_.postMessage(reply);
 };
+self_.onmessage = handle;
+early.splice(0).forEach(handle);

@@ -2,6 +2,7 @@
 import { kernel32 } from "./kernel32.ts";
 import { FORMAT_MESSAGE_FROM_SYSTEM, FORMAT_MESSAGE_IGNORE_INSERTS } from "./constants.ts";
 import { fromWstr } from "./wstr.ts";
+import { WinipcError } from "../errors.ts";
 
 /** The system's text for a Win32 error code (FormatMessageW), without the trailing newline. */
 export function systemMessage(code: number): string {
@@ -19,10 +20,9 @@ export function systemMessage(code: number): string {
 }
 
 /** A failed Win32 call: `api` failed with `code` (GetLastError), message from the system. */
-export class Win32Error extends Error {
+export class Win32Error extends WinipcError {
   constructor(readonly api: string, readonly code: number, options?: ErrorOptions) {
     super(`${api} failed: ${systemMessage(code)} (Win32 error ${code})`, options);
-    this.name = "Win32Error";
   }
 }
 

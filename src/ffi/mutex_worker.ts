@@ -3,15 +3,21 @@
  * mutex, releases it before replying, so it never keeps ownership.
  * @module
  */
-import { kernel32 } from "./kernel32.ts";
 import type { MutexWaitRequest } from "./mutex_wait.ts";
 
-const k = kernel32.sync;
 // deno-lint-ignore no-explicit-any
 const self_ = globalThis as any;
-self_.onmessage = (ev: MessageEvent<MutexWaitRequest>) => {
+// Listen before anything is awaited: Bun drops messages that arrive before a handler exists.
+const early: MessageEvent<MutexWaitRequest>[] = [];
+self_.onmessage = (ev: MessageEvent<MutexWaitRequest>) => early.push(ev);
+
+const { kernel32 } = await import("./kernel32.ts");
+const k = kernel32.sync;
+const handle = (ev: MessageEvent<MutexWaitRequest>) => {
   const { mutex, cancel, ms } = ev.data;
   const r = k.WaitForMultipleObjects(2, new BigUint64Array([mutex, cancel]), 0, ms);
   if (r === 0 || r === 0x80) k.ReleaseMutex(mutex); // taken here: hand it straight back
   self_.postMessage(r);
 };
+self_.onmessage = handle;
+early.splice(0).forEach(handle);

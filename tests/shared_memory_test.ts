@@ -1,0 +1,228 @@
+/**
+ * Shared memory across two processes: raw mapped memory, the ring channel, hostile headers,
+ * abandoned mutexes and peer death. The peer runs in the same runtime as the test.
+ */
+import {
+  AddressInUseError,
+  ChannelClosedError,
+  KernelEvent,
+  listen,
+  Mutex,
+  NamedPipeServer,
+  NotFoundError,
+  Semaphore,
+  SharedMemory,
+  ShmServer,
+  TimeoutError,
+  WinipcError,
+} from "../mod.ts";
+import { SHM_LAYOUT } from "../src/channels/shm_channel.ts";
+import { assert, bytesEqual, fc, fcParams, spawnPeer, test, uniqueName, within } from "./_support/harness.ts";
+import { openControl, ringMessagesArb } from "./_support/shm_support.ts";
+
+test("raw shared memory: writes at any offset and length are seen by the other process, both ways", async () => {
+  const name = uniqueName("raw");
+  const size = 200_000; // not a multiple of the page or granularity
+  using mem = SharedMemory.create(name, { size });
+  assert(mem.created, "the first create creates");
+  using again = SharedMemory.create(name, { size });
+  assert(!again.created, "a second create opens the same mapping (peer-to-peer mode)");
+  await using ctl = await openControl("raw");
+  await ctl.call({ open: "shm", name, size });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: size - 1 }).chain((offset) =>
+        fc.tuple(
+          fc.constant(offset),
+          fc.uint8Array({ minLength: 1, maxLength: Math.min(2000, size - offset) }),
+        )
+      ),
+      fc.boolean(),
+      async ([offset, data], peerWrites) => {
+        if (peerWrites) {
+          await ctl.call({ write: offset, data: [...data] });
+          assert(bytesEqual(mem.read(offset, data.length), data), `peer write at ${offset} seen here`);
+        } else {
+          mem.write(offset, data);
+          const seen = new Uint8Array(await ctl.call({ read: offset, length: data.length }) as number[]);
+          assert(bytesEqual(seen, data), `write at ${offset} seen by the peer`);
+        }
+      },
+    ),
+    fcParams(),
+  );
+  // Views at unaligned offsets see the same bytes; reads outside the mapping are RangeErrors.
+  using view = mem.view(70_001, 100);
+  assert(bytesEqual(view.read(0, 10), mem.read(70_001, 10)), "unaligned view");
+  let err: unknown;
+  try {
+    mem.read(size - 1, 2);
+  } catch (e) {
+    err = e;
+  }
+  assert(err instanceof RangeError, `out-of-range read: ${err}`);
+});
+
+test("shared memory: create-only mode, open of a missing name, read-only views", () => {
+  const name = uniqueName("modes");
+  using mem = SharedMemory.create(name, { size: 4096, mode: "create" });
+  let err: unknown;
+  try {
+    SharedMemory.create(name, { size: 4096, mode: "create" });
+  } catch (e) {
+    err = e;
+  }
+  assert(err instanceof AddressInUseError, `create-only twice: ${err}`);
+  err = undefined;
+  try {
+    SharedMemory.open(uniqueName("missing"));
+  } catch (e) {
+    err = e;
+  }
+  assert(err instanceof NotFoundError, `open missing: ${err}`);
+  mem.write(10, new Uint8Array([5]));
+  using ro = SharedMemory.open(name, { readOnly: true });
+  assert(ro.read(10, 1)[0] === 5, "read-only open reads");
+  err = undefined;
+  try {
+    ro.bytes.fill(1); // must be refused before any write to read-only pages
+  } catch (e) {
+    err = e;
+  }
+  assert(err instanceof TypeError, `writing a read-only view: ${err}`);
+});
+
+async function ringProperty(scheme: "shm" | "dll") {
+  const name = uniqueName(`ring-${scheme}`).replace(/[^A-Za-z0-9_.-]/g, "-");
+  // A small ring (4 KiB) so that most generated messages are larger than it and stream through.
+  await using server = await listen(`${scheme}:${name}?size=4096`);
+  await using peer = spawnPeer("shm_peer.ts", ["echo", `${scheme}:${name}?size=4096`]);
+  await using ch = await server.accept({ timeout: 30_000 });
+  await fc.assert(
+    fc.asyncProperty(ringMessagesArb, async (messages) => {
+      const sending = (async () => {
+        for (const m of messages) await ch.send(m);
+      })();
+      sending.catch(() => {});
+      for (const m of messages) {
+        const back = await ch.receive({ timeout: 30_000 });
+        if (!bytesEqual(back, m)) {
+          throw new Error(`a ${m.length}-byte message came back as ${back.length} bytes / different`);
+        }
+      }
+      await sending;
+    }),
+    fcParams(),
+  );
+  await ch.close();
+  assert((await within(10_000, peer.exited, "peer exit")) === 0, "peer exited cleanly");
+}
+
+test("shm ring channel: any message sequence (empty, larger than the ring) round-trips across processes", () =>
+  ringProperty("shm"));
+
+test("a corrupted ring header from the peer side is a typed error, never a crash or a hang", async () => {
+  await using ctl = await openControl("fuzz");
+  const headerEnd = SHM_LAYOUT.data;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.tuple(fc.integer({ min: 0, max: headerEnd - 1 }), fc.uint8Array({ minLength: 1, maxLength: 16 })),
+        {
+          minLength: 1,
+          maxLength: 6,
+        },
+      ),
+      async (writes) => {
+        const name = uniqueName("fuzz");
+        await using server = ShmServer.listen(name, { capacity: 1024, maxMessageSize: 4096 });
+        const accepting = server.accept({ timeout: 30_000 });
+        accepting.catch(() => {}); // awaited below, after the peer has done its damage
+        const clipped = writes.map(([o, b]) => [o, [...b.subarray(0, headerEnd - o)]]);
+        await ctl.call({ corrupt: name, writes: clipped });
+        let ch;
+        try {
+          ch = await accepting;
+        } catch (e) {
+          if (e instanceof WinipcError) return; // refused at accept: a typed error
+          throw new Error(`accept after corruption: untyped ${e}`);
+        }
+        await using _ch = ch;
+        // The reader either gets a typed error, or (when the garbage happens to look valid) a
+        // message within the limit; what it must never do is crash the process or hang.
+        for (let i = 0; i < 3; i++) {
+          try {
+            const m = await ch.receive({ timeout: 150 });
+            assert(m.length <= 4096, "message within maxMessageSize");
+          } catch (e) {
+            if (!(e instanceof WinipcError)) throw new Error(`untyped error: ${e}`);
+            if (e instanceof TimeoutError || e instanceof ChannelClosedError) break;
+          }
+        }
+      },
+    ),
+    fcParams(100),
+  );
+});
+
+test("killing the peer mid-stream gives ChannelClosedError within 1 s", async () => {
+  const name = uniqueName("kill");
+  await using server = ShmServer.listen(name, { capacity: 64 * 1024 });
+  await using peer = spawnPeer("shm_peer.ts", ["stream", `shm:${name}`, String(1 << 20)]);
+  await using ch = await server.accept({ timeout: 30_000 });
+  const first = await ch.receive({ timeout: 30_000 });
+  assert(first.length === 1 << 20, "a streamed 1 MiB message");
+  const receiving = ch.receive();
+  receiving.catch(() => {});
+  await new Promise((r) => setTimeout(r, 100));
+  const killedAt = performance.now();
+  peer.kill();
+  let err: unknown;
+  // Messages already complete may still arrive; the end must come within 1 s of the kill.
+  try {
+    while (true) await within(5000, ch.receive(), "receive after kill");
+  } catch (e) {
+    err = e;
+  }
+  await receiving.catch(() => {});
+  const ms = performance.now() - killedAt;
+  assert(err instanceof ChannelClosedError, `expected ChannelClosedError, got ${err}`);
+  assert(ms < 1000, `ChannelClosedError after ${ms.toFixed(0)} ms`);
+});
+
+test("a mutex abandoned by a killed process is reported as abandoned", async () => {
+  const name = uniqueName("mutex");
+  using mutex = Mutex.create(name);
+  await using ctl = await NamedPipeServer.listen(`${name}-ctl`);
+  await using peer = spawnPeer("shm_peer.ts", ["hold-mutex", name, `${name}-ctl`]);
+  await using c = await ctl.accept({ timeout: 30_000 });
+  assert(new TextDecoder().decode(await c.receive({ timeout: 30_000 })) === '"held"', "peer holds the mutex");
+  let err: unknown;
+  await mutex.acquire({ timeout: 200 }).catch((e) => err = e);
+  assert(err instanceof TimeoutError, `held mutex times out: ${err}`);
+  const waiting = mutex.acquire({ timeout: 10_000 });
+  peer.kill();
+  const got = await waiting;
+  assert(got.abandoned, "abandoned is reported");
+  mutex.release();
+  const again = await mutex.acquire({ timeout: 1000 });
+  assert(!again.abandoned, "after release it is an ordinary mutex again");
+  mutex.release();
+});
+
+test("events and semaphores: waits wake, time out, and abort", async () => {
+  using ev = KernelEvent.create(uniqueName("ev"));
+  setTimeout(() => ev.set(), 50);
+  await ev.wait({ timeout: 5000 });
+  let err: unknown;
+  await ev.wait({ timeout: 50 }).catch((e) => err = e);
+  assert(err instanceof TimeoutError, `auto-reset event was reset by the wait: ${err}`);
+  using sem = Semaphore.create(undefined, { initialCount: 1, maximumCount: 2 });
+  await sem.acquire({ timeout: 100 });
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(new Error("stop")), 50);
+  err = undefined;
+  await sem.acquire({ signal: ac.signal }).catch((e) => err = e);
+  assert((err as Error)?.message === "stop", `abort: ${err}`);
+  assert(sem.release(2) === 0, "release returns the previous count");
+});

@@ -36,6 +36,8 @@ const mechanisms = [
     name: "named pipe (byte mode, framed)",
     address: `pipe:winipc-demo-${runtime}-${process.pid}-byte?mode=byte`,
   },
+  { name: "shared memory ring", address: `shm:winipc-demo-${runtime}-${process.pid}-shm?size=64KiB` },
+  { name: "DLL shared section ring", address: `dll:winipc-demo-${runtime}-${process.pid}-dll?size=64KiB` },
 ];
 const COUNT = 2000;
 const SIZE = 1024;
@@ -45,7 +47,8 @@ console.log(
 );
 for (const m of mechanisms) {
   await using server = await listen(m.address);
-  const child = spawnSelf(m.address.split("?")[0]);
+  // Pipes and shm need only the name to connect; a DLL section also needs its size.
+  const child = spawnSelf(m.address.startsWith("dll:") ? m.address : m.address.split("?")[0]);
   await using channel = await server.accept({ timeout: 30_000 });
   const payload = new Uint8Array(SIZE).map((_, i) => i);
   let ok = 0;

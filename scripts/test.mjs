@@ -80,7 +80,7 @@ function linuxChecks() {
   const results = [];
   for (
     const [name, args] of [
-      ["deno check", ["check", "mod.ts", "tests/", "examples/"]],
+      ["deno check", ["check", "mod.ts", "tests/", "examples/", "bench/"]],
       ["deno lint", ["lint"]],
       ["deno fmt --check", ["fmt", "--check"]],
     ]

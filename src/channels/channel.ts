@@ -71,7 +71,13 @@ export interface CallScope {
 }
 
 /** Combines a caller's WaitOptions with an owner's abort signal into one signal for a call. */
+const noop = () => {};
+
 export function callScope(owner: AbortSignal, opts: WaitOptions = {}): CallScope {
+  // The common case, no caller signal and no timeout, allocates nothing (this is per message).
+  if (!opts.signal && (opts.timeout === undefined || opts.timeout === Infinity)) {
+    return { signal: owner, done: noop };
+  }
   const signals = [owner];
   if (opts.signal) signals.push(opts.signal);
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -14,8 +14,10 @@ import {
   SharedMemory,
   ShmServer,
   TimeoutError,
+  waitForAny,
   WinipcError,
 } from "../mod.ts";
+import process from "node:process";
 import { SHM_LAYOUT } from "../src/channels/shm_channel.ts";
 import { assert, bytesEqual, fc, fcParams, spawnPeer, test, uniqueName, within } from "./_support/harness.ts";
 import { openControl, ringMessagesArb } from "./_support/shm_support.ts";
@@ -226,3 +228,28 @@ test("events and semaphores: waits wake, time out, and abort", async () => {
   assert((err as Error)?.message === "stop", `abort: ${err}`);
   assert(sem.release(2) === 0, "release returns the previous count");
 });
+
+test("file-backed mappings persist to the file; waitForAny reports which object was signalled", async () => {
+  const dir = windowsTempDir();
+  const file = `${dir}winipc-test-${uniqueName("file")}.bin`;
+  {
+    using mem = SharedMemory.create(undefined, { size: 10_000, file });
+    mem.write(9_000, new Uint8Array([1, 2, 3, 4]));
+    mem.flush();
+  }
+  {
+    using again = SharedMemory.create(undefined, { size: 10_000, file });
+    assert(bytesEqual(again.read(9_000, 4), new Uint8Array([1, 2, 3, 4])), "data read back from the file");
+  }
+  using a = KernelEvent.create();
+  using b = KernelEvent.create();
+  setTimeout(() => b.set(), 30);
+  const r = await waitForAny([a, b], { timeout: 5000 });
+  assert(r.index === 1 && !r.abandoned, `waitForAny: ${JSON.stringify(r)}`);
+});
+
+/** The Windows temp directory (with a trailing backslash). */
+function windowsTempDir(): string {
+  const t = process.env.TEMP ?? process.env.TMP ?? "C:\\Windows\\Temp";
+  return t.endsWith("\\") ? t : `${t}\\`;
+}

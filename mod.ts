@@ -58,3 +58,14 @@ export {
   type Waitable,
   waitForAny,
 } from "./src/sync.ts";
+export { ReceiveOnlyChannel, SendOnlyChannel } from "./src/channels/one_way.ts";
+export {
+  DEFAULT_MAILSLOT_MESSAGE_SIZE,
+  MAILSLOT_BROADCAST_LIMIT,
+  MailslotClient,
+  type MailslotClientOptions,
+  type MailslotInfo,
+  mailslotPath,
+  MailslotServer,
+  type MailslotServerOptions,
+} from "./src/channels/mailslot.ts";

@@ -89,3 +89,21 @@ export const OPEN_ALWAYS = 4;
 export const FILE_ATTRIBUTE_NORMAL = 0x80;
 export const CREATE_ALWAYS = 2;
 export const ERROR_SHARING_VIOLATION = 32;
+
+// Mailslots
+export const MAILSLOT_WAIT_FOREVER = 0xffffffff;
+export const MAILSLOT_NO_MESSAGE = 0xffffffff;
+
+// Processes
+export const STARTF_USESTDHANDLES = 0x100;
+export const EXTENDED_STARTUPINFO_PRESENT = 0x00080000;
+export const CREATE_UNICODE_ENVIRONMENT = 0x00000400;
+export const CREATE_NO_WINDOW = 0x08000000;
+export const PROC_THREAD_ATTRIBUTE_HANDLE_LIST = 0x20002;
+export const STILL_ACTIVE = 259;
+export const DUPLICATE_CLOSE_SOURCE = 0x1;
+export const DUPLICATE_SAME_ACCESS = 0x2;
+export const PROCESS_DUP_HANDLE = 0x0040;
+export const STD_INPUT_HANDLE = 0xfffffff6; // (DWORD)-10
+export const STD_OUTPUT_HANDLE = 0xfffffff5; // (DWORD)-11
+export const STD_ERROR_HANDLE = 0xfffffff4; // (DWORD)-12

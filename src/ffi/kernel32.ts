@@ -276,6 +276,104 @@ export const kernel32Symbols = {
     returns: "u32",
   },
 
+  // --- mailslots ---
+  CreateMailslotW: {
+    args: [
+      "buf", // LPCWSTR lpName
+      "u32", // DWORD nMaxMessageSize
+      "u32", // DWORD lReadTimeout
+      "buf", // LPSECURITY_ATTRIBUTES lpSecurityAttributes
+    ],
+    returns: "ptr", // HANDLE
+  },
+  GetMailslotInfo: {
+    args: [
+      "ptr", // HANDLE hMailslot
+      "buf", // LPDWORD lpMaxMessageSize
+      "buf", // LPDWORD lpNextSize
+      "buf", // LPDWORD lpMessageCount
+      "buf", // LPDWORD lpReadTimeout
+    ],
+    returns: "i32",
+  },
+
+  // --- anonymous pipes and child processes ---
+  CreatePipe: {
+    args: [
+      "buf", // PHANDLE hReadPipe
+      "buf", // PHANDLE hWritePipe
+      "buf", // LPSECURITY_ATTRIBUTES lpPipeAttributes
+      "u32", // DWORD nSize
+    ],
+    returns: "i32",
+  },
+  CreateProcessW: {
+    args: [
+      "buf", // LPCWSTR lpApplicationName
+      "buf", // LPWSTR lpCommandLine (modified in place: must be writable)
+      "ptr", // LPSECURITY_ATTRIBUTES lpProcessAttributes
+      "ptr", // LPSECURITY_ATTRIBUTES lpThreadAttributes
+      "i32", // BOOL bInheritHandles
+      "u32", // DWORD dwCreationFlags
+      "buf", // LPVOID lpEnvironment
+      "buf", // LPCWSTR lpCurrentDirectory
+      "buf", // LPSTARTUPINFOW lpStartupInfo (STARTUPINFOEXW)
+      "buf", // LPPROCESS_INFORMATION lpProcessInformation
+    ],
+    returns: "i32",
+  },
+  InitializeProcThreadAttributeList: {
+    args: [
+      "ptr", // LPPROC_THREAD_ATTRIBUTE_LIST lpAttributeList
+      "u32", // DWORD dwAttributeCount
+      "u32", // DWORD dwFlags
+      "buf", // PSIZE_T lpSize
+    ],
+    returns: "i32",
+  },
+  UpdateProcThreadAttribute: {
+    args: [
+      "ptr", // LPPROC_THREAD_ATTRIBUTE_LIST lpAttributeList
+      "u32", // DWORD dwFlags
+      "ptr", // DWORD_PTR Attribute
+      "ptr", // PVOID lpValue
+      "ptr", // SIZE_T cbSize
+      "ptr", // PVOID lpPreviousValue
+      "ptr", // PSIZE_T lpReturnSize
+    ],
+    returns: "i32",
+  },
+  // void DeleteProcThreadAttributeList(LPPROC_THREAD_ATTRIBUTE_LIST lpAttributeList)
+  DeleteProcThreadAttributeList: { args: ["ptr"], returns: "void" },
+  GetExitCodeProcess: {
+    args: [
+      "ptr", // HANDLE hProcess
+      "buf", // LPDWORD lpExitCode
+    ],
+    returns: "i32",
+  },
+  TerminateProcess: {
+    args: [
+      "ptr", // HANDLE hProcess
+      "u32", // UINT uExitCode
+    ],
+    returns: "i32",
+  },
+  DuplicateHandle: {
+    args: [
+      "ptr", // HANDLE hSourceProcessHandle
+      "ptr", // HANDLE hSourceHandle
+      "ptr", // HANDLE hTargetProcessHandle
+      "buf", // LPHANDLE lpTargetHandle
+      "u32", // DWORD dwDesiredAccess
+      "i32", // BOOL bInheritHandle
+      "u32", // DWORD dwOptions
+    ],
+    returns: "i32",
+  },
+  // HANDLE GetStdHandle(DWORD nStdHandle)
+  GetStdHandle: { args: ["u32"], returns: "ptr" },
+
   // --- named pipes ---
   CreateNamedPipeW: {
     args: [

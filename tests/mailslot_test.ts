@@ -1,0 +1,126 @@
+/**
+ * Mailslots across processes: whole messages in order (empty ones too), the size limit enforced
+ * at the sender, and Wine's cmd.exe as a sender no one here wrote.
+ */
+import {
+  encodeFrame,
+  MailslotClient,
+  MailslotServer,
+  MessageTooLargeError,
+  NamedPipeServer,
+  NotFoundError,
+} from "../mod.ts";
+import {
+  assert,
+  bytesEqual,
+  fc,
+  fcParams,
+  patternBytes,
+  runtime,
+  spawnPeer,
+  test,
+  uniqueName,
+} from "./_support/harness.ts";
+
+const LIMIT = 8192;
+
+async function withSender(
+  fn: (server: MailslotServer, sendBatch: (ms: Uint8Array[]) => Promise<string>) => Promise<void>,
+) {
+  const slot = uniqueName("slot");
+  await using server = MailslotServer.create(slot, { maxMessageSize: LIMIT });
+  const ctlName = uniqueName("slot-ctl");
+  await using ctl = NamedPipeServer.listen(ctlName);
+  await using peer = spawnPeer("mailslot_peer.ts", ["sender", ctlName, slot]);
+  await using ch = await ctl.accept({ timeout: 30_000 });
+  await fn(server, async (messages) => {
+    const frames = messages.map(encodeFrame);
+    const batch = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+    let at = 0;
+    for (const f of frames) {
+      batch.set(f, at);
+      at += f.length;
+    }
+    await ch.send(batch);
+    return new TextDecoder().decode(await ch.receive({ timeout: 30_000 }));
+  });
+  await ch.close();
+  await peer.exited;
+}
+
+test("mailslot: messages from another process arrive whole and in order, empty ones included", () =>
+  withSender(async (server, sendBatch) => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 40 }),
+            fc.record({ size: fc.integer({ min: 0, max: LIMIT }), seed: fc.integer() }).map((r) =>
+              patternBytes(r.size, r.seed)
+            ),
+          ),
+          { maxLength: 10 },
+        ),
+        async (messages) => {
+          const reply = await sendBatch(messages);
+          assert(reply === "ok", `sender: ${reply}`);
+          for (const m of messages) {
+            const got = await server.receive({ timeout: 10_000 });
+            if (!bytesEqual(got, m)) {
+              throw new Error(`a ${m.length}-byte message arrived as ${got.length} bytes / different`);
+            }
+          }
+          assert(server.info().messageCount === 0, "nothing left over");
+        },
+      ),
+      fcParams(),
+    );
+  }));
+
+test("mailslot: a message over the server's limit is refused with MessageTooLargeError at the sender", () =>
+  withSender(async (server, sendBatch) => {
+    const reply = await sendBatch([new Uint8Array(3), new Uint8Array(LIMIT + 1)]);
+    assert(reply === "MessageTooLargeError", `sender said ${reply}`);
+    assert((await server.receive({ timeout: 10_000 })).length === 3, "the message before it arrived");
+    assert(server.info().messageCount === 0, "the oversized one was never written");
+    // In this process too, before any system call.
+    await using local = MailslotClient.open(server.path);
+    let err: unknown;
+    await local.send(new Uint8Array(LIMIT + 1)).catch((e) => err = e);
+    assert(err instanceof MessageTooLargeError, `local send: ${err}`);
+  }));
+
+test("mailslot: a missing mailslot is NotFoundError; a second server on a name is refused", async () => {
+  let err: unknown;
+  try {
+    MailslotClient.open(uniqueName("none"));
+  } catch (e) {
+    err = e;
+  }
+  assert(err instanceof NotFoundError, `open missing: ${err}`);
+  const name = uniqueName("dup");
+  await using _s = MailslotServer.create(name);
+  err = undefined;
+  try {
+    MailslotServer.create(name);
+  } catch (e) {
+    err = e;
+  }
+  assert(err?.constructor?.name === "AddressInUseError", `second server: ${err}`);
+});
+
+test("mailslot: Wine's cmd.exe (a writer no one here wrote) writes into a winipc mailslot server", async () => {
+  const name = uniqueName("cmd");
+  await using server = MailslotServer.create(name);
+  const text = `hello from cmd ${runtime}`;
+  // deno-lint-ignore no-explicit-any
+  const g = globalThis as any;
+  const args = ["/c", `echo ${text}> ${server.path}`];
+  const code = runtime === "deno"
+    ? (await new g.Deno.Command("cmd.exe", { args, stdout: "null", stderr: "inherit" }).output()).code
+    : await g.Bun.spawn(["cmd.exe", ...args], { stdout: "ignore", stderr: "inherit" }).exited;
+  assert(code === 0, `cmd.exe exited with ${code}`);
+  let got = "";
+  while (!got.includes(text)) got += new TextDecoder().decode(await server.receive({ timeout: 10_000 }));
+  assert(got.trimEnd() === text, `received ${JSON.stringify(got)}`);
+});

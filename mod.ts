@@ -69,3 +69,17 @@ export {
   MailslotServer,
   type MailslotServerOptions,
 } from "./src/channels/mailslot.ts";
+export {
+  adoptHandle,
+  ChildProcess,
+  createPipe,
+  duplicateHandleTo,
+  PipeReader,
+  PipeWriter,
+  quoteWindowsArg,
+  spawn,
+  type SpawnOptions,
+  type StdioOption,
+  waitForChild,
+} from "./src/channels/child_process.ts";
+export { OwnedHandle } from "./src/ffi/handle.ts";

@@ -49,6 +49,15 @@ export class OwnedHandle implements Disposable {
     return this.#value === 0n;
   }
 
+  /** Gives up ownership without closing (the handle was closed or handed over elsewhere). */
+  release(): bigint {
+    const v = this.value;
+    this.#value = 0n;
+    open--;
+    registry.unregister(this);
+    return v;
+  }
+
   /** Closes the handle; only the first call does anything. */
   close(): void {
     const v = this.#value;

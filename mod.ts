@@ -28,6 +28,7 @@ export { Win32Error } from "./src/ffi/error.ts";
 export { FfiLoadError, runtimeName } from "./src/ffi/runtime.ts";
 export {
   allocationGranularity,
+  RegionBase,
   SharedMemory,
   type SharedMemoryOpenOptions,
   type SharedMemoryOptions,

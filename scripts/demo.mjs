@@ -1,25 +1,6 @@
 #!/usr/bin/env node
 // `npm run demo`: sets up the Wine environment (once, cached) and runs examples/demo.ts in the
 // Windows builds of Deno and Bun.
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { runInBothRuntimes } from "./wine/both.mjs";
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
-process.chdir(repo);
-const session = join(repo, "scripts/wine/session.sh");
-const sh = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit" }).status ?? 1;
-
-if (!existsSync("node_modules/.package-lock.json")) sh("npm", ["ci", "--no-audit", "--no-fund"]);
-if (sh("bash", [session, "up"]) !== 0) process.exit(1);
-let failed = 0;
-try {
-  failed += sh("bash", [session, "exec", "deno", "run", "-A", "--no-check", "examples/demo.ts"]) !== 0
-    ? 1
-    : 0;
-  failed += sh("bash", [session, "exec", "bun", "examples/demo.ts"]) !== 0 ? 1 : 0;
-} finally {
-  sh("bash", [session, "down"]);
-}
-process.exit(failed ? 1 : 0);
+runInBothRuntimes("examples/demo.ts");

@@ -2,9 +2,9 @@
  * DLL shared sections across two processes: the library writes a DLL with an
  * IMAGE_SCN_MEM_SHARED section, both processes load it, and see one memory.
  */
-import { buildSharedSectionDll, DllSharedMemory, listen } from "../mod.ts";
-import { assert, bytesEqual, fc, fcParams, spawnPeer, test, uniqueName, within } from "./_support/harness.ts";
-import { openControl, ringMessagesArb } from "./_support/shm_support.ts";
+import { buildSharedSectionDll, DllSharedMemory } from "../mod.ts";
+import { assert, test, uniqueName } from "./_support/harness.ts";
+import { crossProcessWritesProperty, openControl, ringEchoProperty } from "./_support/shm_support.ts";
 
 const dllName = (what: string) => uniqueName(what).replace(/[^A-Za-z0-9_.-]/g, "-");
 
@@ -25,51 +25,8 @@ test("DLL section: writes at any offset are seen by the other process that loade
   using mem = DllSharedMemory.load(name, size);
   await using ctl = await openControl("dll");
   await ctl.call({ open: "dll", name, size });
-  await fc.assert(
-    fc.asyncProperty(
-      fc.integer({ min: 0, max: size - 1 }).chain((offset) =>
-        fc.tuple(
-          fc.constant(offset),
-          fc.uint8Array({ minLength: 1, maxLength: Math.min(1000, size - offset) }),
-        )
-      ),
-      fc.boolean(),
-      async ([offset, data], peerWrites) => {
-        if (peerWrites) {
-          await ctl.call({ write: offset, data: [...data] });
-          assert(bytesEqual(mem.read(offset, data.length), data), `peer write at ${offset} seen here`);
-        } else {
-          mem.write(offset, data);
-          const seen = new Uint8Array(await ctl.call({ read: offset, length: data.length }) as number[]);
-          assert(bytesEqual(seen, data), `write at ${offset} seen by the peer`);
-        }
-      },
-    ),
-    fcParams(),
-  );
+  await crossProcessWritesProperty(mem, ctl, 1000);
 });
 
-test("dll: ring channel: any message sequence round-trips across processes", async () => {
-  const name = dllName("ring");
-  await using server = await listen(`dll:${name}?size=4096`);
-  await using peer = spawnPeer("shm_peer.ts", ["echo", `dll:${name}?size=4096`]);
-  await using ch = await server.accept({ timeout: 30_000 });
-  await fc.assert(
-    fc.asyncProperty(ringMessagesArb, async (messages) => {
-      const sending = (async () => {
-        for (const m of messages) await ch.send(m);
-      })();
-      sending.catch(() => {});
-      for (const m of messages) {
-        const back = await ch.receive({ timeout: 30_000 });
-        if (!bytesEqual(back, m)) {
-          throw new Error(`a ${m.length}-byte message came back as ${back.length} bytes / different`);
-        }
-      }
-      await sending;
-    }),
-    fcParams(),
-  );
-  await ch.close();
-  assert((await within(10_000, peer.exited, "peer exit")) === 0, "peer exited cleanly");
-});
+test("dll: ring channel: any message sequence round-trips across processes", () =>
+  ringEchoProperty("dll", dllName("ring")));

@@ -6,7 +6,6 @@ import {
   AddressInUseError,
   ChannelClosedError,
   KernelEvent,
-  listen,
   Mutex,
   NamedPipeServer,
   NotFoundError,
@@ -20,7 +19,7 @@ import {
 import process from "node:process";
 import { SHM_LAYOUT } from "../src/channels/shm_channel.ts";
 import { assert, bytesEqual, fc, fcParams, spawnPeer, test, uniqueName, within } from "./_support/harness.ts";
-import { openControl, ringMessagesArb } from "./_support/shm_support.ts";
+import { crossProcessWritesProperty, openControl, ringEchoProperty } from "./_support/shm_support.ts";
 
 test("raw shared memory: writes at any offset and length are seen by the other process, both ways", async () => {
   const name = uniqueName("raw");
@@ -31,28 +30,7 @@ test("raw shared memory: writes at any offset and length are seen by the other p
   assert(!again.created, "a second create opens the same mapping (peer-to-peer mode)");
   await using ctl = await openControl("raw");
   await ctl.call({ open: "shm", name, size });
-  await fc.assert(
-    fc.asyncProperty(
-      fc.integer({ min: 0, max: size - 1 }).chain((offset) =>
-        fc.tuple(
-          fc.constant(offset),
-          fc.uint8Array({ minLength: 1, maxLength: Math.min(2000, size - offset) }),
-        )
-      ),
-      fc.boolean(),
-      async ([offset, data], peerWrites) => {
-        if (peerWrites) {
-          await ctl.call({ write: offset, data: [...data] });
-          assert(bytesEqual(mem.read(offset, data.length), data), `peer write at ${offset} seen here`);
-        } else {
-          mem.write(offset, data);
-          const seen = new Uint8Array(await ctl.call({ read: offset, length: data.length }) as number[]);
-          assert(bytesEqual(seen, data), `write at ${offset} seen by the peer`);
-        }
-      },
-    ),
-    fcParams(),
-  );
+  await crossProcessWritesProperty(mem, ctl, 2000);
   // Views at unaligned offsets see the same bytes; reads outside the mapping are RangeErrors.
   using view = mem.view(70_001, 100);
   assert(bytesEqual(view.read(0, 10), mem.read(70_001, 10)), "unaligned view");
@@ -94,34 +72,8 @@ test("shared memory: create-only mode, open of a missing name, read-only views",
   assert(err instanceof TypeError, `writing a read-only view: ${err}`);
 });
 
-async function ringProperty(scheme: "shm" | "dll") {
-  const name = uniqueName(`ring-${scheme}`).replace(/[^A-Za-z0-9_.-]/g, "-");
-  // A small ring (4 KiB) so that most generated messages are larger than it and stream through.
-  await using server = await listen(`${scheme}:${name}?size=4096`);
-  await using peer = spawnPeer("shm_peer.ts", ["echo", `${scheme}:${name}?size=4096`]);
-  await using ch = await server.accept({ timeout: 30_000 });
-  await fc.assert(
-    fc.asyncProperty(ringMessagesArb, async (messages) => {
-      const sending = (async () => {
-        for (const m of messages) await ch.send(m);
-      })();
-      sending.catch(() => {});
-      for (const m of messages) {
-        const back = await ch.receive({ timeout: 30_000 });
-        if (!bytesEqual(back, m)) {
-          throw new Error(`a ${m.length}-byte message came back as ${back.length} bytes / different`);
-        }
-      }
-      await sending;
-    }),
-    fcParams(),
-  );
-  await ch.close();
-  assert((await within(10_000, peer.exited, "peer exit")) === 0, "peer exited cleanly");
-}
-
 test("shm ring channel: any message sequence (empty, larger than the ring) round-trips across processes", () =>
-  ringProperty("shm"));
+  ringEchoProperty("shm", uniqueName("ring")));
 
 test("a corrupted ring header from the peer side is a typed error, never a crash or a hang", async () => {
   await using ctl = await openControl("fuzz");

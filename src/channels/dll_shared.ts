@@ -25,7 +25,7 @@ import { backend } from "../ffi/runtime.ts";
 import { fromWstr, wstr } from "../ffi/wstr.ts";
 import { AddressError } from "../errors.ts";
 import { buildSharedSectionDll, SHARED_SECTION_RVA } from "./pe_image.ts";
-import { type SharedRegion, SharedView } from "./shared_memory.ts";
+import { RegionBase, SharedView } from "./shared_memory.ts";
 
 const k = kernel32.sync;
 
@@ -69,11 +69,12 @@ function writeFile(path: string, data: Uint8Array): void {
 }
 
 /** A DLL's shared section, loaded into this process. */
-export class DllSharedMemory implements SharedRegion {
+export class DllSharedMemory extends RegionBase {
   readonly #module: OwnedHandle;
   readonly whole: SharedView;
 
   private constructor(module: OwnedHandle, readonly path: string, readonly size: number) {
+    super();
     this.#module = module;
     this.whole = new SharedView(module.value + BigInt(SHARED_SECTION_RVA), 0, size, false, () => {});
   }
@@ -94,25 +95,9 @@ export class DllSharedMemory implements SharedRegion {
     return new DllSharedMemory(new OwnedHandle(h, (m) => k.FreeLibrary(m)), path, size);
   }
 
-  get bytes(): Uint8Array {
-    return this.whole.bytes;
-  }
-
-  read(offset = 0, length = this.size - offset): Uint8Array {
-    return this.whole.read(offset, length);
-  }
-
-  write(offset: number, data: Uint8Array): void {
-    this.whole.write(offset, data);
-  }
-
   /** Drops this process's reference (FreeLibrary). The memory lives while any process has it loaded. */
   close(): void {
     this.whole[Symbol.dispose]();
     this.#module.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
   }
 }

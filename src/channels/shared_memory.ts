@@ -135,11 +135,40 @@ export interface SharedRegion extends Disposable {
   readonly size: number;
   /** A view of all of it. */
   readonly whole: SharedView;
+  readonly bytes: Uint8Array;
+  read(offset?: number, length?: number): Uint8Array;
+  write(offset: number, data: Uint8Array): void;
   close(): void;
 }
 
+/** The byte accessors every region offers, through its whole view. */
+export abstract class RegionBase implements SharedRegion {
+  abstract readonly size: number;
+  abstract readonly whole: SharedView;
+  abstract close(): void;
+
+  /** The whole region's bytes, live. */
+  get bytes(): Uint8Array {
+    return this.whole.bytes;
+  }
+
+  /** A copy of `length` bytes at `offset`. */
+  read(offset = 0, length = this.size - offset): Uint8Array {
+    return this.whole.read(offset, length);
+  }
+
+  /** Copies `data` in at `offset`. */
+  write(offset: number, data: Uint8Array): void {
+    this.whole.write(offset, data);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
 /** A file mapping object and its views. */
-export class SharedMemory implements SharedRegion {
+export class SharedMemory extends RegionBase {
   readonly #mapping: OwnedHandle;
   readonly #file: OwnedHandle | undefined;
   readonly #views = new Set<SharedView>();
@@ -153,6 +182,7 @@ export class SharedMemory implements SharedRegion {
     readonly created: boolean,
     readonly readOnly: boolean,
   ) {
+    super();
     this.#mapping = mapping;
     this.#file = file;
   }
@@ -265,19 +295,6 @@ export class SharedMemory implements SharedRegion {
     return this.#whole ??= this.view(0, this.size);
   }
 
-  /** The whole mapping's bytes, live. */
-  get bytes(): Uint8Array {
-    return this.whole.bytes;
-  }
-
-  read(offset = 0, length = this.size - offset): Uint8Array {
-    return this.whole.read(offset, length);
-  }
-
-  write(offset: number, data: Uint8Array): void {
-    this.whole.write(offset, data);
-  }
-
   flush(): void {
     for (const v of this.#views) v.flush();
   }
@@ -289,9 +306,5 @@ export class SharedMemory implements SharedRegion {
     this.#whole = undefined;
     this.#mapping.close();
     this.#file?.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
   }
 }

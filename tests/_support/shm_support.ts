@@ -1,7 +1,17 @@
 /** Helpers shared by the shared-memory and DLL-section tests. @module */
-import { NamedPipeServer } from "../../mod.ts";
-import type { NamedPipeChannel } from "../../mod.ts";
-import { fc, patternBytes, type Peer, spawnPeer, uniqueName } from "./harness.ts";
+import { listen, NamedPipeServer } from "../../mod.ts";
+import type { NamedPipeChannel, SharedRegion } from "../../mod.ts";
+import {
+  assert,
+  bytesEqual,
+  fc,
+  fcParams,
+  patternBytes,
+  type Peer,
+  spawnPeer,
+  uniqueName,
+  within,
+} from "./harness.ts";
 
 /** A peer in `raw` mode and the pipe that drives it. */
 export interface Control extends AsyncDisposable {
@@ -43,3 +53,62 @@ export const ringMessagesArb = fc.array(
   ),
   { maxLength: 8 },
 );
+
+/**
+ * Property: writes at any offset and length into `mem` are seen by the peer behind `ctl` (which
+ * has opened the same memory), and the peer's writes are seen here.
+ */
+export async function crossProcessWritesProperty(
+  mem: SharedRegion,
+  ctl: Control,
+  maxLength: number,
+) {
+  const size = mem.size;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: size - 1 }).chain((offset) =>
+        fc.tuple(
+          fc.constant(offset),
+          fc.uint8Array({ minLength: 1, maxLength: Math.min(maxLength, size - offset) }),
+        )
+      ),
+      fc.boolean(),
+      async ([offset, data], peerWrites) => {
+        if (peerWrites) {
+          await ctl.call({ write: offset, data: [...data] });
+          assert(bytesEqual(mem.read(offset, data.length), data), `peer write at ${offset} seen here`);
+        } else {
+          mem.write(offset, data);
+          const seen = new Uint8Array(await ctl.call({ read: offset, length: data.length }) as number[]);
+          assert(bytesEqual(seen, data), `write at ${offset} seen by the peer`);
+        }
+      },
+    ),
+    fcParams(),
+  );
+}
+
+/** Property: message sequences round-trip through an echo peer over a `shm:` or `dll:` ring. */
+export async function ringEchoProperty(scheme: "shm" | "dll", name: string) {
+  await using server = await listen(`${scheme}:${name}?size=4096`);
+  await using peer = spawnPeer("shm_peer.ts", ["echo", `${scheme}:${name}?size=4096`]);
+  await using ch = await server.accept({ timeout: 30_000 });
+  await fc.assert(
+    fc.asyncProperty(ringMessagesArb, async (messages) => {
+      const sending = (async () => {
+        for (const m of messages) await ch.send(m);
+      })();
+      sending.catch(() => {}); // awaited below; a failed check must not leave it unhandled
+      for (const m of messages) {
+        const back = await ch.receive({ timeout: 30_000 });
+        if (!bytesEqual(back, m)) {
+          throw new Error(`a ${m.length}-byte message came back as ${back.length} bytes / different`);
+        }
+      }
+      await sending;
+    }),
+    fcParams(),
+  );
+  await ch.close();
+  assert((await within(10_000, peer.exited, "peer exit")) === 0, "peer exited cleanly");
+}

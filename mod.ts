@@ -84,3 +84,22 @@ export {
   waitForChild,
 } from "./src/channels/child_process.ts";
 export { OwnedHandle } from "./src/ffi/handle.ts";
+export {
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  connectTcp,
+  connectTcpStream,
+  connectUnix,
+  MAX_UDP_PAYLOAD,
+  resolve,
+  type SocketAddress,
+  SocketChannel,
+  SocketServer,
+  type SocketServerOptions,
+  SocketStream,
+  splitHostPort,
+  type StreamConnectOptions,
+  UdpSocket,
+  WsaError,
+} from "./src/channels/socket.ts";

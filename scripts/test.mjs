@@ -91,6 +91,20 @@ function linuxChecks() {
   return results;
 }
 
+/** Starts the Linux-native echo server of the socket interop test; resolves when it listens. */
+function startNativeEcho() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repo, "scripts/native_echo.mjs")], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    child.stdout.once("data", (d) => {
+      process.env.WINIPC_NATIVE_ECHO_PORT = String(parseInt(d.toString(), 10));
+      resolve(child);
+    });
+    child.once("error", reject);
+  });
+}
+
 async function main() {
   ensureNodeModules();
   const checks = linuxChecks();
@@ -100,6 +114,7 @@ async function main() {
   mkdirSync("test-results", { recursive: true });
   const summary = [];
   if (sh("bash", [session, "up"]) !== 0) throw new Error("could not set up the Wine environment");
+  const nativeEcho = await startNativeEcho();
   try {
     for (const file of files) {
       for (const runtime of ["deno", "bun"]) {
@@ -113,6 +128,7 @@ async function main() {
       }
     }
   } finally {
+    nativeEcho.kill();
     sh("bash", [session, "down"]);
   }
   writeFileSync("test-results/summary.json", JSON.stringify(summary, null, 2) + "\n");

@@ -71,7 +71,14 @@ ensure_npm_pkg() {
   printf '%s' "$dir/package"
 }
 
+# Name resolution inside the chroot: debootstrap's minbase leaves no /etc/hosts, so "localhost"
+# would not resolve for the Windows programs (Wine resolves names through the host's libc).
+ensure_hosts() {
+  [ -s "$root/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
+}
+
 ensure_chroot
+ensure_hosts
 deno_dir=$(ensure_npm_pkg @deno/win32-x64)
 bun_dir=$(ensure_npm_pkg @oven/bun-windows-x64)
 [ -f "$deno_dir/deno.exe" ] || { log "deno.exe missing in $deno_dir"; exit 1; }

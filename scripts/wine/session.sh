@@ -19,6 +19,7 @@ in_chroot() {
     XDG_RUNTIME_DIR=/tmp PATH=/opt/runtimes:/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
     DENO_DIR=/root/deno-dir DENO_NO_UPDATE_CHECK=1 NO_COLOR=1 CI="${CI:-}" \
     WINIPC_SEED="${WINIPC_SEED:-}" WINIPC_RUNS="${WINIPC_RUNS:-}" \
+    WINIPC_NATIVE_ECHO_PORT="${WINIPC_NATIVE_ECHO_PORT:-}" \
     /bin/bash -c 'cd /winipc && "$@"' bash "$@"
 }
 

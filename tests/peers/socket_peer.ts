@@ -1,0 +1,52 @@
+/**
+ * The other process in socket tests (same runtime as the test), using the library's ws2_32 sockets.
+ *   socket_peer.ts echo HOST PORT            connect (framed channel), echo messages until closed
+ *   socket_peer.ts stream-echo HOST PORT     connect (raw stream), echo bytes until end-of-stream
+ *   socket_peer.ts udp-echo PORT             bind UDP, say hello to 127.0.0.1:PORT, echo datagrams
+ *   socket_peer.ts stress HOST PORT N M      N connections at once, M numbered messages each,
+ *                                            checking every echo; exit 0 if all arrived in order
+ */
+import { connectTcp, connectTcpStream, UdpSocket } from "../../mod.ts";
+import process from "node:process";
+
+const [role, ...a] = process.argv.slice(2);
+if (role === "echo") {
+  await using ch = await connectTcp(a[0], Number(a[1]), { timeout: 30_000 });
+  for await (const m of ch) await ch.send(m);
+} else if (role === "stream-echo") {
+  await using s = await connectTcpStream(a[0], Number(a[1]), { timeout: 30_000 });
+  for (let c = await s.read(); c; c = await s.read()) await s.write(c);
+} else if (role === "udp-echo") {
+  await using u = UdpSocket.bind("127.0.0.1", 0);
+  u.sendTo(new TextEncoder().encode("hello"), "127.0.0.1", Number(a[0]));
+  while (true) {
+    const { data } = await u.receiveFrom();
+    if (new TextDecoder().decode(data) === "bye") break;
+    u.sendTo(data, "127.0.0.1", Number(a[0]));
+  }
+} else if (role === "stress") {
+  const [host, port, n, m] = [a[0], Number(a[1]), Number(a[2]), Number(a[3])];
+  const one = async (client: number) => {
+    await using ch = await connectTcp(host, port, { timeout: 60_000 });
+    const sending = (async () => {
+      for (let seq = 0; seq < m; seq++) {
+        const msg = new Uint8Array(8 + (seq % 29));
+        const v = new DataView(msg.buffer);
+        v.setUint32(0, client, true);
+        v.setUint32(4, seq, true);
+        await ch.send(msg);
+      }
+    })();
+    for (let seq = 0; seq < m; seq++) {
+      const msg = await ch.receive({ timeout: 120_000 });
+      const v = new DataView(msg.buffer, msg.byteOffset);
+      if (msg.length !== 8 + (seq % 29) || v.getUint32(0, true) !== client || v.getUint32(4, true) !== seq) {
+        throw new Error(`client ${client}: echo ${seq} wrong`);
+      }
+    }
+    await sending;
+  };
+  await Promise.all(Array.from({ length: n }, (_, i) => one(i)));
+} else {
+  throw new Error(`unknown role ${role}`);
+}

@@ -3,7 +3,7 @@
 // whose name contains a NAME, in the Windows builds of Deno and of Bun under Wine.
 // Writes test-results/summary.json and ends with the line `N passed, M failed[, K skipped]`.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, watch, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -105,6 +105,91 @@ function startNativeEcho() {
   });
 }
 
+// --- the two-hosts fixture: host A is this network namespace, host B a namespace of its own ---
+const NETNS = "winipc-b";
+const HOST_A = "10.231.0.1";
+const HOST_B = "10.231.0.2";
+const ip = (...args) => spawnSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] }).status ?? 1;
+
+/**
+ * Builds the namespace and a veth link, starts an echo server (the library, in Wine) on host A,
+ * and cuts the link whenever the test on host B writes test-results/cut-link. Returns the
+ * environment for the test and a teardown.
+ */
+async function twoHostsUp() {
+  twoHostsDown();
+  const steps = [
+    ["netns", "add", NETNS],
+    ["link", "add", "wipc-a", "type", "veth", "peer", "name", "wipc-b"],
+    ["link", "set", "wipc-b", "netns", NETNS],
+    ["addr", "add", `${HOST_A}/24`, "dev", "wipc-a"],
+    ["link", "set", "wipc-a", "up"],
+    ["netns", "exec", NETNS, "ip", "addr", "add", `${HOST_B}/24`, "dev", "wipc-b"],
+    ["netns", "exec", NETNS, "ip", "link", "set", "wipc-b", "up"],
+    ["netns", "exec", NETNS, "ip", "link", "set", "lo", "up"],
+  ];
+  for (const step of steps) if (ip(...step) !== 0) throw new Error(`ip ${step.join(" ")} failed`);
+  const server = spawn("bash", [
+    session,
+    "exec",
+    "deno",
+    "run",
+    "-A",
+    "--no-check",
+    "tests/peers/socket_peer.ts",
+    "serve-echo",
+    HOST_A,
+    "900",
+  ], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = /port=(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    server.once("exit", () => reject(new Error("the host A echo server did not start")));
+  });
+  const cutFile = join(repo, "test-results", "cut-link");
+  rmSync(cutFile, { force: true });
+  const watcher = watch(join(repo, "test-results"), (_ev, name) => {
+    if (name === "cut-link" && existsSync(cutFile)) {
+      ip("link", "set", "wipc-a", "down");
+      rmSync(cutFile, { force: true });
+    }
+  });
+  return {
+    env: { WINIPC_TWO_HOSTS_SERVER: `${HOST_A}:${port}`, WINIPC_PREFIX: "prefix-b" },
+    /** Before each runtime's run: the link is up again, and carrying traffic. */
+    reset: async () => {
+      ip("link", "set", "wipc-a", "up");
+      for (let i = 0; i < 100; i++) {
+        const state = spawnSync("cat", ["/sys/class/net/wipc-a/operstate"], { encoding: "utf8" }).stdout
+          .trim();
+        if (state === "up") break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Forget neighbours that failed while the link was down (a FAILED entry answers
+      // "host unreachable" at once), then give the link a moment.
+      ip("neigh", "flush", "dev", "wipc-a");
+      ip("netns", "exec", NETNS, "ip", "neigh", "flush", "dev", "wipc-b");
+      await new Promise((r) => setTimeout(r, 300));
+    },
+    down: () => {
+      watcher.close();
+      server.kill();
+      twoHostsDown();
+    },
+  };
+}
+
+function twoHostsDown() {
+  ip("netns", "del", NETNS); // deletes wipc-b, and with it its peer wipc-a
+  ip("link", "del", "wipc-a");
+}
+
 async function main() {
   ensureNodeModules();
   const checks = linuxChecks();
@@ -117,14 +202,27 @@ async function main() {
   const nativeEcho = await startNativeEcho();
   try {
     for (const file of files) {
-      for (const runtime of ["deno", "bun"]) {
-        const path = `tests/${file}`;
-        console.log(`\n[test] ${runtime} ${path}`);
-        const args = runtime === "deno"
-          ? ["exec", "deno", "test", "-A", "--no-check", path]
-          : ["exec", "bun", "test", "--timeout", "600000", `./${path}`];
-        const { code, output } = await run("bash", [session, ...args], FILE_TIMEOUT_MS);
-        summary.push({ runtime, file: path, ...parseCounts(runtime, output, code) });
+      const twoHosts = file.includes("two_hosts") ? await twoHostsUp() : undefined;
+      try {
+        for (const runtime of ["deno", "bun"]) {
+          const path = `tests/${file}`;
+          console.log(
+            `\n[test] ${runtime} ${path}${twoHosts ? " (on host B, in its own network namespace)" : ""}`,
+          );
+          const args = runtime === "deno"
+            ? ["exec", "deno", "test", "-A", "--no-check", path]
+            : ["exec", "bun", "test", "--timeout", "600000", `./${path}`];
+          await twoHosts?.reset();
+          const command = twoHosts
+            ? ["ip", ["netns", "exec", NETNS, "bash", session, ...args]]
+            : ["bash", [session, ...args]];
+          Object.assign(process.env, twoHosts?.env ?? { WINIPC_TWO_HOSTS_SERVER: "", WINIPC_PREFIX: "" });
+          const { code, output } = await run(command[0], command[1], FILE_TIMEOUT_MS);
+          summary.push({ runtime, file: path, ...parseCounts(runtime, output, code) });
+        }
+      } finally {
+        twoHosts?.down();
+        Object.assign(process.env, { WINIPC_TWO_HOSTS_SERVER: "", WINIPC_PREFIX: "" });
       }
     }
   } finally {

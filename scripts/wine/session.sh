@@ -15,11 +15,12 @@ log() { printf '[wine] %s\n' "$*" >&2; }
 mounted() { mountpoint -q "$1" 2>/dev/null; }
 
 in_chroot() {
-  chroot "$root" /usr/bin/env -i HOME=/root WINEPREFIX=/root/prefix WINEDEBUG=-all \
+  chroot "$root" /usr/bin/env -i HOME=/root WINEPREFIX="/root/${WINIPC_PREFIX:-prefix}" WINEDEBUG=-all \
     XDG_RUNTIME_DIR=/tmp PATH=/opt/runtimes:/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
     DENO_DIR=/root/deno-dir DENO_NO_UPDATE_CHECK=1 NO_COLOR=1 CI="${CI:-}" \
     WINIPC_SEED="${WINIPC_SEED:-}" WINIPC_RUNS="${WINIPC_RUNS:-}" \
     WINIPC_NATIVE_ECHO_PORT="${WINIPC_NATIVE_ECHO_PORT:-}" \
+    WINIPC_TWO_HOSTS_SERVER="${WINIPC_TWO_HOSTS_SERVER:-}" \
     /bin/bash -c 'cd /winipc && "$@"' bash "$@"
 }
 
@@ -39,11 +40,15 @@ up() {
   if [ ! -e "$root/winipc/package.json" ] || ! cmp -s "$repo/package.json" "$root/winipc/package.json"; then
     umount -l "$root/winipc"; mount --bind "$repo" "$root/winipc"
   fi
-  if [ ! -f "$root/root/prefix/.winipc-ready" ]; then
-    log "creating the Wine prefix (once)"
-    in_chroot sh -c 'wineboot -i >/dev/null 2>&1; wine reg add "HKCU\\Software\\Wine\\Drivers" /v Graphics /d null /f >/dev/null 2>&1; wineserver -w'
-    touch "$root/root/prefix/.winipc-ready"
-  fi
+  # Two prefixes: the second has its own wineserver, for processes in another network namespace
+  # (Wine creates sockets in the wineserver, so a host of its own needs a wineserver of its own).
+  for prefix in prefix prefix-b; do
+    if [ ! -f "$root/root/$prefix/.winipc-ready" ]; then
+      log "creating the Wine prefix $prefix (once)"
+      WINIPC_PREFIX=$prefix in_chroot sh -c 'wineboot -i >/dev/null 2>&1; wine reg add "HKCU\\Software\\Wine\\Drivers" /v Graphics /d null /f >/dev/null 2>&1; wineserver -w'
+      touch "$root/root/$prefix/.winipc-ready"
+    fi
+  done
   # Start the wineserver and Wine's own services now, with no terminal or pipe of ours as their
   # output, so no test process is the one that starts them.
   in_chroot sh -c 'wineserver -p; wine cmd /c exit' </dev/null >/dev/null 2>&1 || true
@@ -51,7 +56,9 @@ up() {
 
 down() {
   [ -d "$root" ] || return 0
-  if mounted "$root/proc"; then in_chroot sh -c 'wineserver -k' >/dev/null 2>&1 || true; fi
+  if mounted "$root/proc"; then
+    for prefix in prefix prefix-b; do WINIPC_PREFIX=$prefix in_chroot sh -c 'wineserver -k' >/dev/null 2>&1 || true; done
+  fi
   for m in winipc dev proc; do
     if mounted "$root/$m"; then umount -R -l "$root/$m" 2>/dev/null || umount -l "$root/$m" || true; fi
   done

@@ -5,8 +5,11 @@
  *   socket_peer.ts udp-echo PORT             bind UDP, say hello to 127.0.0.1:PORT, echo datagrams
  *   socket_peer.ts stress HOST PORT N M      N connections at once, M numbered messages each,
  *                                            checking every echo; exit 0 if all arrived in order
+ *   socket_peer.ts serve-echo HOST SECONDS   listen on HOST (any port), print "port=N"; greet every
+ *                                            connection with "peer=ADDRESS\n", then echo its bytes;
+ *                                            exit after SECONDS
  */
-import { connectTcp, connectTcpStream, UdpSocket } from "../../mod.ts";
+import { connectTcp, connectTcpStream, SocketServer, type SocketStream, UdpSocket } from "../../mod.ts";
 import process from "node:process";
 
 const [role, ...a] = process.argv.slice(2);
@@ -47,6 +50,18 @@ if (role === "echo") {
     await sending;
   };
   await Promise.all(Array.from({ length: n }, (_, i) => one(i)));
+} else if (role === "serve-echo") {
+  const server = SocketServer.listenTcp(a[0], 0);
+  console.log(`port=${server.port}`);
+  setTimeout(() => process.exit(0), Number(a[1]) * 1000);
+  const echo = async (s: SocketStream) => {
+    try {
+      await s.write(new TextEncoder().encode(`peer=${s.remote.replace(/^tcp:/, "")}\n`));
+      for (let c = await s.read(); c; c = await s.read()) await s.write(c);
+    } catch { /* the link was cut: this connection is over */ }
+    await s.close();
+  };
+  while (true) void echo(await server.acceptStream());
 } else {
   throw new Error(`unknown role ${role}`);
 }

@@ -30,6 +30,7 @@ ensure_host_tools() {
   local missing=()
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v socat >/dev/null || missing+=(socat)
+  command -v ip >/dev/null || missing+=(iproute2) # the two-hosts socket test's namespaces
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing host packages: ${missing[*]}"
     apt-get update -q >&2

@@ -103,3 +103,11 @@ export {
   UdpSocket,
   WsaError,
 } from "./src/channels/socket.ts";
+export { WindowHost, type WindowHostOptions } from "./src/channels/window_host.ts";
+export {
+  connectCopyData,
+  CopyDataChannel,
+  type CopyDataOptions,
+  CopyDataServer,
+  DEFAULT_COPYDATA_SEND_TIMEOUT,
+} from "./src/channels/copydata.ts";

@@ -3,7 +3,13 @@
  * more file implementing {@link Backend}; no mechanism changes.
  * @module
  */
-import type { Library, SymbolTable } from "./types.ts";
+import type { FfiType, Library, SymbolTable } from "./types.ts";
+
+/** A function pointer made by {@link Backend.callback}; `close` frees it. */
+export interface NativeCallback {
+  readonly pointer: bigint;
+  close(): void;
+}
 
 /** What a runtime must provide to winipc. */
 export interface Backend {
@@ -14,6 +20,16 @@ export interface Backend {
   addressOf(view: ArrayBufferView): bigint;
   /** An ArrayBuffer aliasing `length` bytes of native memory at `address` (no copy). */
   memory(address: bigint, length: number): ArrayBuffer;
+  /**
+   * A native function pointer that calls `fn`. Only for calls made on the thread that created it
+   * (a window procedure called by that thread's message loop): neither runtime's cross-thread
+   * callbacks are used. `ptr` arguments arrive as bigint.
+   */
+  callback(
+    args: readonly FfiType[],
+    returns: FfiType,
+    fn: (...args: never[]) => number | bigint | void,
+  ): NativeCallback;
 }
 
 /** A DLL or symbol could not be loaded. */

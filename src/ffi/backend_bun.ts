@@ -16,6 +16,10 @@ interface BunFfi {
     symbols: Record<string, { args: string[]; returns: string }>,
   ): { symbols: Record<string, AnyFn>; close(): void };
   ptr(view: ArrayBufferView): number;
+  JSCallback: new (
+    fn: AnyFn,
+    def: { args: string[]; returns: string },
+  ) => { ptr: number | null; close(): void };
   toArrayBuffer(address: number, offset: number, length: number): ArrayBuffer;
 }
 // deno-lint-ignore no-explicit-any
@@ -91,5 +95,13 @@ export const bunBackend: Backend = {
     if (length === 0) return new ArrayBuffer(0);
     if (address === 0n) throw new RangeError("winipc: null pointer");
     return ffi.toArrayBuffer(Number(address), 0, length);
+  },
+  callback(args, returns, fn) {
+    // Not `threadsafe`: it is only ever called on the thread that created it.
+    const cb = new ffi.JSCallback(fn as AnyFn, {
+      args: args.map((a) => bunType[a]),
+      returns: bunType[returns],
+    });
+    return { pointer: BigInt(cb.ptr ?? 0), close: () => cb.close() };
   },
 };

@@ -69,4 +69,16 @@ export const denoBackend: Backend = {
     if (p === null) throw new RangeError("winipc: null pointer");
     return Deno.UnsafePointerView.getArrayBuffer(p, length);
   },
+  callback(args, returns, fn) {
+    const wide = args.map(isWide);
+    const cb = new Deno.UnsafeCallback(
+      {
+        parameters: args.map((a) => nativeType[a]) as Deno.NativeType[],
+        result: nativeType[returns] as Deno.NativeResultType,
+      } as Deno.UnsafeCallbackDefinition,
+      // deno-lint-ignore no-explicit-any
+      ((...a: any[]) => (fn as AnyFn)(...a.map((v, i) => wide[i] ? BigInt(v) : v))) as any,
+    );
+    return { pointer: BigInt(Deno.UnsafePointer.value(cb.pointer)), close: () => cb.close() };
+  },
 };

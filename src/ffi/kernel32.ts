@@ -54,6 +54,23 @@ export const kernel32Symbols = {
     ],
     returns: "i32",
   },
+  GlobalAlloc: {
+    args: [
+      "u32", // UINT uFlags
+      "ptr", // SIZE_T dwBytes
+    ],
+    returns: "ptr", // HGLOBAL
+  },
+  // LPVOID GlobalLock(HGLOBAL hMem)
+  GlobalLock: { args: ["ptr"], returns: "ptr" },
+  // BOOL GlobalUnlock(HGLOBAL hMem)
+  GlobalUnlock: { args: ["ptr"], returns: "i32" },
+  // SIZE_T GlobalSize(HGLOBAL hMem)
+  GlobalSize: { args: ["ptr"], returns: "ptr" },
+  // HGLOBAL GlobalFree(HGLOBAL hMem)
+  GlobalFree: { args: ["ptr"], returns: "ptr" },
+  // HMODULE GetModuleHandleW(LPCWSTR lpModuleName)
+  GetModuleHandleW: { args: ["buf"], returns: "ptr" },
   // HLOCAL LocalFree(HLOCAL hMem)
   LocalFree: { args: ["ptr"], returns: "ptr" },
 

@@ -1,0 +1,104 @@
+/**
+ * The thread of a {@link WindowHost} (window_host.ts): owns a message-only window and runs its
+ * message loop (GetMessageW blocks this worker, never the JS thread). The window procedure is an
+ * FFI callback called on this thread; it copies what the messages carry and posts it to the
+ * main thread. Commands arrive as WM_APP+1 messages (wParam = command, lParam = argument).
+ * @module
+ */
+import type { WindowHostEvent, WindowHostInit } from "./window_host.ts";
+
+// deno-lint-ignore no-explicit-any
+const self_ = globalThis as any;
+// Listen before anything is awaited: Bun drops messages that arrive before a handler exists.
+const early: MessageEvent<WindowHostInit>[] = [];
+self_.onmessage = (ev: MessageEvent<WindowHostInit>) => early.push(ev);
+
+const { backend } = await import("../ffi/runtime.ts");
+const { user32 } = await import("../ffi/user32.ts");
+const { kernel32 } = await import("../ffi/kernel32.ts");
+const { wstr } = await import("../ffi/wstr.ts");
+const u = user32().sync;
+
+const WM_DESTROY = 0x0002;
+const WM_COPYDATA = 0x004a;
+const WM_CLIPBOARDUPDATE = 0x031d;
+const WM_COMMAND_FROM_HOST = 0x8001; // WM_APP + 1
+const HWND_MESSAGE = 0xfffffffffffffffdn; // (HWND)-3
+const CMD_DESTROY = 1n, CMD_STALL = 2n, CMD_CLIPBOARD_LISTEN = 3n;
+
+function post(ev: WindowHostEvent, transfer: Transferable[] = []) {
+  self_.postMessage(ev, transfer);
+}
+
+function run(init: WindowHostInit) {
+  const stall = new Int32Array(new SharedArrayBuffer(4));
+  const wndproc = (hwnd: bigint, msg: number, wParam: bigint, lParam: bigint): bigint => {
+    try {
+      if (msg === WM_COPYDATA) {
+        // lParam is a COPYDATASTRUCT* the sender's data is behind; read the sizes first.
+        if (lParam === 0n) return 0n;
+        const cds = new DataView(backend.memory(lParam, 24).slice(0));
+        const tag = cds.getBigUint64(0, true);
+        const size = cds.getUint32(8, true);
+        const ptr = cds.getBigUint64(16, true);
+        if (size > init.maxMessageSize) return 2n; // refused: too large (checked before any read)
+        if (size > 0 && ptr === 0n) return 0n;
+        const data = size === 0 ? new Uint8Array(0) : new Uint8Array(backend.memory(ptr, size).slice(0));
+        post({ type: "copydata", from: wParam, tag, data }, [data.buffer]);
+        return 1n;
+      }
+      if (msg === WM_CLIPBOARDUPDATE) {
+        post({ type: "clipboard" });
+        return 0n;
+      }
+      if (msg === WM_COMMAND_FROM_HOST) {
+        if (wParam === CMD_DESTROY) u.DestroyWindow(hwnd);
+        else if (wParam === CMD_STALL) Atomics.wait(stall, 0, 0, Number(lParam)); // stop pumping, on purpose
+        else if (wParam === CMD_CLIPBOARD_LISTEN) {
+          post({ type: "listening", ok: u.AddClipboardFormatListener(hwnd) !== 0 });
+        }
+        return 0n;
+      }
+      if (msg === WM_DESTROY) {
+        u.RemoveClipboardFormatListener(hwnd);
+        u.PostQuitMessage(0);
+        return 0n;
+      }
+      if (msg >= 0xc000 && msg <= 0xffff) {
+        post({ type: "message", msg, wParam, lParam });
+        return 0n;
+      }
+    } catch (e) {
+      post({ type: "error", message: String(e) });
+    }
+    return u.DefWindowProcW(hwnd, msg, wParam, lParam);
+  };
+  const cb = backend.callback(["ptr", "u32", "ptr", "ptr"], "ptr", wndproc as never);
+  const hInstance = kernel32.sync.GetModuleHandleW(null);
+  const className = wstr(init.className);
+  const title = wstr(init.title);
+  const wc = new Uint8Array(80); // WNDCLASSEXW
+  const v = new DataView(wc.buffer);
+  v.setUint32(0, 80, true); // cbSize
+  v.setBigUint64(8, cb.pointer, true); // lpfnWndProc
+  v.setBigUint64(24, hInstance, true); // hInstance
+  v.setBigUint64(64, backend.addressOf(className), true); // lpszClassName
+  u.RegisterClassExW(wc); // may already exist in this process: then CreateWindowExW uses it
+  const hwnd = u.CreateWindowExW(0, className, title, 0, 0, 0, 0, 0, HWND_MESSAGE, 0n, hInstance, 0n);
+  if (hwnd === 0n) {
+    post({ type: "error", message: `CreateWindowExW failed (${kernel32.sync.GetLastError()})` });
+    cb.close();
+    return;
+  }
+  post({ type: "ready", hwnd });
+  const msg = new Uint8Array(48); // MSG
+  while (u.GetMessageW(msg, 0n, 0, 0) > 0) {
+    u.TranslateMessage(msg);
+    u.DispatchMessageW(msg);
+  }
+  cb.close();
+  post({ type: "closed" });
+}
+
+self_.onmessage = (ev: MessageEvent<WindowHostInit>) => run(ev.data);
+early.splice(0).forEach((ev) => run(ev.data));

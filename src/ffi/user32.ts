@@ -1,0 +1,140 @@
+/**
+ * user32.dll: windows, messages and the clipboard. Declared once for every runtime, each argument
+ * with its C prototype.
+ * @module
+ */
+import { backend } from "./runtime.ts";
+import type { Library, SymbolTable } from "./types.ts";
+
+export const user32Symbols = {
+  // ATOM RegisterClassExW(const WNDCLASSEXW *unnamedParam1)
+  RegisterClassExW: { args: ["buf"], returns: "u16" },
+  UnregisterClassW: {
+    args: [
+      "buf", // LPCWSTR lpClassName
+      "ptr", // HINSTANCE hInstance
+    ],
+    returns: "i32",
+  },
+  CreateWindowExW: {
+    args: [
+      "u32", // DWORD dwExStyle
+      "buf", // LPCWSTR lpClassName
+      "buf", // LPCWSTR lpWindowName
+      "u32", // DWORD dwStyle
+      "i32", // int X
+      "i32", // int Y
+      "i32", // int nWidth
+      "i32", // int nHeight
+      "ptr", // HWND hWndParent (HWND_MESSAGE for a message-only window)
+      "ptr", // HMENU hMenu
+      "ptr", // HINSTANCE hInstance
+      "ptr", // LPVOID lpParam
+    ],
+    returns: "ptr", // HWND
+  },
+  // BOOL DestroyWindow(HWND hWnd)
+  DestroyWindow: { args: ["ptr"], returns: "i32" },
+  // BOOL IsWindow(HWND hWnd)
+  IsWindow: { args: ["ptr"], returns: "i32" },
+  DefWindowProcW: {
+    args: [
+      "ptr", // HWND hWnd
+      "u32", // UINT Msg
+      "ptr", // WPARAM wParam
+      "ptr", // LPARAM lParam
+    ],
+    returns: "ptr", // LRESULT
+  },
+  GetMessageW: {
+    args: [
+      "buf", // LPMSG lpMsg
+      "ptr", // HWND hWnd
+      "u32", // UINT wMsgFilterMin
+      "u32", // UINT wMsgFilterMax
+    ],
+    returns: "i32",
+  },
+  // BOOL TranslateMessage(const MSG *lpMsg)
+  TranslateMessage: { args: ["buf"], returns: "i32" },
+  // LRESULT DispatchMessageW(const MSG *lpMsg)
+  DispatchMessageW: { args: ["buf"], returns: "ptr" },
+  // void PostQuitMessage(int nExitCode)
+  PostQuitMessage: { args: ["i32"], returns: "void" },
+  PostMessageW: {
+    args: [
+      "ptr", // HWND hWnd
+      "u32", // UINT Msg
+      "ptr", // WPARAM wParam
+      "ptr", // LPARAM lParam
+    ],
+    returns: "i32",
+  },
+  SendMessageTimeoutW: {
+    args: [
+      "ptr", // HWND hWnd
+      "u32", // UINT Msg
+      "ptr", // WPARAM wParam
+      "ptr", // LPARAM lParam
+      "u32", // UINT fuFlags
+      "u32", // UINT uTimeout
+      "buf", // PDWORD_PTR lpdwResult
+    ],
+    returns: "ptr", // LRESULT
+    blocking: true,
+  },
+  FindWindowExW: {
+    args: [
+      "ptr", // HWND hWndParent
+      "ptr", // HWND hWndChildAfter
+      "buf", // LPCWSTR lpszClass
+      "buf", // LPCWSTR lpszWindow
+    ],
+    returns: "ptr", // HWND
+  },
+  // UINT RegisterWindowMessageW(LPCWSTR lpString)
+  RegisterWindowMessageW: { args: ["buf"], returns: "u32" },
+
+  // --- clipboard ---
+  // BOOL OpenClipboard(HWND hWndNewOwner)
+  OpenClipboard: { args: ["ptr"], returns: "i32" },
+  // BOOL CloseClipboard(void)
+  CloseClipboard: { args: [], returns: "i32" },
+  // BOOL EmptyClipboard(void)
+  EmptyClipboard: { args: [], returns: "i32" },
+  SetClipboardData: {
+    args: [
+      "u32", // UINT uFormat
+      "ptr", // HANDLE hMem
+    ],
+    returns: "ptr", // HANDLE
+  },
+  // HANDLE GetClipboardData(UINT uFormat)
+  GetClipboardData: { args: ["u32"], returns: "ptr" },
+  // BOOL IsClipboardFormatAvailable(UINT format)
+  IsClipboardFormatAvailable: { args: ["u32"], returns: "i32" },
+  // UINT EnumClipboardFormats(UINT format)
+  EnumClipboardFormats: { args: ["u32"], returns: "u32" },
+  // UINT RegisterClipboardFormatW(LPCWSTR lpszFormat)
+  RegisterClipboardFormatW: { args: ["buf"], returns: "u32" },
+  GetClipboardFormatNameW: {
+    args: [
+      "u32", // UINT format
+      "buf", // LPWSTR lpszFormatName
+      "i32", // int cchMaxCount
+    ],
+    returns: "i32",
+  },
+  // DWORD GetClipboardSequenceNumber(void)
+  GetClipboardSequenceNumber: { args: [], returns: "u32" },
+  // BOOL AddClipboardFormatListener(HWND hwnd)
+  AddClipboardFormatListener: { args: ["ptr"], returns: "i32" },
+  // BOOL RemoveClipboardFormatListener(HWND hwnd)
+  RemoveClipboardFormatListener: { args: ["ptr"], returns: "i32" },
+} as const satisfies SymbolTable;
+
+let lib: Library<typeof user32Symbols> | undefined;
+/** user32.dll, loaded on first use. */
+export function user32(): Library<typeof user32Symbols> {
+  return lib ??= backend.open("user32.dll", user32Symbols);
+}

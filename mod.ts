@@ -103,11 +103,29 @@ export {
   UdpSocket,
   WsaError,
 } from "./src/channels/socket.ts";
-export { WindowHost, type WindowHostOptions } from "./src/channels/window_host.ts";
+export {
+  postWindowMessage,
+  registerWindowMessage,
+  WindowHost,
+  type WindowHostOptions,
+} from "./src/channels/window_host.ts";
 export {
   connectCopyData,
+  COPYDATA_PIECE_SIZE,
   CopyDataChannel,
   type CopyDataOptions,
   CopyDataServer,
   DEFAULT_COPYDATA_SEND_TIMEOUT,
+  findCopyDataServer,
 } from "./src/channels/copydata.ts";
+export {
+  CF_HDROP,
+  CF_UNICODETEXT,
+  Clipboard,
+  ClipboardBusyError,
+  type ClipboardOptions,
+  decodeDropFiles,
+  decodeHtmlFormat,
+  encodeHtmlFormat,
+  MAX_CLIPBOARD_READ,
+} from "./src/channels/clipboard.ts";

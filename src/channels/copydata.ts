@@ -6,6 +6,10 @@
  * a kind: hello, data, bye); `wParam` is the sender's window, which is how the server tells its
  * clients apart and where it replies. The receiver copies the bytes out before the send returns,
  * after checking the size; its LRESULT says whether it took them.
+ *
+ * Messages over 512 KiB travel as several WM_COPYDATA pieces and are reassembled: Windows has no
+ * such limit, but Wine 10 refuses a single cross-process WM_COPYDATA just under 1 MiB, and
+ * smaller pieces keep the receiving window's thread responsive.
  * @module
  */
 import { user32 } from "../ffi/user32.ts";
@@ -34,7 +38,9 @@ const SMTO_ABORTIFHUNG = 0x0002;
 const SERVER_CLASS = "winipc-copydata";
 const CLIENT_CLASS = "winipc-copydata-client";
 const TAG_BASE = 0x5749504300000000n; // "WIPC" in the high half of dwData
-const KIND_HELLO = 1n, KIND_DATA = 2n, KIND_BYE = 3n;
+const KIND_HELLO = 1n, KIND_DATA = 2n, KIND_BYE = 3n, KIND_PART = 4n;
+/** The largest piece one WM_COPYDATA carries; longer messages are split. */
+export const COPYDATA_PIECE_SIZE = 512 * 1024;
 /** Default time a send waits for the receiver to take a message. */
 export const DEFAULT_COPYDATA_SEND_TIMEOUT = 10_000;
 let clientSerial = 0;
@@ -74,17 +80,49 @@ async function sendCopyData(
 
 /** An async queue of incoming messages (null = the peer said bye). */
 class Inbox {
-  #items: (Uint8Array | null)[] = [];
-  #waiter: ((v: Uint8Array | null) => void) | undefined;
-  push(m: Uint8Array | null) {
+  #items: (Uint8Array | null | Error)[] = [];
+  #waiter: ((v: Uint8Array | null | Error) => void) | undefined;
+  #parts: Uint8Array[] = [];
+  #partSize = 0;
+
+  constructor(readonly maxMessageSize: number) {}
+
+  /** Takes one WM_COPYDATA's worth: a piece, the last piece of a message, or bye. */
+  deliver(kind: bigint, data: Uint8Array): void {
+    if (kind === KIND_BYE) return this.push(null);
+    if (kind !== KIND_PART && kind !== KIND_DATA) return;
+    this.#partSize += data.byteLength;
+    this.#parts.push(data);
+    if (kind === KIND_PART) return;
+    const parts = this.#parts;
+    const size = this.#partSize;
+    this.#parts = [];
+    this.#partSize = 0;
+    if (size > this.maxMessageSize) return this.push(new MessageTooLargeError(size, this.maxMessageSize));
+    if (parts.length === 1) return this.push(parts[0]);
+    const whole = new Uint8Array(size);
+    let at = 0;
+    for (const p of parts) {
+      whole.set(p, at);
+      at += p.byteLength;
+    }
+    this.push(whole);
+  }
+
+  push(m: Uint8Array | null | Error): void {
     if (this.#waiter) {
       const w = this.#waiter;
       this.#waiter = undefined;
       w(m);
     } else this.#items.push(m);
   }
-  take(signal: AbortSignal): Promise<Uint8Array | null> {
-    if (this.#items.length) return Promise.resolve(this.#items.shift()!);
+  async take(signal: AbortSignal): Promise<Uint8Array | null> {
+    const item = this.#items.length ? this.#items.shift()! : await this.#next(signal);
+    if (item instanceof Error) throw item;
+    return item;
+  }
+
+  #next(signal: AbortSignal): Promise<Uint8Array | null | Error> {
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.#waiter = undefined;
@@ -101,7 +139,7 @@ class Inbox {
 
 /** One end of a WM_COPYDATA conversation. */
 export class CopyDataChannel extends ChannelBase {
-  /** @internal */ readonly inbox = new Inbox();
+  /** @internal */ readonly inbox: Inbox;
   readonly #own: bigint;
   readonly #peer: bigint;
   readonly #sendTimeout: number;
@@ -116,6 +154,7 @@ export class CopyDataChannel extends ChannelBase {
     onClose: () => Promise<void>,
   ) {
     super(address, opts);
+    this.inbox = new Inbox(this.maxMessageSize);
     this.#own = own;
     this.#peer = peer;
     this.#sendTimeout = opts.sendTimeout ?? DEFAULT_COPYDATA_SEND_TIMEOUT;
@@ -123,10 +162,24 @@ export class CopyDataChannel extends ChannelBase {
   }
 
   protected async sendMessage(message: Uint8Array, signal: AbortSignal): Promise<void> {
-    signal.throwIfAborted();
-    const r = await sendCopyData(this.#peer, this.#own, KIND_DATA, message, this.#sendTimeout);
-    if (r === 2n) throw new MessageTooLargeError(message.byteLength, this.maxMessageSize);
-    if (r !== 1n) throw new ChannelClosedError(`${this.address}: the peer does not know this channel`);
+    let at = 0;
+    do {
+      signal.throwIfAborted();
+      const piece = message.subarray(at, at + COPYDATA_PIECE_SIZE);
+      at += piece.byteLength;
+      const last = at >= message.byteLength;
+      const r = await sendCopyData(
+        this.#peer,
+        this.#own,
+        last ? KIND_DATA : KIND_PART,
+        piece,
+        this.#sendTimeout,
+      );
+      if (r === 2n) throw new MessageTooLargeError(message.byteLength, this.maxMessageSize);
+      if (r !== 1n) {
+        throw new ChannelClosedError(`${this.address}: the peer refused the message (LRESULT ${r})`);
+      }
+    } while (at < message.byteLength);
   }
 
   protected receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
@@ -152,9 +205,14 @@ function checkName(name: string): string {
   return name;
 }
 
-function findServer(name: string): bigint {
-  return u().FindWindowExW(HWND_MESSAGE, 0n, wstr(SERVER_CLASS), wstr(name));
+/** The title a server's window has. */
+const serverTitle = (name: string) => name;
+
+/** The HWND of the copydata server NAME (found by class and title under HWND_MESSAGE), or 0n. */
+export function findCopyDataServer(name: string): bigint {
+  return u().FindWindowExW(HWND_MESSAGE, 0n, wstr(SERVER_CLASS), wstr(serverTitle(name)));
 }
+const findServer = findCopyDataServer;
 
 /** A WM_COPYDATA server: a message-only window titled NAME; one channel per client window. */
 export class CopyDataServer extends ListenerBase<CopyDataChannel> {
@@ -189,6 +247,11 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> {
     return this.#host.hwnd;
   }
 
+  /** The window host (for registered-message notifications: `host.onMessage`). */
+  get host(): WindowHost {
+    return this.#host;
+  }
+
   /** Test hook: stop pumping messages for `ms`. */
   stall(ms: number): void {
     this.#host.stall(ms);
@@ -209,8 +272,7 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> {
         this.#acceptWaiter = undefined;
         w(ch);
       } else this.#pending.push(ch);
-    } else if (ch && kind === KIND_DATA) ch.inbox.push(data);
-    else if (ch && kind === KIND_BYE) ch.inbox.push(null);
+    } else if (ch) ch.inbox.deliver(kind, data);
   }
 
   accept(opts?: WaitOptions): Promise<CopyDataChannel> {
@@ -256,9 +318,7 @@ export async function connectCopyData(name: string, opts: CopyDataOptions = {}):
   const ch = new CopyDataChannel(`copydata:${name}`, host.hwnd, server, opts, () => host.close());
   host.onCopyData = (from, tag, data) => {
     if (from !== server || (tag & 0xffffffff00000000n) !== TAG_BASE) return;
-    const kind = tag & 0xffn;
-    if (kind === KIND_DATA) ch.inbox.push(data);
-    else if (kind === KIND_BYE) ch.inbox.push(null);
+    ch.inbox.deliver(tag & 0xffn, data);
   };
   try {
     const r = await sendCopyData(

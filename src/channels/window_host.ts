@@ -6,6 +6,7 @@
  * @module
  */
 import { user32 } from "../ffi/user32.ts";
+import { wstr } from "../ffi/wstr.ts";
 import { ChannelClosedError, WinipcError } from "../errors.ts";
 
 /** What the host tells its worker first. */
@@ -29,6 +30,7 @@ const WM_COMMAND_FROM_HOST = 0x8001;
 
 /** Options for {@link WindowHost.create}. */
 export interface WindowHostOptions {
+  /** The window class name (registered once per process, with DefWindowProcW as its procedure). */
   className: string;
   title: string;
   /** Largest WM_COPYDATA payload accepted (larger ones are refused, LRESULT 2). */
@@ -116,5 +118,19 @@ export class WindowHost implements AsyncDisposable {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** A system-wide message number for `name` (RegisterWindowMessageW), for small notifications. */
+export function registerWindowMessage(name: string): number {
+  const id = user32().sync.RegisterWindowMessageW(wstr(name));
+  if (id === 0) throw new WinipcError(`RegisterWindowMessageW(${name}) failed`);
+  return id;
+}
+
+/** Posts a message to a window without waiting (PostMessageW): two pointer-sized numbers of payload. */
+export function postWindowMessage(hwnd: bigint, msg: number, wParam = 0n, lParam = 0n): void {
+  if (!user32().sync.PostMessageW(hwnd, msg, wParam, lParam)) {
+    throw new ChannelClosedError(`PostMessageW to window ${hwnd} failed (is it gone?)`);
   }
 }

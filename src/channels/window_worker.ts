@@ -24,6 +24,7 @@ const WM_COPYDATA = 0x004a;
 const WM_CLIPBOARDUPDATE = 0x031d;
 const WM_COMMAND_FROM_HOST = 0x8001; // WM_APP + 1
 const HWND_MESSAGE = 0xfffffffffffffffdn; // (HWND)-3
+const GWLP_WNDPROC = -4;
 const CMD_DESTROY = 1n, CMD_STALL = 2n, CMD_CLIPBOARD_LISTEN = 3n;
 
 function post(ev: WindowHostEvent, transfer: Transferable[] = []) {
@@ -33,6 +34,7 @@ function post(ev: WindowHostEvent, transfer: Transferable[] = []) {
 function run(init: WindowHostInit) {
   const stall = new Int32Array(new SharedArrayBuffer(4));
   const wndproc = (hwnd: bigint, msg: number, wParam: bigint, lParam: bigint): bigint => {
+    // Never throw out of a window procedure: the exception would cross native frames.
     try {
       if (msg === WM_COPYDATA) {
         // lParam is a COPYDATASTRUCT* the sender's data is behind; read the sizes first.
@@ -68,35 +70,44 @@ function run(init: WindowHostInit) {
         post({ type: "message", msg, wParam, lParam });
         return 0n;
       }
+      return u.DefWindowProcW(hwnd, msg, wParam, lParam);
     } catch (e) {
-      post({ type: "error", message: String(e) });
+      try {
+        post({ type: "error", message: `window procedure (message ${msg}): ${e}` });
+      } catch { /* nothing more can be done here */ }
+      return 0n;
     }
-    return u.DefWindowProcW(hwnd, msg, wParam, lParam);
   };
   const cb = backend.callback(["ptr", "u32", "ptr", "ptr"], "ptr", wndproc as never);
   const hInstance = kernel32.sync.GetModuleHandleW(null);
+  // The class's procedure is DefWindowProcW; this window gets its own procedure (this callback)
+  // after creation. A class lives as long as the process, a callback only as long as its thread,
+  // so a class must never point at a callback.
   const className = wstr(init.className);
   const title = wstr(init.title);
+  const user32Module = kernel32.sync.GetModuleHandleW(wstr("user32.dll"));
+  const defProc = kernel32.sync.GetProcAddress(user32Module, new TextEncoder().encode("DefWindowProcW\0"));
   const wc = new Uint8Array(80); // WNDCLASSEXW
   const v = new DataView(wc.buffer);
   v.setUint32(0, 80, true); // cbSize
-  v.setBigUint64(8, cb.pointer, true); // lpfnWndProc
+  v.setBigUint64(8, defProc, true); // lpfnWndProc
   v.setBigUint64(24, hInstance, true); // hInstance
   v.setBigUint64(64, backend.addressOf(className), true); // lpszClassName
-  u.RegisterClassExW(wc); // may already exist in this process: then CreateWindowExW uses it
+  u.RegisterClassExW(wc); // fails harmlessly when another host of this process registered it
   const hwnd = u.CreateWindowExW(0, className, title, 0, 0, 0, 0, 0, HWND_MESSAGE, 0n, hInstance, 0n);
   if (hwnd === 0n) {
     post({ type: "error", message: `CreateWindowExW failed (${kernel32.sync.GetLastError()})` });
     cb.close();
     return;
   }
+  u.SetWindowLongPtrW(hwnd, GWLP_WNDPROC, cb.pointer);
   post({ type: "ready", hwnd });
   const msg = new Uint8Array(48); // MSG
   while (u.GetMessageW(msg, 0n, 0, 0) > 0) {
     u.TranslateMessage(msg);
     u.DispatchMessageW(msg);
   }
-  cb.close();
+  cb.close(); // the window is destroyed: nothing can call it any more
   post({ type: "closed" });
 }
 

@@ -74,7 +74,9 @@ export const denoBackend: Backend = {
     const cb = new Deno.UnsafeCallback(
       {
         parameters: args.map((a) => nativeType[a]) as Deno.NativeType[],
-        result: nativeType[returns] as Deno.NativeResultType,
+        // u64, not usize: if the JS function throws, Deno 2.9 handles a u64 result but panics
+        // ("unreachable") on usize.
+        result: (returns === "ptr" ? "u64" : nativeType[returns]) as Deno.NativeResultType,
       } as Deno.UnsafeCallbackDefinition,
       // deno-lint-ignore no-explicit-any
       ((...a: any[]) => (fn as AnyFn)(...a.map((v, i) => wide[i] ? BigInt(v) : v))) as any,

@@ -69,6 +69,13 @@ export const kernel32Symbols = {
   GlobalSize: { args: ["ptr"], returns: "ptr" },
   // HGLOBAL GlobalFree(HGLOBAL hMem)
   GlobalFree: { args: ["ptr"], returns: "ptr" },
+  GetProcAddress: {
+    args: [
+      "ptr", // HMODULE hModule
+      "buf", // LPCSTR lpProcName (ANSI)
+    ],
+    returns: "ptr", // FARPROC
+  },
   // HMODULE GetModuleHandleW(LPCWSTR lpModuleName)
   GetModuleHandleW: { args: ["buf"], returns: "ptr" },
   // HLOCAL LocalFree(HLOCAL hMem)

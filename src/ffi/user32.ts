@@ -35,6 +35,14 @@ export const user32Symbols = {
   },
   // BOOL DestroyWindow(HWND hWnd)
   DestroyWindow: { args: ["ptr"], returns: "i32" },
+  SetWindowLongPtrW: {
+    args: [
+      "ptr", // HWND hWnd
+      "i32", // int nIndex
+      "ptr", // LONG_PTR dwNewLong
+    ],
+    returns: "ptr", // LONG_PTR (the previous value)
+  },
   // BOOL IsWindow(HWND hWnd)
   IsWindow: { args: ["ptr"], returns: "i32" },
   DefWindowProcW: {

@@ -18,11 +18,14 @@ export interface Control extends AsyncDisposable {
   call(cmd: unknown): Promise<unknown>;
 }
 
-/** Starts a `shm_peer.ts raw` process and returns a function that sends it one command. */
-export async function openControl(what: string): Promise<Control> {
+/**
+ * Starts a peer process that takes JSON commands over a named pipe (`shm_peer.ts raw CTL` by
+ * default) and returns a function that sends it one command and resolves its answer.
+ */
+export async function openControl(what: string, script = "shm_peer.ts", role = "raw"): Promise<Control> {
   const name = uniqueName(`ctl-${what}`);
   const server = NamedPipeServer.listen(name);
-  const peer: Peer = spawnPeer("shm_peer.ts", ["raw", name]);
+  const peer: Peer = spawnPeer(script, [role, name]);
   const ch: NamedPipeChannel = await server.accept({ timeout: 30_000 });
   return {
     async call(cmd) {

@@ -2,11 +2,13 @@
  * The other process in window-message and clipboard tests.
  *   window_peer.ts echo NAME          connect to copydata:NAME and echo every message until closed
  *   window_peer.ts notify NAME MSG    post the registered message MSG (name) to the server window
- *   window_peer.ts clip-set TEXT      put TEXT on the clipboard (CF_UNICODETEXT)
+ *   window_peer.ts clip CTL           clipboard commands over the control pipe CTL (JSON):
+ *       {setText} {getText} {setBytes, format, data} {getBytes, format} {setHtml} {getHtml}
  */
 import {
   Clipboard,
   connectCopyData,
+  connectNamedPipe,
   findCopyDataServer,
   postWindowMessage,
   registerWindowMessage,
@@ -19,9 +21,24 @@ if (role === "echo") {
   for await (const m of ch) await ch.send(m);
 } else if (role === "notify") {
   postWindowMessage(findCopyDataServer(a), registerWindowMessage(b), 7n, 42n);
-} else if (role === "clip-set") {
+} else if (role === "clip") {
+  await using ctl = await connectNamedPipe(a, { waitForServer: true, timeout: 30_000 });
   await using clip = await Clipboard.open();
-  await clip.writeText(a);
+  for await (const raw of ctl) {
+    const cmd = JSON.parse(new TextDecoder().decode(raw));
+    let reply: unknown = "ok";
+    try {
+      if (cmd.setText !== undefined) await clip.writeText(cmd.setText);
+      else if (cmd.getText) reply = await clip.readText();
+      else if (cmd.setBytes) await clip.writeBytes(cmd.format, new Uint8Array(cmd.data));
+      else if (cmd.getBytes) reply = [...(await clip.readBytes(cmd.format)) ?? []];
+      else if (cmd.setHtml !== undefined) await clip.writeHtml(cmd.setHtml);
+      else if (cmd.getHtml) reply = await clip.readHtml();
+    } catch (e) {
+      reply = { error: String(e) };
+    }
+    await ctl.send(new TextEncoder().encode(JSON.stringify(reply)));
+  }
 } else {
   throw new Error(`unknown role ${role}`);
 }

@@ -129,3 +129,9 @@ export {
   encodeHtmlFormat,
   MAX_CLIPBOARD_READ,
 } from "./src/channels/clipboard.ts";
+export {
+  CLIPBOARD_ACK_TIMEOUT,
+  ClipboardChannel,
+  ClipboardChannelServer,
+  connectClipboard,
+} from "./src/channels/clipboard_channel.ts";

@@ -74,6 +74,7 @@ const twoWay = [
     connect: `dll:${id}-dll?size=64KiB`,
   },
   { name: "TCP socket (ws2_32)", listen: "tcp:127.0.0.1:0" },
+  { name: "WM_COPYDATA (window messages)", listen: `copydata:${id}-copydata` },
 ];
 
 function report(name: string, ok: number, seconds: number, verb = "round-tripped") {

@@ -3,8 +3,17 @@
  * bytes in registered formats, HTML fragments, file lists, and change notifications. The peer
  * process runs in the same runtime and is driven over a named pipe.
  */
-import { CF_HDROP, Clipboard, decodeHtmlFormat, encodeHtmlFormat } from "../mod.ts";
-import { assert, bytesEqual, fc, fcParams, test, within } from "./_support/harness.ts";
+import { CF_HDROP, Clipboard, decodeHtmlFormat, encodeHtmlFormat, listen } from "../mod.ts";
+import {
+  assert,
+  bytesEqual,
+  fc,
+  fcParams,
+  patternBytes,
+  spawnPeer,
+  test,
+  within,
+} from "./_support/harness.ts";
 import { openControl } from "./_support/shm_support.ts";
 
 const textArb = fc.oneof(
@@ -115,4 +124,19 @@ test("clipboard change notifications: a change made by another process is seen b
   const got = await within(10_000, next, "change notification");
   assert(!got.done && got.value !== before, `sequence number ${got.value} after ${before}`);
   ac.abort();
+});
+
+test("clipboard channel (a toy transport): messages go both ways, acknowledged, across processes", async () => {
+  const name = `toy-${Math.random().toString(36).slice(2)}`;
+  await using server = await listen(`clipboard:${name}`);
+  const accepting = server.accept({ timeout: 30_000 });
+  accepting.catch(() => {});
+  await using peer = spawnPeer("window_peer.ts", ["clip-echo", name]);
+  await using ch = await accepting;
+  for (const m of [new Uint8Array([1, 2, 3]), new Uint8Array(0), patternBytes(10_000, 3)]) {
+    await ch.send(m, { timeout: 10_000 });
+    assert(bytesEqual(await ch.receive({ timeout: 10_000 }), m), "echo over the clipboard");
+  }
+  await ch.close();
+  assert((await within(10_000, peer.exited, "peer exit")) === 0, "peer exited cleanly");
 });

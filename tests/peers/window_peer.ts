@@ -4,9 +4,11 @@
  *   window_peer.ts notify NAME MSG    post the registered message MSG (name) to the server window
  *   window_peer.ts clip CTL           clipboard commands over the control pipe CTL (JSON):
  *       {setText} {getText} {setBytes, format, data} {getBytes, format} {setHtml} {getHtml}
+ *   window_peer.ts clip-echo NAME     connect to clipboard:NAME and echo messages until closed
  */
 import {
   Clipboard,
+  connect,
   connectCopyData,
   connectNamedPipe,
   findCopyDataServer,
@@ -21,6 +23,9 @@ if (role === "echo") {
   for await (const m of ch) await ch.send(m);
 } else if (role === "notify") {
   postWindowMessage(findCopyDataServer(a), registerWindowMessage(b), 7n, 42n);
+} else if (role === "clip-echo") {
+  await using ch = await connect(`clipboard:${a}`, { timeout: 30_000 });
+  for await (const m of ch) await ch.send(m, { timeout: 10_000 });
 } else if (role === "clip") {
   await using ctl = await connectNamedPipe(a, { waitForServer: true, timeout: 30_000 });
   await using clip = await Clipboard.open();

@@ -135,3 +135,19 @@ export {
   ClipboardChannelServer,
   connectClipboard,
 } from "./src/channels/clipboard_channel.ts";
+export {
+  type FlowControl,
+  listPorts,
+  type ModemStatus,
+  ParallelPort,
+  type Parity,
+  SerialChannel,
+  SerialEvent,
+  type SerialOptions,
+  serialPath,
+  SerialPort,
+  type SerialStatus,
+  validateSerialOptions,
+} from "./src/channels/serial.ts";
+export { CheckedFrameDecoder, encodeCheckedFrame } from "./src/channels/checked_framing.ts";
+export { crc32 } from "./src/channels/crc32.ts";

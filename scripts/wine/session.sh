@@ -20,7 +20,7 @@ in_chroot() {
     DENO_DIR=/root/deno-dir DENO_NO_UPDATE_CHECK=1 NO_COLOR=1 CI="${CI:-}" \
     WINIPC_SEED="${WINIPC_SEED:-}" WINIPC_RUNS="${WINIPC_RUNS:-}" \
     WINIPC_NATIVE_ECHO_PORT="${WINIPC_NATIVE_ECHO_PORT:-}" \
-    WINIPC_TWO_HOSTS_SERVER="${WINIPC_TWO_HOSTS_SERVER:-}" \
+    WINIPC_TWO_HOSTS_SERVER="${WINIPC_TWO_HOSTS_SERVER:-}" WINIPC_SERIAL_TCP_PORT="$SERIAL_TCP" \
     /bin/bash -c 'cd /winipc && "$@"' bash "$@"
 }
 
@@ -48,13 +48,50 @@ up() {
       WINIPC_PREFIX=$prefix in_chroot sh -c 'wineboot -i >/dev/null 2>&1; wine reg add "HKCU\\Software\\Wine\\Drivers" /v Graphics /d null /f >/dev/null 2>&1; wineserver -w'
       touch "$root/root/$prefix/.winipc-ready"
     fi
+    if [ ! -f "$root/root/$prefix/.winipc-ports" ]; then
+      # COM1..COM3 are the virtual serial cables (start_serial); Wine's mount manager reads this
+      # key when its services start.
+      WINIPC_PREFIX=$prefix in_chroot sh -c 'for n in 1 2 3; do wine reg add "HKLM\\Software\\Wine\\Ports" /v COM$n /d /dev/winipc-com$n /f; done >/dev/null 2>&1; wineserver -k; wineserver -w' || true
+      touch "$root/root/$prefix/.winipc-ports"
+    fi
   done
   # Start the wineserver and Wine's own services now, with no terminal or pipe of ours as their
   # output, so no test process is the one that starts them.
   in_chroot sh -c 'wineserver -p; wine cmd /c exit' </dev/null >/dev/null 2>&1 || true
+  start_serial
+}
+
+# Virtual serial cables (socat pty pairs), mapped into every prefix as COM ports:
+#   COM1 <-> COM2                      two Windows processes at the two ends of a null modem
+#   COM3 <-> TCP 127.0.0.1:$SERIAL_TCP a Linux program (socat) at the other end, reachable by TCP
+SERIAL_TCP=${WINIPC_SERIAL_TCP_PORT:-47023}
+serial_pids="$cache/serial.pids"
+
+stop_serial() {
+  if [ -f "$serial_pids" ]; then
+    while read -r pid; do kill "$pid" 2>/dev/null || true; done < "$serial_pids"
+    rm -f "$serial_pids"
+  fi
+  pkill -f 'link=/dev/winipc-com' 2>/dev/null || true
+}
+
+start_serial() {
+  command -v socat >/dev/null || return 0
+  stop_serial
+  setsid socat pty,raw,echo=0,link=/dev/winipc-com1 pty,raw,echo=0,link=/dev/winipc-com2 </dev/null >/dev/null 2>&1 &
+  echo $! >> "$serial_pids"
+  # The TCP side takes one connection at a time; when it ends, the cable is plugged in again.
+  setsid bash -c "while :; do socat pty,raw,echo=0,link=/dev/winipc-com3 tcp-listen:$SERIAL_TCP,bind=127.0.0.1,reuseaddr; sleep 0.1; done" </dev/null >/dev/null 2>&1 &
+  echo $! >> "$serial_pids"
+  for _ in $(seq 50); do [ -e /dev/winipc-com1 ] && [ -e /dev/winipc-com3 ] && break; sleep 0.1; done
+  for prefix in prefix prefix-b; do
+    mkdir -p "$root/root/$prefix/dosdevices"
+    for n in 1 2 3; do ln -sfn "/dev/winipc-com$n" "$root/root/$prefix/dosdevices/com$n"; done
+  done
 }
 
 down() {
+  stop_serial
   [ -d "$root" ] || return 0
   if mounted "$root/proc"; then
     for prefix in prefix prefix-b; do WINIPC_PREFIX=$prefix in_chroot sh -c 'wineserver -k' >/dev/null 2>&1 || true; done

@@ -100,7 +100,8 @@ export class ClipboardChannel extends ChannelBase {
         (e) => e.from === this.#peer && (e.ack >= seq || e.kind === BYE),
         scope.signal,
       );
-      if (e.kind === BYE) throw new ChannelClosedError(`${this.address}: the peer closed`);
+      // A bye that acknowledges this message still means it arrived.
+      if (e.kind === BYE && e.ack < seq) throw new ChannelClosedError(`${this.address}: the peer closed`);
     } catch (e) {
       if (e instanceof TimeoutError) {
         throw new TimeoutError(

@@ -398,6 +398,89 @@ export const kernel32Symbols = {
   // HANDLE GetStdHandle(DWORD nStdHandle)
   GetStdHandle: { args: ["u32"], returns: "ptr" },
 
+  // --- serial ports ---
+  GetCommState: {
+    args: [
+      "ptr", // HANDLE hFile
+      "buf", // LPDCB lpDCB
+    ],
+    returns: "i32",
+  },
+  SetCommState: {
+    args: [
+      "ptr", // HANDLE hFile
+      "buf", // LPDCB lpDCB
+    ],
+    returns: "i32",
+  },
+  SetCommTimeouts: {
+    args: [
+      "ptr", // HANDLE hFile
+      "buf", // LPCOMMTIMEOUTS lpCommTimeouts
+    ],
+    returns: "i32",
+  },
+  SetCommMask: {
+    args: [
+      "ptr", // HANDLE hFile
+      "u32", // DWORD dwEvtMask
+    ],
+    returns: "i32",
+  },
+  WaitCommEvent: {
+    args: [
+      "ptr", // HANDLE hFile
+      "ptr", // LPDWORD lpEvtMask (native memory: written when the overlapped wait completes)
+      "ptr", // LPOVERLAPPED lpOverlapped
+    ],
+    returns: "i32",
+  },
+  PurgeComm: {
+    args: [
+      "ptr", // HANDLE hFile
+      "u32", // DWORD dwFlags
+    ],
+    returns: "i32",
+  },
+  ClearCommError: {
+    args: [
+      "ptr", // HANDLE hFile
+      "buf", // LPDWORD lpErrors
+      "buf", // LPCOMSTAT lpStat
+    ],
+    returns: "i32",
+  },
+  EscapeCommFunction: {
+    args: [
+      "ptr", // HANDLE hFile
+      "u32", // DWORD dwFunc
+    ],
+    returns: "i32",
+  },
+  GetCommModemStatus: {
+    args: [
+      "ptr", // HANDLE hFile
+      "buf", // LPDWORD lpModemStat
+    ],
+    returns: "i32",
+  },
+  SetupComm: {
+    args: [
+      "ptr", // HANDLE hFile
+      "u32", // DWORD dwInQueue
+      "u32", // DWORD dwOutQueue
+    ],
+    returns: "i32",
+  },
+  QueryDosDeviceW: {
+    args: [
+      "buf", // LPCWSTR lpDeviceName (NULL: list all)
+      "buf", // LPWSTR lpTargetPath
+      "u32", // DWORD ucchMax
+    ],
+    returns: "u32",
+  },
+
   // --- named pipes ---
   CreateNamedPipeW: {
     args: [

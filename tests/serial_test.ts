@@ -1,0 +1,208 @@
+/**
+ * Serial ports over a virtual null-modem cable: a socat pty pair mapped to COM1/COM2 inside Wine
+ * (and COM3 wired to a Linux program, socat, reachable over TCP) by scripts/wine/session.sh.
+ * 115200 8N1 throughout (a pty ignores the rate, the settings still go through the DCB).
+ */
+import net from "node:net";
+import process from "node:process";
+import { encodeCheckedFrame, NotFoundError, SerialPort } from "../mod.ts";
+import {
+  assert,
+  bytesEqual,
+  fc,
+  fcParams,
+  patternBytes,
+  spawnPeer,
+  test,
+  within,
+} from "./_support/harness.ts";
+
+const SETTINGS = { baudRate: 115200, dataBits: 8, parity: "none", stopBits: 1 } as const;
+const chunksArb = fc.array(
+  fc.oneof(
+    fc.uint8Array({ minLength: 1, maxLength: 64 }),
+    fc.record({ size: fc.integer({ min: 1, max: 20_000 }), seed: fc.integer() }).map((r) =>
+      patternBytes(r.size, r.seed)
+    ),
+  ),
+  { minLength: 1, maxLength: 6 },
+);
+
+/** Starts the COM2 peer and waits until it has the port open. */
+async function startPeer(role: string) {
+  const peer = spawnPeer("serial_peer.ts", [role, "COM2"]);
+  await new Promise((r) => setTimeout(r, 1500)); // the peer opens COM2 (no channel to tell us)
+  return peer;
+}
+
+test("serial: a byte stream with any chunking round-trips through a peer process on the other end", async () => {
+  await using port = SerialPort.open("COM1", SETTINGS);
+  port.purge();
+  await using peer = await startPeer("echo-raw");
+  await fc.assert(
+    fc.asyncProperty(chunksArb, async (chunks) => {
+      const total = chunks.reduce((n, c) => n + c.length, 0);
+      const writing = (async () => {
+        for (const c of chunks) await port.write(c);
+      })();
+      writing.catch(() => {});
+      const back = new Uint8Array(total);
+      for (let got = 0; got < total;) {
+        const part = await port.read({ timeout: 30_000 });
+        assert(got + part.length <= total, "more bytes than were sent");
+        back.set(part, got);
+        got += part.length;
+      }
+      await writing;
+      let at = 0;
+      for (const c of chunks) {
+        assert(bytesEqual(back.subarray(at, at + c.length), c), `bytes at ${at} differ`);
+        at += c.length;
+      }
+    }),
+    fcParams(),
+  );
+  peer.kill();
+});
+
+test("serial: framed messages round-trip through a peer process", async () => {
+  await using port = SerialPort.open("COM1", SETTINGS);
+  port.purge();
+  await using peer = await startPeer("echo-framed");
+  const ch = port.messages({ maxMessageSize: 1 << 20 });
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 3000 }), { maxLength: 5 }), async (messages) => {
+      for (const m of messages) {
+        await ch.send(m);
+        assert(bytesEqual(await ch.receive({ timeout: 30_000 }), m), `a ${m.length}-byte message`);
+      }
+    }),
+    fcParams(),
+  );
+  peer.kill();
+});
+
+/** The Linux side of COM3: a TCP connection to socat, which holds the other end of the pty. */
+async function linuxSide(): Promise<net.Socket> {
+  const port = Number(process.env.WINIPC_SERIAL_TCP_PORT);
+  assert(port > 0, "the harness wires COM3 to TCP (WINIPC_SERIAL_TCP_PORT)");
+  const s = net.connect(port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    s.once("connect", () => resolve());
+    s.once("error", reject);
+  });
+  return s;
+}
+
+test("serial: garbage injected from the Linux side between frames is skipped and reported; later frames arrive", async () => {
+  await using port = SerialPort.open("COM3", SETTINGS);
+  const linux = await linuxSide();
+  await new Promise((r) => setTimeout(r, 200));
+  port.purge();
+  const ch = port.messages();
+  let reported = 0;
+  ch.onNoise = (n) => reported += n;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.uint8Array({ maxLength: 60 }), fc.uint8Array({ maxLength: 500 })), {
+        minLength: 1,
+        maxLength: 5,
+      }),
+      async (pieces) => {
+        const before = ch.noiseBytes;
+        const reportedBefore = reported;
+        let garbage = 0;
+        for (const [noise, payload] of pieces) {
+          linux.write(noise);
+          linux.write(encodeCheckedFrame(payload));
+          garbage += noise.length;
+        }
+        for (const [, payload] of pieces) {
+          assert(
+            bytesEqual(await ch.receive({ timeout: 10_000 }), payload),
+            `frame of ${payload.length} bytes`,
+          );
+        }
+        assert(
+          ch.noiseBytes - before === garbage,
+          `skipped ${ch.noiseBytes - before} of ${garbage} noise bytes`,
+        );
+        assert(reported - reportedBefore === garbage, "the noise was reported");
+      },
+    ),
+    fcParams(),
+  );
+  linux.destroy();
+});
+
+test("serial: bytes reach a Linux program at the other end of the pty pair, and its bytes reach the library", async () => {
+  await using port = SerialPort.open("COM3", SETTINGS);
+  const linux = await linuxSide();
+  await new Promise((r) => setTimeout(r, 200));
+  port.purge();
+  const received: Buffer[] = [];
+  let wake: (() => void) | undefined;
+  linux.on("data", (d: Buffer) => {
+    received.push(d);
+    wake?.();
+  });
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 4000 }), async (data) => {
+      await port.write(data);
+      let got = new Uint8Array(0);
+      while (got.length < data.length) {
+        while (received.length === 0) {
+          await within(
+            10_000,
+            new Promise<void>((r) => wake = r),
+            "bytes at the Linux side",
+          );
+        }
+        const part = new Uint8Array(received.shift()!);
+        const next = new Uint8Array(got.length + part.length);
+        next.set(got);
+        next.set(part, got.length);
+        got = next;
+      }
+      assert(bytesEqual(got, data), "library -> Linux");
+      linux.write(data);
+      let back = new Uint8Array(0);
+      while (back.length < data.length) {
+        const part = await port.read({ timeout: 10_000 });
+        const next = new Uint8Array(back.length + part.length);
+        next.set(back);
+        next.set(part, back.length);
+        back = next;
+      }
+      assert(bytesEqual(back, data), "Linux -> library");
+    }),
+    fcParams(50),
+  );
+  linux.destroy();
+});
+
+test("serial: a missing port is a typed error listing the ports present; bad settings never reach the port", () => {
+  let err: unknown;
+  try {
+    SerialPort.open("COM200", SETTINGS);
+  } catch (e) {
+    err = e;
+  }
+  assert(err instanceof NotFoundError && /COM1.*COM2/.test(err.message), `missing port: ${err}`);
+  for (
+    const bad of [
+      { baudRate: 0 },
+      { dataBits: 9 as 8 },
+      { parity: "sideways" as "none" },
+      { stopBits: 3 as 2 },
+    ]
+  ) {
+    let e2: unknown;
+    try {
+      SerialPort.open("COM200", bad); // a missing port: only validation can answer first
+    } catch (e) {
+      e2 = e;
+    }
+    assert(e2 instanceof RangeError, `${JSON.stringify(bad)} gave ${e2}`);
+  }
+});

@@ -82,22 +82,29 @@ test("serial: framed messages round-trip through a peer process", async () => {
   peer.kill();
 });
 
-/** The Linux side of COM3: a TCP connection to socat, which holds the other end of the pty. */
+/**
+ * The Linux side of COM3: a TCP connection to socat, which holds the other end of the pty. socat
+ * serves one connection and is then restarted with a fresh pty, so connect first (retrying
+ * while it restarts) and open COM3 after.
+ */
 async function linuxSide(): Promise<net.Socket> {
   const port = Number(process.env.WINIPC_SERIAL_TCP_PORT);
   assert(port > 0, "the harness wires COM3 to TCP (WINIPC_SERIAL_TCP_PORT)");
-  const s = net.connect(port, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    s.once("connect", () => resolve());
-    s.once("error", reject);
-  });
-  return s;
+  for (let attempt = 0;; attempt++) {
+    const s = net.connect(port, "127.0.0.1");
+    const ok = await new Promise<boolean>((resolve) => {
+      s.once("connect", () => resolve(true));
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return s;
+    assert(attempt < 50, "socat did not come back for COM3");
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 test("serial: garbage injected from the Linux side between frames is skipped and reported; later frames arrive", async () => {
-  await using port = SerialPort.open("COM3", SETTINGS);
   const linux = await linuxSide();
-  await new Promise((r) => setTimeout(r, 200));
+  await using port = SerialPort.open("COM3", SETTINGS);
   port.purge();
   const ch = port.messages();
   let reported = 0;
@@ -136,9 +143,8 @@ test("serial: garbage injected from the Linux side between frames is skipped and
 });
 
 test("serial: bytes reach a Linux program at the other end of the pty pair, and its bytes reach the library", async () => {
-  await using port = SerialPort.open("COM3", SETTINGS);
   const linux = await linuxSide();
-  await new Promise((r) => setTimeout(r, 200));
+  await using port = SerialPort.open("COM3", SETTINGS);
   port.purge();
   const received: Buffer[] = [];
   let wake: (() => void) | undefined;

@@ -215,21 +215,46 @@ export class Clipboard implements AsyncDisposable {
     return u().GetClipboardSequenceNumber();
   }
 
+  /** How many change notifications this object has received (see {@link waitForChange}). */
+  get changeCount(): number {
+    return this.#changes;
+  }
+
+  /** Starts change notifications (AddClipboardFormatListener); once. */
+  async listen(): Promise<void> {
+    this.#listening ??= this.#host.listenClipboard();
+    if (!(await this.#listening)) throw new WinipcError("AddClipboardFormatListener failed");
+  }
+
+  /**
+   * Resolves once `changeCount` differs from `since` (at once if it already does). Reading the
+   * count before looking at the clipboard, then waiting with it, loses no change in between.
+   */
+  async waitForChange(since: number, signal?: AbortSignal): Promise<void> {
+    await this.listen();
+    while (this.#changes === since && !this.#closed) {
+      signal?.throwIfAborted();
+      await new Promise<void>((resolve) => {
+        this.#changeWaiters.push(resolve);
+        signal?.addEventListener("abort", () => resolve(), { once: true });
+      });
+    }
+    signal?.throwIfAborted();
+    if (this.#closed) throw new ChannelClosedError("clipboard is closed");
+  }
+
   /**
    * Yields the sequence number after every change to the clipboard, made by any process, until
    * the signal aborts or the clipboard object is closed.
    */
   async *changes(opts: { signal?: AbortSignal } = {}): AsyncIterable<number> {
-    this.#listening ??= this.#host.listenClipboard();
-    if (!(await this.#listening)) throw new WinipcError("AddClipboardFormatListener failed");
+    await this.listen();
     let seen = this.#changes;
     while (!this.#closed && !opts.signal?.aborted) {
-      if (this.#changes === seen) {
-        await new Promise<void>((resolve) => {
-          this.#changeWaiters.push(resolve);
-          opts.signal?.addEventListener("abort", () => resolve(), { once: true });
-        });
-        if (this.#closed || opts.signal?.aborted) return;
+      try {
+        await this.waitForChange(seen, opts.signal);
+      } catch {
+        return;
       }
       seen = this.#changes;
       yield Clipboard.sequenceNumber();

@@ -61,13 +61,13 @@ async function waitFor(
   want: (e: Entry) => boolean,
   signal: AbortSignal,
 ): Promise<Entry> {
-  const current = decode(await clip.readBytes(format).catch(() => null));
-  if (current && want(current)) return current;
-  for await (const _ of clip.changes({ signal })) {
+  await clip.listen();
+  while (true) {
+    const since = clip.changeCount; // before reading: a change after the read still wakes us
     const e = decode(await clip.readBytes(format).catch(() => null));
     if (e && want(e)) return e;
+    await clip.waitForChange(since, signal);
   }
-  throw signal.reason ?? new ChannelClosedError("clipboard closed");
 }
 
 /** One end of a clipboard channel. */
@@ -183,7 +183,8 @@ export async function connectClipboard(name: string, o: WaitOptions = {}): Promi
     await waitFor(
       clip,
       formatFor(name),
-      (e) => e.kind === ACK && e.from === SERVER,
+      // Its ACK, or already its first DATA (which may have overwritten the ACK).
+      (e) => e.from === SERVER,
       scope.signal,
     );
     return new ClipboardChannel(`clipboard:${name}`, clip, formatFor(name), CLIENT);

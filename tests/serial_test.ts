@@ -3,19 +3,15 @@
  * (and COM3 wired to a Linux program, socat, reachable over TCP) by scripts/wine/session.sh.
  * 115200 8N1 throughout (a pty ignores the rate, the settings still go through the DCB).
  */
-import net from "node:net";
 import process from "node:process";
-import { encodeCheckedFrame, NotFoundError, SerialPort } from "../mod.ts";
 import {
-  assert,
-  bytesEqual,
-  fc,
-  fcParams,
-  patternBytes,
-  spawnPeer,
-  test,
-  within,
-} from "./_support/harness.ts";
+  connectTcpStream,
+  encodeCheckedFrame,
+  NotFoundError,
+  SerialPort,
+  type SocketStream,
+} from "../mod.ts";
+import { assert, bytesEqual, fc, fcParams, patternBytes, spawnPeer, test } from "./_support/harness.ts";
 
 const SETTINGS = { baudRate: 115200, dataBits: 8, parity: "none", stopBits: 1 } as const;
 const chunksArb = fc.array(
@@ -87,18 +83,16 @@ test("serial: framed messages round-trip through a peer process", async () => {
  * serves one connection and is then restarted with a fresh pty, so connect first (retrying
  * while it restarts) and open COM3 after.
  */
-async function linuxSide(): Promise<net.Socket> {
+async function linuxSide(): Promise<SocketStream> {
   const port = Number(process.env.WINIPC_SERIAL_TCP_PORT);
   assert(port > 0, "the harness wires COM3 to TCP (WINIPC_SERIAL_TCP_PORT)");
   for (let attempt = 0;; attempt++) {
-    const s = net.connect(port, "127.0.0.1");
-    const ok = await new Promise<boolean>((resolve) => {
-      s.once("connect", () => resolve(true));
-      s.once("error", () => resolve(false));
-    });
-    if (ok) return s;
-    assert(attempt < 50, "socat did not come back for COM3");
-    await new Promise((r) => setTimeout(r, 100));
+    try {
+      return await connectTcpStream("127.0.0.1", port, { timeout: 5000 });
+    } catch (e) {
+      assert(attempt < 50, `socat did not come back for COM3: ${e}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
 
@@ -120,8 +114,8 @@ test("serial: garbage injected from the Linux side between frames is skipped and
         const reportedBefore = reported;
         let garbage = 0;
         for (const [noise, payload] of pieces) {
-          linux.write(noise);
-          linux.write(encodeCheckedFrame(payload));
+          await linux.write(noise);
+          await linux.write(encodeCheckedFrame(payload));
           garbage += noise.length;
         }
         for (const [, payload] of pieces) {
@@ -139,52 +133,40 @@ test("serial: garbage injected from the Linux side between frames is skipped and
     ),
     fcParams(),
   );
-  linux.destroy();
+  await linux.close();
 });
 
 test("serial: bytes reach a Linux program at the other end of the pty pair, and its bytes reach the library", async () => {
   const linux = await linuxSide();
   await using port = SerialPort.open("COM3", SETTINGS);
   port.purge();
-  const received: Buffer[] = [];
-  let wake: (() => void) | undefined;
-  linux.on("data", (d: Buffer) => {
-    received.push(d);
-    wake?.();
-  });
+  /** Reads exactly n bytes with `read`. */
+  const readN = async (n: number, read: () => Promise<Uint8Array | null>) => {
+    const out = new Uint8Array(n);
+    for (let got = 0; got < n;) {
+      const part = await read();
+      assert(part !== null && got + part.length <= n, "stream ended or overran");
+      out.set(part, got);
+      got += part.length;
+    }
+    return out;
+  };
   await fc.assert(
     fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 4000 }), async (data) => {
       await port.write(data);
-      let got = new Uint8Array(0);
-      while (got.length < data.length) {
-        while (received.length === 0) {
-          await within(
-            10_000,
-            new Promise<void>((r) => wake = r),
-            "bytes at the Linux side",
-          );
-        }
-        const part = new Uint8Array(received.shift()!);
-        const next = new Uint8Array(got.length + part.length);
-        next.set(got);
-        next.set(part, got.length);
-        got = next;
-      }
-      assert(bytesEqual(got, data), "library -> Linux");
-      linux.write(data);
-      let back = new Uint8Array(0);
-      while (back.length < data.length) {
-        const part = await port.read({ timeout: 10_000 });
-        const next = new Uint8Array(back.length + part.length);
-        next.set(back);
-        next.set(part, back.length);
-        back = next;
-      }
-      assert(bytesEqual(back, data), "Linux -> library");
+      assert(
+        bytesEqual(await readN(data.length, () => linux.read({ timeout: 10_000 })), data),
+        "library -> Linux",
+      );
+      await linux.write(data);
+      assert(
+        bytesEqual(await readN(data.length, () => port.read({ timeout: 10_000 })), data),
+        "Linux -> library",
+      );
     }),
     fcParams(50),
   );
-  linux.destroy();
+  await linux.close();
 });
 
 test("serial: a missing port is a typed error listing the ports present; bad settings never reach the port", () => {

@@ -10,7 +10,17 @@ import {
   quoteWindowsArg,
   spawn,
 } from "../mod.ts";
-import { assert, bytesEqual, fc, fcParams, patternBytes, runtime, test, within } from "./_support/harness.ts";
+import {
+  assert,
+  bytesEqual,
+  fc,
+  fcParams,
+  patternBytes,
+  roundTripBytes,
+  runtime,
+  test,
+  within,
+} from "./_support/harness.ts";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
@@ -36,28 +46,8 @@ test("bytes written to a child's stdin come back from its stdout unchanged (any 
         ),
         { minLength: 1, maxLength: 8 },
       ),
-      async (chunks) => {
-        const total = chunks.reduce((n, c) => n + c.length, 0);
-        const writing = (async () => {
-          for (const c of chunks) await child.stdin!.write(c);
-        })();
-        writing.catch(() => {});
-        const back = new Uint8Array(total);
-        let got = 0;
-        while (got < total) {
-          const part = await child.stdout!.read({ timeout: 30_000 });
-          assert(part !== null, `end-of-stream after ${got} of ${total} bytes`);
-          assert(got + part.length <= total, "more bytes than were written");
-          back.set(part, got);
-          got += part.length;
-        }
-        await writing;
-        let at = 0;
-        for (const c of chunks) {
-          assert(bytesEqual(back.subarray(at, at + c.length), c), `chunk at ${at} came back different`);
-          at += c.length;
-        }
-      },
+      (chunks) =>
+        roundTripBytes(chunks, (c) => child.stdin!.write(c), () => child.stdout!.read({ timeout: 30_000 })),
     ),
     fcParams(),
   );

@@ -20,6 +20,7 @@ import {
   fc,
   fcParams,
   patternBytes,
+  serveNumberedEchoes,
   spawnPeer,
   test,
   uniqueName,
@@ -161,21 +162,7 @@ test("10 concurrent clients x 1000 messages: nothing lost, nothing reordered", a
   const count = 1000;
   await using server = NamedPipeServer.listen(name);
   await using peer = spawnPeer("pipe_peer.ts", ["stress", name, String(clients), String(count)]);
-  const serve = async () => {
-    await using ch = await server.accept({ timeout: 30_000 });
-    let client = -1;
-    for (let seq = 0; seq < count; seq++) {
-      const m = await ch.receive({ timeout: 60_000 });
-      const v = new DataView(m.buffer, m.byteOffset);
-      if (seq === 0) client = v.getUint32(0, true);
-      assert(
-        v.getUint32(0, true) === client && v.getUint32(4, true) === seq,
-        `client ${client} message ${seq} out of order`,
-      );
-      await ch.send(m);
-    }
-    return client;
-  };
+  const serve = () => serveNumberedEchoes(() => server.accept({ timeout: 30_000 }), count, 60_000);
   const served = await Promise.all(Array.from({ length: clients }, serve));
   assert(new Set(served).size === clients, "every client served once");
   assert((await within(60_000, peer.exited, "stress peer")) === 0, "peer saw every echo in order");

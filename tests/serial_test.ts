@@ -11,7 +11,16 @@ import {
   SerialPort,
   type SocketStream,
 } from "../mod.ts";
-import { assert, bytesEqual, fc, fcParams, patternBytes, spawnPeer, test } from "./_support/harness.ts";
+import {
+  assert,
+  bytesEqual,
+  fc,
+  fcParams,
+  patternBytes,
+  roundTripBytes,
+  spawnPeer,
+  test,
+} from "./_support/harness.ts";
 
 const SETTINGS = { baudRate: 115200, dataBits: 8, parity: "none", stopBits: 1 } as const;
 const chunksArb = fc.array(
@@ -36,26 +45,10 @@ test("serial: a byte stream with any chunking round-trips through a peer process
   port.purge();
   await using peer = await startPeer("echo-raw");
   await fc.assert(
-    fc.asyncProperty(chunksArb, async (chunks) => {
-      const total = chunks.reduce((n, c) => n + c.length, 0);
-      const writing = (async () => {
-        for (const c of chunks) await port.write(c);
-      })();
-      writing.catch(() => {});
-      const back = new Uint8Array(total);
-      for (let got = 0; got < total;) {
-        const part = await port.read({ timeout: 30_000 });
-        assert(got + part.length <= total, "more bytes than were sent");
-        back.set(part, got);
-        got += part.length;
-      }
-      await writing;
-      let at = 0;
-      for (const c of chunks) {
-        assert(bytesEqual(back.subarray(at, at + c.length), c), `bytes at ${at} differ`);
-        at += c.length;
-      }
-    }),
+    fc.asyncProperty(
+      chunksArb,
+      (chunks) => roundTripBytes(chunks, (c) => port.write(c), () => port.read({ timeout: 30_000 })),
+    ),
     fcParams(),
   );
   peer.kill();

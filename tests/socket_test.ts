@@ -24,6 +24,8 @@ import {
   fc,
   fcParams,
   patternBytes,
+  roundTripBytes,
+  serveNumberedEchoes,
   spawnPeer,
   test,
   within,
@@ -47,34 +49,6 @@ const messagesArb = fc.array(
   ),
   { maxLength: 6 },
 );
-
-/** Sends chunks on `write` and reads the same number of bytes back from `read`; checks them. */
-async function roundTripBytes(
-  chunks: Uint8Array[],
-  write: (c: Uint8Array) => Promise<void>,
-  read: () => Promise<Uint8Array | null>,
-) {
-  const total = chunks.reduce((n, c) => n + c.length, 0);
-  const writing = (async () => {
-    for (const c of chunks) await write(c);
-  })();
-  writing.catch(() => {});
-  const back = new Uint8Array(total);
-  let got = 0;
-  while (got < total) {
-    const part = await read();
-    assert(part !== null, `end-of-stream after ${got} of ${total} bytes`);
-    assert(got + part.length <= total, "more bytes than were sent");
-    back.set(part, got);
-    got += part.length;
-  }
-  await writing;
-  let at = 0;
-  for (const c of chunks) {
-    assert(bytesEqual(back.subarray(at, at + c.length), c), `bytes at ${at} came back different`);
-    at += c.length;
-  }
-}
 
 test("tcp: framed messages of any size round-trip through a peer process", async () => {
   await using server = await listen("tcp:127.0.0.1:0") as SocketServer;
@@ -214,21 +188,7 @@ test("tcp: 100 concurrent clients x 1000 messages: nothing lost or reordered", a
     String(clients),
     String(count),
   ]);
-  const serve = async () => {
-    await using ch = await server.accept({ timeout: 60_000 });
-    let client = -1;
-    for (let seq = 0; seq < count; seq++) {
-      const m = await ch.receive({ timeout: 120_000 });
-      const v = new DataView(m.buffer, m.byteOffset);
-      if (seq === 0) client = v.getUint32(0, true);
-      assert(
-        v.getUint32(0, true) === client && v.getUint32(4, true) === seq,
-        `client ${client} message ${seq} out of order`,
-      );
-      await ch.send(m);
-    }
-    return client;
-  };
+  const serve = () => serveNumberedEchoes(() => server.accept({ timeout: 60_000 }), count, 120_000);
   const served = await Promise.all(Array.from({ length: clients }, serve));
   assert(new Set(served).size === clients, "every client served once");
   assert((await within(120_000, peer.exited, "stress peer")) === 0, "the peer saw every echo in order");

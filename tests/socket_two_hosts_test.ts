@@ -6,7 +6,7 @@
  */
 import process from "node:process";
 import { connectTcpStream, type SocketStream, splitHostPort, TimeoutError, WinipcError } from "../mod.ts";
-import { assert, bytesEqual, fc, fcParams, patternBytes, runtime, test } from "./_support/harness.ts";
+import { assert, fc, fcParams, patternBytes, roundTripBytes, runtime, test } from "./_support/harness.ts";
 
 const server = process.env.WINIPC_TWO_HOSTS_SERVER ?? "";
 const HOST_B = "10.231.0.2";
@@ -34,24 +34,7 @@ test("two hosts: a property-tested byte stream crosses the link between two netw
         ),
         { minLength: 1, maxLength: 6 },
       ),
-      async (chunks) => {
-        const total = chunks.reduce((n, c) => n + c.length, 0);
-        const writing = Promise.all(chunks.map((c) => s.write(c)));
-        writing.catch(() => {});
-        const back = new Uint8Array(total);
-        for (let got = 0; got < total;) {
-          const part = await s.read({ timeout: 30_000 });
-          assert(part !== null && got + part.length <= total, "stream ended early or overran");
-          back.set(part, got);
-          got += part.length;
-        }
-        await writing;
-        let at = 0;
-        for (const c of chunks) {
-          assert(bytesEqual(back.subarray(at, at + c.length), c), `bytes at ${at} differ`);
-          at += c.length;
-        }
-      },
+      (chunks) => roundTripBytes(chunks, (c) => s.write(c), () => s.read({ timeout: 30_000 })),
     ),
     fcParams(),
   );

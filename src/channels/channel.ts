@@ -245,3 +245,48 @@ export abstract class ListenerBase<C = Channel> implements Listener<C> {
     }
   }
 }
+
+/**
+ * Runs one direction's operations one after another (a read never overlaps a read), each with the
+ * caller's signal and timeout; `close()` aborts what waits and makes later calls fail with
+ * ChannelClosedError. The byte streams (sockets, child pipes, serial ports) share it.
+ */
+export class OpQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+  readonly #closing = new AbortController();
+
+  constructor(readonly what: string) {}
+
+  get closed(): boolean {
+    return this.#closing.signal.aborted;
+  }
+
+  /** Queues `op`; it gets a signal that aborts on the caller's signal, timeout, or close. */
+  run<T>(opts: WaitOptions | undefined, op: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const run = this.#tail.then(async () => {
+      if (this.closed) throw new ChannelClosedError(`${this.what} is closed`);
+      const scope = callScope(this.#closing.signal, opts);
+      try {
+        return await op(scope.signal);
+      } catch (e) {
+        if (this.closed) throw new ChannelClosedError(`${this.what} is closed`, { cause: e });
+        throw e;
+      } finally {
+        scope.done();
+      }
+    });
+    this.#tail = run.catch(() => {});
+    return run;
+  }
+
+  /** Resolves when nothing queued is left (without closing). */
+  idle(): Promise<unknown> {
+    return this.#tail;
+  }
+
+  /** Aborts what waits, refuses what comes, and resolves once nothing runs. Idempotent. */
+  async close(): Promise<void> {
+    this.#closing.abort(new ChannelClosedError(`${this.what} is closed`));
+    await this.#tail;
+  }
+}

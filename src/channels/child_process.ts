@@ -55,7 +55,7 @@ import { ownerOnlySddl, SecurityAttributes } from "../ffi/security.ts";
 import { wstr } from "../ffi/wstr.ts";
 import { backend } from "../ffi/runtime.ts";
 import { ChannelClosedError, type WaitOptions } from "../errors.ts";
-import { callScope, ChannelBase, type ChannelOptions } from "./channel.ts";
+import { ChannelBase, type ChannelOptions, OpQueue } from "./channel.ts";
 import { encodeFrame, FrameDecoder } from "./framing.ts";
 import { ReceiveOnlyChannel, SendOnlyChannel } from "./one_way.ts";
 
@@ -81,11 +81,9 @@ export class PipeReader implements AsyncDisposable {
   readonly #handle: OwnedHandle;
   readonly #ov = new Overlapped();
   readonly #buf = new NativeMemory(PIPE_BUFFER);
-  readonly #closing = new AbortController();
-  #tail: Promise<unknown> = Promise.resolve();
+  readonly #reads = new OpQueue("pipe reader");
   #eof = false;
   #readable: ReadableStream<Uint8Array> | undefined;
-  #closed = false;
 
   /** @internal */
   constructor(handle: OwnedHandle) {
@@ -94,31 +92,18 @@ export class PipeReader implements AsyncDisposable {
 
   /** The next bytes as they arrive (any chunking), or null at end-of-stream. */
   read(opts?: WaitOptions): Promise<Uint8Array | null> {
-    const run = this.#tail.then(async () => {
+    return this.#reads.run(opts, async (signal) => {
       if (this.#eof) return null;
-      if (this.#closed) throw new ChannelClosedError("pipe reader is closed");
-      const scope = callScope(this.#closing.signal, opts);
-      try {
-        const h = this.#handle.value;
-        const buf = this.#buf;
-        const r = await this.#ov.run(h, (ov) => k.ReadFile(h, buf.address, buf.size, null, ov), {
-          signal: scope.signal,
-        });
-        if (peerGone(r.error)) {
-          this.#eof = true;
-          return null;
-        }
-        if (r.error !== 0) throw new Win32Error("ReadFile", r.error);
-        return buf.bytes.slice(0, r.bytes);
-      } catch (e) {
-        if (this.#closing.signal.aborted) throw new ChannelClosedError("pipe reader is closed", { cause: e });
-        throw e;
-      } finally {
-        scope.done();
+      const h = this.#handle.value;
+      const buf = this.#buf;
+      const r = await this.#ov.run(h, (ov) => k.ReadFile(h, buf.address, buf.size, null, ov), { signal });
+      if (peerGone(r.error)) {
+        this.#eof = true;
+        return null;
       }
+      if (r.error !== 0) throw new Win32Error("ReadFile", r.error);
+      return buf.bytes.slice(0, r.bytes);
     });
-    this.#tail = run.catch(() => {});
-    return run;
   }
 
   /** Everything until end-of-stream, as one array. */
@@ -152,10 +137,8 @@ export class PipeReader implements AsyncDisposable {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#closing.abort();
-    await this.#tail;
+    if (this.#reads.closed) return;
+    await this.#reads.close();
     this.#handle.close();
     this.#ov[Symbol.dispose]();
     this.#buf[Symbol.dispose]();
@@ -170,11 +153,9 @@ export class PipeReader implements AsyncDisposable {
 export class PipeWriter implements AsyncDisposable {
   readonly #handle: OwnedHandle;
   readonly #ov = new Overlapped();
-  readonly #closing = new AbortController();
+  readonly #writes = new OpQueue("pipe writer");
   #buf: NativeMemory | undefined;
-  #tail: Promise<unknown> = Promise.resolve();
   #writable: WritableStream<Uint8Array> | undefined;
-  #closed = false;
 
   /** @internal */
   constructor(handle: OwnedHandle) {
@@ -183,8 +164,7 @@ export class PipeWriter implements AsyncDisposable {
 
   /** Writes all of `bytes`; ChannelClosedError if the child closed its end. */
   write(bytes: Uint8Array, opts?: WaitOptions): Promise<void> {
-    const run = this.#tail.then(async () => {
-      if (this.#closed) throw new ChannelClosedError("pipe writer is closed");
+    return this.#writes.run(opts, async (signal) => {
       if (bytes.byteLength === 0) return;
       if (!this.#buf || this.#buf.size < bytes.byteLength) {
         this.#buf?.[Symbol.dispose]();
@@ -192,26 +172,19 @@ export class PipeWriter implements AsyncDisposable {
       }
       const buf = this.#buf;
       buf.bytes.set(bytes);
-      const scope = callScope(this.#closing.signal, opts);
-      try {
-        const h = this.#handle.value;
-        let done = 0;
-        while (done < bytes.byteLength) {
-          const r = await this.#ov.run(
-            h,
-            (ov) => k.WriteFile(h, buf.address + BigInt(done), bytes.byteLength - done, null, ov),
-            { signal: scope.signal },
-          );
-          if (peerGone(r.error)) throw new ChannelClosedError("the child closed its end of the pipe");
-          if (r.error !== 0) throw new Win32Error("WriteFile", r.error);
-          done += r.bytes;
-        }
-      } finally {
-        scope.done();
+      const h = this.#handle.value;
+      let done = 0;
+      while (done < bytes.byteLength) {
+        const r = await this.#ov.run(
+          h,
+          (ov) => k.WriteFile(h, buf.address + BigInt(done), bytes.byteLength - done, null, ov),
+          { signal },
+        );
+        if (peerGone(r.error)) throw new ChannelClosedError("the child closed its end of the pipe");
+        if (r.error !== 0) throw new Win32Error("WriteFile", r.error);
+        done += r.bytes;
       }
     });
-    this.#tail = run.catch(() => {});
-    return run;
   }
 
   get writable(): WritableStream<Uint8Array> {
@@ -227,12 +200,11 @@ export class PipeWriter implements AsyncDisposable {
     return new SendOnlyChannel(new FramedPipeChannel("pipe (child)", undefined, this, opts));
   }
 
-  /** Closes the parent's end: the child reads end-of-stream once it has read what was written. */
+  /** Closes the parent's end once queued writes are done: the child then reads end-of-stream. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    await this.#tail;
-    this.#closed = true;
-    this.#closing.abort();
+    if (this.#writes.closed) return;
+    await this.#writes.idle();
+    await this.#writes.close();
     this.#handle.close();
     this.#ov[Symbol.dispose]();
     this.#buf?.[Symbol.dispose]();

@@ -22,14 +22,8 @@ import { isInvalidHandle, OwnedHandle } from "../ffi/handle.ts";
 import { NativeMemory } from "../ffi/memory.ts";
 import { Overlapped } from "../ffi/async.ts";
 import { fromWstr, wstr } from "../ffi/wstr.ts";
-import {
-  AddressError,
-  AddressInUseError,
-  ChannelClosedError,
-  NotFoundError,
-  type WaitOptions,
-} from "../errors.ts";
-import { callScope, ChannelBase, type ChannelOptions } from "./channel.ts";
+import { AddressError, AddressInUseError, NotFoundError, type WaitOptions } from "../errors.ts";
+import { ChannelBase, type ChannelOptions, OpQueue } from "./channel.ts";
 import { CheckedFrameDecoder, encodeCheckedFrame } from "./checked_framing.ts";
 
 const k = kernel32.sync;
@@ -173,15 +167,17 @@ export class SerialPort implements AsyncDisposable {
   readonly #rxMask = new NativeMemory(4);
   readonly #readBuf = new NativeMemory(64 * 1024);
   #writeBuf: NativeMemory | undefined;
-  readonly #closing = new AbortController();
-  #readTail: Promise<unknown> = Promise.resolve();
-  #writeTail: Promise<unknown> = Promise.resolve();
-  #closed = false;
+  readonly #reads: OpQueue;
+  readonly #writes: OpQueue;
+  readonly #events: OpQueue;
 
   private constructor(name: string, handle: OwnedHandle, settings: Required<SerialOptions>) {
     this.name = name;
     this.#handle = handle;
     this.settings = settings;
+    this.#reads = new OpQueue(name);
+    this.#writes = new OpQueue(name);
+    this.#events = new OpQueue(name);
   }
 
   /** Opens COMn with the given line settings. NotFoundError (listing the ports present) if missing. */
@@ -228,64 +224,43 @@ export class SerialPort implements AsyncDisposable {
 
   /** The next bytes received (at least one), as they arrive. */
   read(opts?: WaitOptions): Promise<Uint8Array> {
-    const run = this.#readTail.then(async () => {
-      const scope = callScope(this.#closing.signal, opts);
-      try {
-        while (true) {
-          if (this.#closed) throw new ChannelClosedError(`${this.name} is closed`);
-          const h = this.#handle.value;
-          const buf = this.#readBuf;
-          const r = await this.#readOv.run(h, (ov) => k.ReadFile(h, buf.address, buf.size, null, ov), {
-            signal: scope.signal,
-          });
-          if (r.error !== 0) throw new Win32Error(`ReadFile(${this.name})`, r.error);
-          if (r.bytes > 0) return buf.bytes.slice(0, r.bytes);
-          if (this.status().inQueue > 0) continue;
-          await this.#waitRx(scope.signal);
-        }
-      } catch (e) {
-        if (this.#closing.signal.aborted) {
-          throw new ChannelClosedError(`${this.name} is closed`, { cause: e });
-        }
-        throw e;
-      } finally {
-        scope.done();
+    return this.#reads.run(opts, async (signal) => {
+      while (true) {
+        const h = this.#handle.value;
+        const buf = this.#readBuf;
+        const r = await this.#readOv.run(h, (ov) => k.ReadFile(h, buf.address, buf.size, null, ov), {
+          signal,
+        });
+        if (r.error !== 0) throw new Win32Error(`ReadFile(${this.name})`, r.error);
+        if (r.bytes > 0) return buf.bytes.slice(0, r.bytes);
+        if (this.status().inQueue > 0) continue;
+        await this.#waitRx(signal);
       }
     });
-    this.#readTail = run.catch(() => {});
-    return run;
   }
 
   /** Writes all of `bytes`; resolves once the driver has taken them. */
   write(bytes: Uint8Array, opts?: WaitOptions): Promise<void> {
-    const run = this.#writeTail.then(async () => {
+    return this.#writes.run(opts, async (signal) => {
       if (bytes.byteLength === 0) return;
-      if (this.#closed) throw new ChannelClosedError(`${this.name} is closed`);
       if (!this.#writeBuf || this.#writeBuf.size < bytes.byteLength) {
         this.#writeBuf?.[Symbol.dispose]();
         this.#writeBuf = new NativeMemory(Math.max(bytes.byteLength, 4096));
       }
       const buf = this.#writeBuf;
       buf.bytes.set(bytes);
-      const scope = callScope(this.#closing.signal, opts);
-      try {
-        const h = this.#handle.value;
-        let done = 0;
-        while (done < bytes.byteLength) {
-          const r = await this.#writeOv.run(
-            h,
-            (ov) => k.WriteFile(h, buf.address + BigInt(done), bytes.byteLength - done, null, ov),
-            { signal: scope.signal },
-          );
-          if (r.error !== 0) throw new Win32Error(`WriteFile(${this.name})`, r.error);
-          done += r.bytes;
-        }
-      } finally {
-        scope.done();
+      const h = this.#handle.value;
+      let done = 0;
+      while (done < bytes.byteLength) {
+        const r = await this.#writeOv.run(
+          h,
+          (ov) => k.WriteFile(h, buf.address + BigInt(done), bytes.byteLength - done, null, ov),
+          { signal },
+        );
+        if (r.error !== 0) throw new Win32Error(`WriteFile(${this.name})`, r.error);
+        done += r.bytes;
       }
     });
-    this.#writeTail = run.catch(() => {});
-    return run;
   }
 
   /** Waits (overlapped WaitCommEvent) until a character has been received. */
@@ -302,20 +277,15 @@ export class SerialPort implements AsyncDisposable {
    * Windows allows one WaitCommEvent per port at a time, and `read` uses it while it waits for
    * data: do not wait for events while a read is pending.
    */
-  async waitEvent(mask: number, opts?: WaitOptions): Promise<number> {
-    const h = this.#handle.value;
-    if (!k.SetCommMask(h, mask)) throw new Win32Error("SetCommMask", lastError());
-    const scope = callScope(this.#closing.signal, opts);
-    try {
+  waitEvent(mask: number, opts?: WaitOptions): Promise<number> {
+    return this.#events.run(opts, async (signal) => {
+      const h = this.#handle.value;
+      if (!k.SetCommMask(h, mask)) throw new Win32Error("SetCommMask", lastError());
       const m = this.#eventMask;
-      const r = await this.#eventOv.run(h, (ov) => k.WaitCommEvent(h, m.address, ov), {
-        signal: scope.signal,
-      });
+      const r = await this.#eventOv.run(h, (ov) => k.WaitCommEvent(h, m.address, ov), { signal });
       if (r.error !== 0) throw new Win32Error("WaitCommEvent", r.error);
       return m.view().getUint32(0, true);
-    } finally {
-      scope.done();
-    }
+    });
   }
 
   /** Line errors since the last call, and queue levels (ClearCommError). */
@@ -383,12 +353,20 @@ export class SerialPort implements AsyncDisposable {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#closing.abort();
-    await Promise.all([this.#readTail, this.#writeTail]);
+    if (this.#reads.closed) return;
+    await Promise.all([this.#reads.close(), this.#writes.close(), this.#events.close()]);
     this.#handle.close();
-    for (const d of [this.#readOv, this.#writeOv, this.#eventOv, this.#eventMask, this.#readBuf]) {
+    for (
+      const d of [
+        this.#readOv,
+        this.#writeOv,
+        this.#eventOv,
+        this.#eventMask,
+        this.#rxOv,
+        this.#rxMask,
+        this.#readBuf,
+      ]
+    ) {
       d[Symbol.dispose]();
     }
     this.#writeBuf?.[Symbol.dispose]();

@@ -25,7 +25,7 @@ import {
   type WaitOptions,
   WinipcError,
 } from "../errors.ts";
-import { callScope, ChannelBase, type ChannelOptions, ListenerBase } from "./channel.ts";
+import { callScope, ChannelBase, type ChannelOptions, ListenerBase, OpQueue } from "./channel.ts";
 import { encodeFrame, FrameDecoder } from "./framing.ts";
 import { type Address, boolParam, intParam } from "./address.ts";
 import { registerMechanism } from "./registry.ts";
@@ -347,98 +347,66 @@ async function connectSock(
 /** A connected stream socket as raw bytes (TCP or AF_UNIX). */
 export class SocketStream implements AsyncDisposable {
   readonly #sock: Sock;
-  readonly #closing = new AbortController();
   readonly #buf = new Uint8Array(64 * 1024);
-  #readTail: Promise<unknown> = Promise.resolve();
-  #writeTail: Promise<unknown> = Promise.resolve();
+  readonly #reads: OpQueue;
+  readonly #writes: OpQueue;
   #eof = false;
-  #closed = false;
 
   /** @internal */
   constructor(sock: Sock, readonly remote: string) {
     this.#sock = sock;
+    this.#reads = new OpQueue(`${remote}: socket`);
+    this.#writes = new OpQueue(`${remote}: socket`);
   }
 
   /** The next bytes as they arrive, or null when the peer has shut down its side. */
   read(opts?: WaitOptions): Promise<Uint8Array | null> {
-    const run = this.#readTail.then(async () => {
-      const scope = callScope(this.#closing.signal, opts);
-      try {
-        while (true) {
-          if (this.#eof) return null;
-          if (this.#closed) throw new ChannelClosedError(`${this.remote}: socket closed`);
-          const n = w().recv(this.#sock.value, this.#buf, this.#buf.length, 0);
-          if (n > 0) return this.#buf.slice(0, n);
-          if (n === 0) {
-            this.#eof = true;
-            return null;
-          }
-          const code = lastWsaError();
-          if (isDisconnect(code)) {
-            this.#eof = true;
-            return null;
-          }
-          if (code !== WSAEWOULDBLOCK) throw new WsaError("recv", code);
-          await this.#sock.wait(FD_READ, scope.signal);
+    return this.#reads.run(opts, async (signal) => {
+      while (true) {
+        if (this.#eof) return null;
+        const n = w().recv(this.#sock.value, this.#buf, this.#buf.length, 0);
+        if (n > 0) return this.#buf.slice(0, n);
+        const code = n === 0 ? 0 : lastWsaError();
+        if (n === 0 || isDisconnect(code)) {
+          this.#eof = true;
+          return null;
         }
-      } catch (e) {
-        if (this.#closing.signal.aborted) {
-          throw new ChannelClosedError(`${this.remote}: socket closed`, { cause: e });
-        }
-        throw e;
-      } finally {
-        scope.done();
+        if (code !== WSAEWOULDBLOCK) throw new WsaError("recv", code);
+        await this.#sock.wait(FD_READ, signal);
       }
     });
-    this.#readTail = run.catch(() => {});
-    return run;
   }
 
   /** Sends all of `bytes`. ChannelClosedError if the peer is gone. */
   write(bytes: Uint8Array, opts?: WaitOptions): Promise<void> {
-    const run = this.#writeTail.then(async () => {
-      const scope = callScope(this.#closing.signal, opts);
-      try {
-        let done = 0;
-        while (done < bytes.length) {
-          if (this.#closed) throw new ChannelClosedError(`${this.remote}: socket closed`);
-          const part = bytes.subarray(done, done + 1024 * 1024);
-          const n = w().send(this.#sock.value, part, part.length, 0);
-          if (n > 0) {
-            done += n;
-            continue;
-          }
-          const code = lastWsaError();
-          if (isDisconnect(code)) {
-            throw new ChannelClosedError(`${this.remote}: the peer closed the connection`);
-          }
-          if (code !== WSAEWOULDBLOCK) throw new WsaError("send", code);
-          await this.#sock.wait(FD_WRITE, scope.signal);
+    return this.#writes.run(opts, async (signal) => {
+      let done = 0;
+      while (done < bytes.length) {
+        const part = bytes.subarray(done, done + 1024 * 1024);
+        const n = w().send(this.#sock.value, part, part.length, 0);
+        if (n > 0) {
+          done += n;
+          continue;
         }
-      } catch (e) {
-        if (this.#closing.signal.aborted) {
-          throw new ChannelClosedError(`${this.remote}: socket closed`, { cause: e });
+        const code = lastWsaError();
+        if (isDisconnect(code)) {
+          throw new ChannelClosedError(`${this.remote}: the peer closed the connection`);
         }
-        throw e;
-      } finally {
-        scope.done();
+        if (code !== WSAEWOULDBLOCK) throw new WsaError("send", code);
+        await this.#sock.wait(FD_WRITE, signal);
       }
     });
-    this.#writeTail = run.catch(() => {});
-    return run;
   }
 
   /** Half-close: no more writes; the peer reads end-of-stream after what was sent. */
   async shutdownWrite(): Promise<void> {
-    await this.#writeTail;
+    await this.#writes.idle();
     if (w().shutdown(this.#sock.value, SD_SEND) !== 0) throw new WsaError("shutdown", lastWsaError());
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#closing.abort();
-    await Promise.all([this.#readTail, this.#writeTail]);
+    if (this.#reads.closed) return;
+    await Promise.all([this.#reads.close(), this.#writes.close()]);
     this.#sock.close();
   }
 

@@ -148,4 +148,65 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * Writes `chunks` with `write` while reading the same number of bytes back with `read`, then
+ * checks that every chunk came back unchanged and in order (an echo over a byte stream).
+ */
+export async function roundTripBytes(
+  chunks: Uint8Array[],
+  write: (c: Uint8Array) => Promise<void>,
+  read: () => Promise<Uint8Array | null>,
+): Promise<void> {
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const writing = (async () => {
+    for (const c of chunks) await write(c);
+  })();
+  writing.catch(() => {}); // awaited below; a failed check must not leave it unhandled
+  const back = new Uint8Array(total);
+  let got = 0;
+  while (got < total) {
+    const part = await read();
+    assert(part !== null, `end-of-stream after ${got} of ${total} bytes`);
+    assert(got + part.length <= total, "more bytes than were sent");
+    back.set(part, got);
+    got += part.length;
+  }
+  await writing;
+  let at = 0;
+  for (const c of chunks) {
+    assert(bytesEqual(back.subarray(at, at + c.length), c), `bytes at ${at} came back different`);
+    at += c.length;
+  }
+}
+
+/** A channel that echoes numbered messages: the server side of the load tests. */
+interface EchoChannel extends AsyncDisposable {
+  receive(opts?: { timeout?: number }): Promise<Uint8Array>;
+  send(m: Uint8Array): Promise<void>;
+}
+
+/**
+ * Accepts one client and echoes its `count` messages, checking that each carries the client's
+ * number and the next sequence number (nothing lost, nothing reordered). Resolves the client number.
+ */
+export async function serveNumberedEchoes(
+  accept: () => Promise<EchoChannel>,
+  count: number,
+  timeout: number,
+) {
+  await using ch = await accept();
+  let client = -1;
+  for (let seq = 0; seq < count; seq++) {
+    const m = await ch.receive({ timeout });
+    const v = new DataView(m.buffer, m.byteOffset);
+    if (seq === 0) client = v.getUint32(0, true);
+    assert(
+      v.getUint32(0, true) === client && v.getUint32(4, true) === seq,
+      `client ${client} message ${seq} out of order`,
+    );
+    await ch.send(m);
+  }
+  return client;
+}
+
 export { fc };

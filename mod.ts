@@ -83,7 +83,8 @@ export {
   type StdioOption,
   waitForChild,
 } from "./src/channels/child_process.ts";
-export { OwnedHandle } from "./src/ffi/handle.ts";
+export { type Closer, OwnedHandle } from "./src/ffi/handle.ts";
+export type { Signalled } from "./src/ffi/async.ts";
 export {
   AF_INET,
   AF_INET6,

@@ -484,7 +484,7 @@ export async function connectUnix(path: string, opts: StreamConnectOptions = {})
   return new SocketChannel(new SocketStream(s, `unix:${path}`), `unix:${path}`, opts);
 }
 
-/** Options for {@link SocketServer.listen}. */
+/** Options for {@link SocketServer.listenTcp}. */
 export interface SocketServerOptions extends ChannelOptions {
   backlog?: number;
   noDelay?: boolean;

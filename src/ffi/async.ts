@@ -35,7 +35,7 @@ export function timeoutMs(timeout: number | undefined): number {
   return Math.min(Math.ceil(timeout), INFINITE - 1);
 }
 
-/** The outcome of {@link waitAny}: which handle was signalled, and whether a mutex was abandoned. */
+/** The outcome of a wait: which handle was signalled, and whether a mutex was abandoned. */
 export interface Signalled {
   index: number;
   abandoned: boolean;

@@ -2,7 +2,8 @@
 import { kernel32 } from "./kernel32.ts";
 import { INVALID_HANDLE_VALUE } from "./constants.ts";
 
-type Closer = (value: bigint) => void;
+/** Closes a raw handle value (CloseHandle by default). */
+export type Closer = (value: bigint) => void;
 const closeHandle: Closer = (v) => {
   kernel32.sync.CloseHandle(v);
 };

@@ -35,11 +35,9 @@ up() {
   chmod +x "$root/opt/runtimes/deno" "$root/opt/runtimes/bun"
   mounted "$root/proc" || mount -t proc proc "$root/proc"
   mounted "$root/dev" || mount --rbind /dev "$root/dev"
-  mounted "$root/winipc" || mount --bind "$repo" "$root/winipc"
-  # A mount left by a run from another clone points elsewhere: replace it.
-  if [ ! -e "$root/winipc/package.json" ] || ! cmp -s "$repo/package.json" "$root/winipc/package.json"; then
-    umount -l "$root/winipc"; mount --bind "$repo" "$root/winipc"
-  fi
+  # Always this work tree: a mount left by an earlier run may point at another clone.
+  if mounted "$root/winipc"; then umount -l "$root/winipc"; fi
+  mount --bind "$repo" "$root/winipc"
   # Two prefixes: the second has its own wineserver, for processes in another network namespace
   # (Wine creates sockets in the wineserver, so a host of its own needs a wineserver of its own).
   for prefix in prefix prefix-b; do

@@ -179,6 +179,27 @@ export async function roundTripBytes(
   }
 }
 
+/**
+ * Sends `messages` on `ch` (in order, while reading) and checks that the echo peer sends every one
+ * back unchanged, whole and in order.
+ */
+export async function echoMessages(
+  ch: { send(m: Uint8Array): Promise<void>; receive(opts?: { timeout?: number }): Promise<Uint8Array> },
+  messages: Uint8Array[],
+): Promise<void> {
+  const sending = (async () => {
+    for (const m of messages) await ch.send(m);
+  })();
+  sending.catch(() => {}); // awaited below; a failed check must not leave it unhandled
+  for (const m of messages) {
+    const back = await ch.receive({ timeout: 30_000 });
+    if (!bytesEqual(back, m)) {
+      throw new Error(`a ${m.length}-byte message came back as ${back.length} bytes / different`);
+    }
+  }
+  await sending;
+}
+
 /** A channel that echoes numbered messages: the server side of the load tests. */
 interface EchoChannel extends AsyncDisposable {
   receive(opts?: { timeout?: number }): Promise<Uint8Array>;

@@ -205,14 +205,10 @@ function checkName(name: string): string {
   return name;
 }
 
-/** The title a server's window has. */
-const serverTitle = (name: string) => name;
-
 /** The HWND of the copydata server NAME (found by class and title under HWND_MESSAGE), or 0n. */
 export function findCopyDataServer(name: string): bigint {
-  return u().FindWindowExW(HWND_MESSAGE, 0n, wstr(SERVER_CLASS), wstr(serverTitle(name)));
+  return u().FindWindowExW(HWND_MESSAGE, 0n, wstr(SERVER_CLASS), wstr(name));
 }
-const findServer = findCopyDataServer;
 
 /** A WM_COPYDATA server: a message-only window titled NAME; one channel per client window. */
 export class CopyDataServer extends ListenerBase<CopyDataChannel> {
@@ -233,7 +229,7 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> {
   /** Creates the server window. AddressInUseError if a server already has this name. */
   static async listen(name: string, opts: CopyDataOptions = {}): Promise<CopyDataServer> {
     checkName(name);
-    if (findServer(name) !== 0n) throw new AddressInUseError(`copydata:${name} is already served`);
+    if (findCopyDataServer(name) !== 0n) throw new AddressInUseError(`copydata:${name} is already served`);
     const host = await WindowHost.create({
       className: SERVER_CLASS,
       title: name,
@@ -308,7 +304,7 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> {
 /** Connects to the WM_COPYDATA server NAME. NotFoundError if there is none. */
 export async function connectCopyData(name: string, opts: CopyDataOptions = {}): Promise<CopyDataChannel> {
   checkName(name);
-  const server = findServer(name);
+  const server = findCopyDataServer(name);
   if (server === 0n) throw new NotFoundError(`no copydata server named '${name}'`);
   const host = await WindowHost.create({
     className: CLIENT_CLASS,

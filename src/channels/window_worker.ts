@@ -6,12 +6,11 @@
  * @module
  */
 import type { WindowHostEvent, WindowHostInit } from "./window_host.ts";
+import { bufferMessages } from "../ffi/worker_inbox.ts";
 
 // deno-lint-ignore no-explicit-any
 const self_ = globalThis as any;
-// Listen before anything is awaited: Bun drops messages that arrive before a handler exists.
-const early: MessageEvent<WindowHostInit>[] = [];
-self_.onmessage = (ev: MessageEvent<WindowHostInit>) => early.push(ev);
+const ready = bufferMessages<WindowHostInit>(); // before anything is awaited
 
 const { backend } = await import("../ffi/runtime.ts");
 const { user32 } = await import("../ffi/user32.ts");
@@ -111,5 +110,4 @@ function run(init: WindowHostInit) {
   post({ type: "closed" });
 }
 
-self_.onmessage = (ev: MessageEvent<WindowHostInit>) => run(ev.data);
-early.splice(0).forEach((ev) => run(ev.data));
+ready((ev) => run(ev.data));

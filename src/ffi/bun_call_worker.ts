@@ -4,6 +4,7 @@
  * @module
  */
 import { bunType, type CallReply, type CallRequest } from "./bun_types.ts";
+import { bufferMessages } from "./worker_inbox.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFn = (...args: any[]) => any;
@@ -15,9 +16,7 @@ interface BunFfi {
 }
 // deno-lint-ignore no-explicit-any
 const self_ = globalThis as any;
-// Listen before anything is awaited: Bun drops messages that arrive before a handler exists.
-const early: MessageEvent<CallRequest>[] = [];
-self_.onmessage = (ev: MessageEvent<CallRequest>) => early.push(ev);
+const ready = bufferMessages<CallRequest>(); // before anything is awaited
 
 const ffiSpecifier = "bun:ffi";
 const ffi = (await import(ffiSpecifier)) as BunFfi;
@@ -45,5 +44,4 @@ const handle = (ev: MessageEvent<CallRequest>) => {
   }
   self_.postMessage(reply);
 };
-self_.onmessage = handle;
-early.splice(0).forEach(handle);
+ready(handle);

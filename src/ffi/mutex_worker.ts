@@ -4,12 +4,11 @@
  * @module
  */
 import type { MutexWaitRequest } from "./mutex_wait.ts";
+import { bufferMessages } from "./worker_inbox.ts";
 
 // deno-lint-ignore no-explicit-any
 const self_ = globalThis as any;
-// Listen before anything is awaited: Bun drops messages that arrive before a handler exists.
-const early: MessageEvent<MutexWaitRequest>[] = [];
-self_.onmessage = (ev: MessageEvent<MutexWaitRequest>) => early.push(ev);
+const ready = bufferMessages<MutexWaitRequest>(); // before anything is awaited
 
 const { kernel32 } = await import("./kernel32.ts");
 const k = kernel32.sync;
@@ -19,5 +18,4 @@ const handle = (ev: MessageEvent<MutexWaitRequest>) => {
   if (r === 0 || r === 0x80) k.ReleaseMutex(mutex); // taken here: hand it straight back
   self_.postMessage(r);
 };
-self_.onmessage = handle;
-early.splice(0).forEach(handle);
+ready(handle);

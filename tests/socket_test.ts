@@ -15,6 +15,7 @@ import {
   MessageTooLargeError,
   NotFoundError,
   SocketServer,
+  TimeoutError,
   UdpSocket,
   WsaError,
 } from "../mod.ts";
@@ -177,13 +178,23 @@ test("tcp: 100 concurrent clients x 1000 messages: nothing lost or reordered", a
     String(clients),
     String(count),
   ]);
-  const serve = () => serveNumberedEchoes(() => server.accept({ timeout: 60_000 }), count, 120_000);
+  // The peer's connect timeout (30 s) is shorter than this accept timeout, so a connection that
+  // never arrives is reported by the side that lost it.
+  let accepted = 0;
+  const accept = async () => {
+    const ch = await server.accept({ timeout: 60_000 }).catch((e) => {
+      throw new Error(`accept after ${accepted} of ${clients} connections: ${e}`, { cause: e });
+    });
+    accepted++;
+    return ch;
+  };
+  const serve = () => serveNumberedEchoes(accept, count, 120_000);
   const served = await Promise.all(Array.from({ length: clients }, serve));
   assert(new Set(served).size === clients, "every client served once");
   assert((await within(120_000, peer.exited, "stress peer")) === 0, "the peer saw every echo in order");
 });
 
-test("tcp: errors are typed: port in use, nothing listening, peer gone, receive timeout", async () => {
+test("tcp: errors are typed: port in use, nothing listening, peer gone, receive and accept timeouts, closed server", async () => {
   await using server = await listen("tcp:127.0.0.1:0") as SocketServer;
   let err: unknown;
   await listen(`tcp:127.0.0.1:${server.port}`).catch((e) => err = e);
@@ -205,6 +216,23 @@ test("tcp: errors are typed: port in use, nothing listening, peer gone, receive 
   err = undefined;
   await s.receive({ timeout: 5000 }).catch((e) => err = e);
   assert(err instanceof ChannelClosedError, `peer gone: ${err}`);
+  // A timed-out accept cancels its AcceptEx without taking a connection: the next accept gets it.
+  err = undefined;
+  await server.accept({ timeout: 100 }).catch((e) => err = e);
+  assert(err instanceof TimeoutError, `accept timeout: ${err}`);
+  const later = server.accept({ timeout: 10_000 });
+  later.catch(() => {}); // awaited below
+  await using c2 = await connect(`tcp:127.0.0.1:${server.port}`, { timeout: 10_000 });
+  await using s2 = await later;
+  await c2.send(new Uint8Array([7]));
+  assert(bytesEqual(await s2.receive({ timeout: 10_000 }), new Uint8Array([7])), "accepted after a timeout");
+  // Closing the server ends a pending accept with ChannelClosedError.
+  const pending = server.accept();
+  pending.catch(() => {}); // awaited below
+  await server.close();
+  err = undefined;
+  await pending.catch((e) => err = e);
+  assert(err instanceof ChannelClosedError, `accept on a closed server: ${err}`);
 });
 
 test("unix: AF_UNIX stream sockets (Wine 10 has no AF_UNIX: the failure must be a typed WsaError)", async () => {

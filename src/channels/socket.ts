@@ -10,7 +10,9 @@
  * @module
  */
 import { ws2_32 } from "../ffi/ws2_32.ts";
-import { createEvent, waitAny } from "../ffi/async.ts";
+import { createEvent, Overlapped, waitAny } from "../ffi/async.ts";
+import { mswsock } from "../ffi/mswsock.ts";
+import { NativeMemory } from "../ffi/memory.ts";
 import { systemMessage } from "../ffi/error.ts";
 import { OwnedHandle } from "../ffi/handle.ts";
 import { backend } from "../ffi/runtime.ts";
@@ -44,6 +46,7 @@ const IPPROTO_UDP = 17;
 const SOL_SOCKET = 0xffff;
 const SO_EXCLUSIVEADDRUSE = ~4; // ~SO_REUSEADDR
 const SO_KEEPALIVE = 8;
+const SO_UPDATE_ACCEPT_CONTEXT = 0x700b;
 const TCP_NODELAY = 1;
 const WSA_FLAG_OVERLAPPED = 0x01;
 const WSA_FLAG_NO_HANDLE_INHERIT = 0x80;
@@ -83,6 +86,12 @@ function wsa() {
 const lastWsaError = () => w().WSAGetLastError();
 const isDisconnect = (code: number) =>
   code === WSAECONNRESET || code === WSAECONNABORTED || code === WSAENOTCONN || code === WSAESHUTDOWN;
+/** AcceptEx completion codes (Win32, from GetOverlappedResult) for a client that gave up. */
+const isAcceptDisconnect = (code: number) =>
+  code === 64 /* ERROR_NETNAME_DELETED */ || code === 1236 /* ERROR_CONNECTION_ABORTED */ ||
+  isDisconnect(code);
+/** AcceptEx address space: the largest sockaddr here (sockaddr_un, 110 bytes) + 16, rounded. */
+const ACCEPT_ADDRESS_SPACE = 128 + 16;
 
 // --- addresses ---
 
@@ -205,17 +214,23 @@ class Sock {
   readonly #waiters = new Set<{ mask: number; done: (e?: unknown) => void }>();
   #pump: AbortController | undefined;
 
-  constructor(value: bigint, readonly family: number) {
+  constructor(value: bigint, readonly family: number, select = true) {
     this.handle = new OwnedHandle(value, (s) => w().closesocket(s));
+    if (select) this.selectEvents();
+  }
+
+  /** Routes the socket's network events to its event (this also makes it non-blocking). */
+  selectEvents(): void {
     const mask = FD_READ | FD_WRITE | FD_ACCEPT | FD_CONNECT | FD_CLOSE;
-    if (w().WSAEventSelect(value, this.#event.value, mask) !== 0) {
+    if (w().WSAEventSelect(this.value, this.#event.value, mask) !== 0) {
       const code = lastWsaError();
       this.close();
       throw new WsaError("WSAEventSelect", code);
     }
   }
 
-  static create(family: number, type: number, protocol: number): Sock {
+  /** A new overlapped socket; `select` false leaves it without WSAEventSelect (listeners). */
+  static create(family: number, type: number, protocol: number, select = true): Sock {
     const s = wsa().WSASocketW(
       family,
       type,
@@ -225,7 +240,7 @@ class Sock {
       WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT,
     );
     if (s === 0xffffffffffffffffn) throw new WsaError("WSASocketW", lastWsaError());
-    return new Sock(s, family);
+    return new Sock(s, family, select);
   }
 
   get value(): bigint {
@@ -278,7 +293,8 @@ class Sock {
   }
 
   async #runPump(): Promise<void> {
-    if (this.#pump) return;
+    // An aborted pump is still unwinding: it will not look at waiters added now, so start anew.
+    if (this.#pump && !this.#pump.signal.aborted) return;
     const pump = this.#pump = new AbortController();
     try {
       while (this.#waiters.size > 0 && !pump.signal.aborted) {
@@ -287,7 +303,7 @@ class Sock {
         this.#collect();
       }
     } finally {
-      this.#pump = undefined;
+      if (this.#pump === pump) this.#pump = undefined;
     }
   }
 
@@ -496,13 +512,25 @@ export class SocketServer extends ListenerBase<SocketChannel> {
   readonly #sock: Sock;
   readonly #closing = new AbortController();
   readonly #opts: SocketServerOptions;
+  readonly #protocol: number;
   #tail: Promise<unknown> = Promise.resolve();
+  // One AcceptEx at a time (accepts queue on #tail): its OVERLAPPED, and its output buffer with
+  // room for both addresses and the byte count.
+  readonly #overlapped = new Overlapped();
+  readonly #acceptBuf = new NativeMemory(2 * ACCEPT_ADDRESS_SPACE + 8);
   /** The bound address (with the real port when 0 was asked for). */
   readonly local: SocketAddress;
 
-  private constructor(sock: Sock, readonly address: string, local: SocketAddress, opts: SocketServerOptions) {
+  private constructor(
+    sock: Sock,
+    protocol: number,
+    readonly address: string,
+    local: SocketAddress,
+    opts: SocketServerOptions,
+  ) {
     super();
     this.#sock = sock;
+    this.#protocol = protocol;
     this.local = local;
     this.#opts = opts;
   }
@@ -530,7 +558,7 @@ export class SocketServer extends ListenerBase<SocketChannel> {
     scheme: string,
     opts: SocketServerOptions,
   ) {
-    const s = Sock.create(addr.family, type, protocol);
+    const s = Sock.create(addr.family, type, protocol, false); // accepts are overlapped: no events
     try {
       if (addr.family !== AF_UNIX) setOpt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1);
       if (w().bind(s.value, addr.bytes, addr.bytes.length) !== 0) {
@@ -547,7 +575,7 @@ export class SocketServer extends ListenerBase<SocketChannel> {
         ? decodeSockaddr(name.subarray(0, len[0]))
         : addr;
       const text = addr.family === AF_UNIX ? addr.text : local.text;
-      return new SocketServer(s, `${scheme}:${text}`, addr.family === AF_UNIX ? addr : local, opts);
+      return new SocketServer(s, protocol, `${scheme}:${text}`, addr.family === AF_UNIX ? addr : local, opts);
     } catch (e) {
       s.close();
       throw e;
@@ -561,20 +589,8 @@ export class SocketServer extends ListenerBase<SocketChannel> {
       try {
         while (true) {
           if (this.#closing.signal.aborted) throw new ChannelClosedError(`${this.address}: server closed`);
-          const peer = new Uint8Array(128);
-          const len = new Int32Array([peer.length]);
-          const c = w().accept(this.#sock.value, peer, len);
-          if (c !== 0xffffffffffffffffn) {
-            const s = new Sock(c, this.#sock.family); // its own event (accepted sockets inherit ours)
-            tuneTcp(s, this.#opts);
-            const remote = this.#sock.family === AF_UNIX
-              ? this.address
-              : `tcp:${decodeSockaddr(peer.subarray(0, len[0])).text}`;
-            return new SocketStream(s, remote);
-          }
-          const code = lastWsaError();
-          if (code !== WSAEWOULDBLOCK && !isDisconnect(code)) throw new WsaError("accept", code);
-          await this.#sock.wait(FD_ACCEPT, scope.signal);
+          const stream = await this.#acceptOne(scope.signal);
+          if (stream) return stream;
         }
       } catch (e) {
         if (this.#closing.signal.aborted) {
@@ -589,6 +605,54 @@ export class SocketServer extends ListenerBase<SocketChannel> {
     return run;
   }
 
+  /**
+   * One overlapped AcceptEx: the kernel completes it when a connection arrives, so no wake-up can
+   * be missed. (accept() after FD_ACCEPT can: Wine 10 may report FD_ACCEPT for a connection an
+   * earlier accept() already took, and then stop watching the listener until an accept()
+   * succeeds, which leaves later connections queued with no event.) Null when the client gave up
+   * before it was taken.
+   */
+  async #acceptOne(signal: AbortSignal): Promise<SocketStream | null> {
+    const listener = this.#sock.value;
+    const c = Sock.create(this.#sock.family, SOCK_STREAM, this.#protocol, false);
+    let taken = false;
+    try {
+      const buf = this.#acceptBuf.address;
+      const space = ACCEPT_ADDRESS_SPACE;
+      const result = await this.#overlapped.run(
+        listener,
+        (ov) => mswsock().sync.AcceptEx(listener, c.value, buf, 0, space, space, buf + BigInt(2 * space), ov),
+        { signal },
+      );
+      if (result.error !== 0) {
+        if (isAcceptDisconnect(result.error)) return null;
+        throw new WsaError("AcceptEx", result.error);
+      }
+      // Gives the accepted socket the listener's properties, so getpeername and shutdown work.
+      const ctx = new BigUint64Array([listener]);
+      if (w().setsockopt(c.value, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, ctx, 8) !== 0) {
+        throw new WsaError("setsockopt(SO_UPDATE_ACCEPT_CONTEXT)", lastWsaError());
+      }
+      c.selectEvents();
+      tuneTcp(c, this.#opts);
+      let remote = this.address;
+      if (this.#sock.family !== AF_UNIX) {
+        const peer = new Uint8Array(128);
+        const len = new Int32Array([peer.length]);
+        if (w().getpeername(c.value, peer, len) !== 0) {
+          const code = lastWsaError();
+          if (isDisconnect(code)) return null;
+          throw new WsaError("getpeername", code);
+        }
+        remote = `tcp:${decodeSockaddr(peer.subarray(0, len[0])).text}`;
+      }
+      taken = true;
+      return new SocketStream(c, remote);
+    } finally {
+      if (!taken) c.close();
+    }
+  }
+
   /** The next connection as a message channel. */
   async accept(opts?: WaitOptions): Promise<SocketChannel> {
     const stream = await this.acceptStream(opts);
@@ -600,6 +664,8 @@ export class SocketServer extends ListenerBase<SocketChannel> {
     this.#closing.abort();
     await this.#tail;
     this.#sock.close();
+    this.#overlapped[Symbol.dispose]();
+    this.#acceptBuf[Symbol.dispose]();
   }
 }
 

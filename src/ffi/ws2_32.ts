@@ -127,6 +127,14 @@ export const ws2_32Symbols = {
     ],
     returns: "i32",
   },
+  getpeername: {
+    args: [
+      "ptr", // SOCKET s
+      "buf", // sockaddr *name
+      "buf", // int *namelen
+    ],
+    returns: "i32",
+  },
   GetAddrInfoW: {
     args: [
       "buf", // PCWSTR pNodeName

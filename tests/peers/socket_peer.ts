@@ -30,7 +30,9 @@ if (role === "echo") {
 } else if (role === "stress") {
   const [host, port, n, m] = [a[0], Number(a[1]), Number(a[2]), Number(a[3])];
   const one = async (client: number) => {
-    await using ch = await connectTcp(host, port, { timeout: 60_000 });
+    await using ch = await connectTcp(host, port, { timeout: 30_000 }).catch((e) => {
+      throw new Error(`stress client ${client}: connect: ${e}`, { cause: e });
+    });
     const sending = (async () => {
       for (let seq = 0; seq < m; seq++) {
         const msg = new Uint8Array(8 + (seq % 29));

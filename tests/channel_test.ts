@@ -17,7 +17,7 @@ import {
 } from "../mod.ts";
 import { kernel32 } from "../src/ffi/kernel32.ts";
 import { openHandleCount } from "../src/ffi/handle.ts";
-import { createEvent } from "../src/ffi/async.ts";
+import { createEvent, waitAny } from "../src/ffi/async.ts";
 import { nativeBlockCount } from "../src/ffi/memory.ts";
 import { assert, bytesEqual, fc, fcParams, test, uniqueName } from "./_support/harness.ts";
 
@@ -149,4 +149,45 @@ test("no leaked handles or memory: 50 connect/accept/close cycles return every c
   const last = closedPipes.slice(-20);
   const stillOpen = last.filter(handleIsOpen);
   assert(stillOpen.length === 0, `${stillOpen.length} closed pipe handles are still open`);
+});
+
+test("waitAny: many concurrent waits, signalled in any order, some aborted: each settles once, correctly", async () => {
+  // Exercises the multiplexer across groups (63 waits each, several groups in parallel), a
+  // group's own removals and wake-ups from abort, and the already-signalled fast path.
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 300 }).chain((n) =>
+        fc.tuple(
+          fc.constant(n),
+          fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }),
+          fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+        )
+      ),
+      async ([n, order, aborted]) => {
+        const events = Array.from({ length: n }, () => createEvent(true));
+        try {
+          const controllers = events.map(() => new AbortController());
+          const outcomes = events.map((e, i) =>
+            waitAny([e.value], { signal: controllers[i].signal, timeout: 30_000 }).then(
+              (r) => `ok:${r.index}`,
+              (err) => `err:${(err as Error).message}`,
+            )
+          );
+          for (const i of order) {
+            if (aborted[i]) controllers[i].abort(new Error("aborted"));
+            else kernel32.sync.SetEvent(events[i].value);
+            if (i % 7 === 0) await new Promise((r) => setTimeout(r, 0)); // let some settle mid-way
+          }
+          const got = await Promise.all(outcomes);
+          got.forEach((g, i) => {
+            const want = aborted[i] ? "err:aborted" : "ok:0";
+            assert(g === want, `wait ${i} of ${n}: ${g}, wanted ${want}`);
+          });
+        } finally {
+          for (const e of events) e.close();
+        }
+      },
+    ),
+    fcParams(30),
+  );
 });

@@ -46,14 +46,16 @@ interface Entry {
   settle(result: Signalled | undefined, error?: unknown): void;
 }
 
+const STATUS_PENDING = 0x103;
+const ERROR_IO_INCOMPLETE = 996;
 const GROUP_CAPACITY = MAXIMUM_WAIT_OBJECTS - 1; // one slot is the group's wake event
 
 /**
  * Up to 63 waits multiplexed onto one off-thread WaitForMultipleObjects call. A registration or
- * removal sets the wake event, so the call returns and restarts with the new set. This keeps
- * the number of blocked threads at one per 63 waits: Deno runs `nonblocking` calls on a small
- * thread pool (measured under Wine: a tenth concurrent call queues behind the first nine), and
- * a Bun worker per wait would cost a JS engine each.
+ * removal by another party sets the wake event, so the call returns and restarts with the new
+ * set. This keeps the number of blocked threads small (a few groups, then one per 63 waits):
+ * Deno runs `nonblocking` calls on a small thread pool (measured under Wine: a tenth concurrent
+ * call queues behind the first nine), and a Bun worker per wait would cost a JS engine each.
  */
 class WaitGroup {
   readonly #wake = createEvent(false);
@@ -65,6 +67,11 @@ class WaitGroup {
     return this.#load;
   }
 
+  /** Whether an off-thread wait is in flight (joining it costs a wake-up and a restart). */
+  get running(): boolean {
+    return this.#running;
+  }
+
   add(e: Entry): void {
     this.#entries.add(e);
     this.#load += e.handles.length;
@@ -73,9 +80,15 @@ class WaitGroup {
   }
 
   remove(e: Entry): boolean {
+    if (!this.#take(e)) return false;
+    if (this.#running) k.SetEvent(this.#wake.value);
+    return true;
+  }
+
+  /** Removes without a wake-up: for the runner itself, which rebuilds its list anyway. */
+  #take(e: Entry): boolean {
     if (!this.#entries.delete(e)) return false;
     this.#load -= e.handles.length;
-    if (this.#running) k.SetEvent(this.#wake.value);
     return true;
   }
 
@@ -99,7 +112,8 @@ class WaitGroup {
         }
         if (index === 0) continue; // woken to change the set
         const [entry, j] = owners[index - 1];
-        if (this.remove(entry)) entry.settle({ index: j, abandoned });
+        // No wake-up here: a wake left set would cost the next wait an extra off-thread round.
+        if (this.#take(entry)) entry.settle({ index: j, abandoned });
       }
     } finally {
       this.#running = false;
@@ -111,13 +125,31 @@ class WaitGroup {
     for (const e of [...this.#entries]) {
       if (e.handles.some((h) => k.WaitForSingleObject(h, 0) === WAIT_FAILED)) {
         const err = lastError();
-        if (this.remove(e)) e.settle(undefined, new Win32Error("WaitForMultipleObjects", err));
+        if (this.#take(e)) e.settle(undefined, new Win32Error("WaitForMultipleObjects", err));
       }
     }
   }
 }
 
 const groups: WaitGroup[] = [];
+/** Groups that may wait at once before new waits share one (Deno's pool queues a tenth call). */
+const PARALLEL_GROUPS = 4;
+
+/**
+ * The group for a new wait of `n` handles. An idle group first: joining a running one means
+ * waking it and restarting its wait, an extra off-thread round (measured: +50 % on a ping-pong
+ * under Bun). Then a new group while there are few; then the least loaded one with room.
+ */
+function groupFor(n: number): WaitGroup {
+  const fits = groups.filter((g) => g.load + n <= GROUP_CAPACITY);
+  const idle = fits.find((g) => !g.running);
+  if (idle) return idle;
+  if (fits.length === 0 || groups.length < PARALLEL_GROUPS) {
+    groups.push(new WaitGroup());
+    return groups[groups.length - 1];
+  }
+  return fits.reduce((a, b) => (b.load < a.load ? b : a));
+}
 
 /**
  * Waits until one of `handles` is signalled, off the JS thread. Rejects with
@@ -133,8 +165,7 @@ export function waitAny(handles: readonly bigint[], opts: WaitOptions = {}): Pro
   const ms = timeoutMs(opts.timeout);
   return new Promise<Signalled>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const group = groups.find((g) => g.load + handles.length <= GROUP_CAPACITY) ??
-      (groups.push(new WaitGroup()), groups[groups.length - 1]);
+    const group = groupFor(handles.length);
     const onAbort = () => {
       if (group.remove(entry)) entry.settle(undefined, signal!.reason);
     };
@@ -190,11 +221,18 @@ export class Overlapped implements Disposable {
     this.#busy = true;
     try {
       this.#mem.bytes.fill(0, 0, 24);
+      this.#mem.view().setUint32(0, STATUS_PENDING, true); // until the system says otherwise
       k.ResetEvent(this.#event.value);
       const ok = start(this.#mem.address);
       if (!ok) {
         const err = lastError();
         if (err !== ERROR_IO_PENDING) return { bytes: this.#transferred(), error: err };
+        // HasOverlappedIoCompleted: a pending operation is often already done (a pipe write
+        // that fit the buffer); then its result is taken here, without an off-thread wait.
+        if (this.#completed()) {
+          const done = this.#result(file);
+          if (done.error !== ERROR_IO_INCOMPLETE) return done;
+        }
         try {
           await waitAny([this.#event.value], opts);
         } catch (e) {
@@ -209,6 +247,10 @@ export class Overlapped implements Disposable {
     } finally {
       this.#busy = false;
     }
+  }
+
+  #completed(): boolean {
+    return this.#mem.view().getUint32(0, true) !== STATUS_PENDING; // OVERLAPPED.Internal
   }
 
   #transferred(): number {

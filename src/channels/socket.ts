@@ -510,11 +510,10 @@ export interface SocketServerOptions extends ChannelOptions {
 /** A listening stream socket (TCP or AF_UNIX). */
 export class SocketServer extends ListenerBase<SocketChannel> {
   readonly #sock: Sock;
-  readonly #closing = new AbortController();
   readonly #opts: SocketServerOptions;
   readonly #protocol: number;
-  #tail: Promise<unknown> = Promise.resolve();
-  // One AcceptEx at a time (accepts queue on #tail): its OVERLAPPED, and its output buffer with
+  readonly #accepts: OpQueue;
+  // One AcceptEx at a time (accepts queue in #accepts): its OVERLAPPED, and its output buffer with
   // room for both addresses and the byte count.
   readonly #overlapped = new Overlapped();
   readonly #acceptBuf = new NativeMemory(2 * ACCEPT_ADDRESS_SPACE + 8);
@@ -531,6 +530,7 @@ export class SocketServer extends ListenerBase<SocketChannel> {
     super();
     this.#sock = sock;
     this.#protocol = protocol;
+    this.#accepts = new OpQueue(`${address}: server`);
     this.local = local;
     this.#opts = opts;
   }
@@ -584,25 +584,12 @@ export class SocketServer extends ListenerBase<SocketChannel> {
 
   /** The next connection as a raw byte stream. */
   acceptStream(opts?: WaitOptions): Promise<SocketStream> {
-    const run = this.#tail.then(async () => {
-      const scope = callScope(this.#closing.signal, opts);
-      try {
-        while (true) {
-          if (this.#closing.signal.aborted) throw new ChannelClosedError(`${this.address}: server closed`);
-          const stream = await this.#acceptOne(scope.signal);
-          if (stream) return stream;
-        }
-      } catch (e) {
-        if (this.#closing.signal.aborted) {
-          throw new ChannelClosedError(`${this.address}: server closed`, { cause: e });
-        }
-        throw e;
-      } finally {
-        scope.done();
+    return this.#accepts.run(opts, async (signal) => {
+      while (true) {
+        const stream = await this.#acceptOne(signal);
+        if (stream) return stream;
       }
     });
-    this.#tail = run.catch(() => {});
-    return run;
   }
 
   /**
@@ -660,9 +647,8 @@ export class SocketServer extends ListenerBase<SocketChannel> {
   }
 
   async close(): Promise<void> {
-    if (this.#closing.signal.aborted) return;
-    this.#closing.abort();
-    await this.#tail;
+    if (this.#accepts.closed) return;
+    await this.#accepts.close();
     this.#sock.close();
     this.#overlapped[Symbol.dispose]();
     this.#acceptBuf[Symbol.dispose]();

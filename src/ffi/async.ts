@@ -46,8 +46,6 @@ interface Entry {
   settle(result: Signalled | undefined, error?: unknown): void;
 }
 
-const STATUS_PENDING = 0x103;
-const ERROR_IO_INCOMPLETE = 996;
 const GROUP_CAPACITY = MAXIMUM_WAIT_OBJECTS - 1; // one slot is the group's wake event
 
 /**
@@ -221,18 +219,11 @@ export class Overlapped implements Disposable {
     this.#busy = true;
     try {
       this.#mem.bytes.fill(0, 0, 24);
-      this.#mem.view().setUint32(0, STATUS_PENDING, true); // until the system says otherwise
       k.ResetEvent(this.#event.value);
       const ok = start(this.#mem.address);
       if (!ok) {
         const err = lastError();
         if (err !== ERROR_IO_PENDING) return { bytes: this.#transferred(), error: err };
-        // HasOverlappedIoCompleted: a pending operation is often already done (a pipe write
-        // that fit the buffer); then its result is taken here, without an off-thread wait.
-        if (this.#completed()) {
-          const done = this.#result(file);
-          if (done.error !== ERROR_IO_INCOMPLETE) return done;
-        }
         try {
           await waitAny([this.#event.value], opts);
         } catch (e) {
@@ -247,10 +238,6 @@ export class Overlapped implements Disposable {
     } finally {
       this.#busy = false;
     }
-  }
-
-  #completed(): boolean {
-    return this.#mem.view().getUint32(0, true) !== STATUS_PENDING; // OVERLAPPED.Internal
   }
 
   #transferred(): number {

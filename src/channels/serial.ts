@@ -263,13 +263,33 @@ export class SerialPort implements AsyncDisposable {
     });
   }
 
-  /** Waits (overlapped WaitCommEvent) until a character has been received. */
+  /**
+   * Waits (overlapped WaitCommEvent) until a character has been received. Bytes that arrive
+   * between the caller's empty read and the start of the wait raise no new EV_RXCHAR
+   * (SetCommMask clears the event history, and Wine compares against the queue as the wait
+   * begins), so the input queue is looked at once the wait is armed; if bytes are there, the
+   * wait is cancelled and the caller reads them.
+   */
   async #waitRx(signal: AbortSignal): Promise<void> {
     const h = this.#handle.value;
     if (!k.SetCommMask(h, SerialEvent.RXCHAR)) throw new Win32Error("SetCommMask", lastError());
     const m = this.#rxMask;
-    const r = await this.#rxOv.run(h, (ov) => k.WaitCommEvent(h, m.address, ov), { signal });
-    if (r.error !== 0) throw new Win32Error("WaitCommEvent", r.error);
+    const queued = new AbortController();
+    const start = (ov: bigint) => {
+      const ok = k.WaitCommEvent(h, m.address, ov);
+      if (ok) return ok;
+      const err = lastError();
+      if (this.status().inQueue > 0) queued.abort();
+      k.SetLastError(err); // for Overlapped.run, which reads it next
+      return ok;
+    };
+    try {
+      const r = await this.#rxOv.run(h, start, { signal: AbortSignal.any([signal, queued.signal]) });
+      if (r.error !== 0) throw new Win32Error("WaitCommEvent", r.error);
+    } catch (e) {
+      if (queued.signal.aborted && !signal.aborted) return; // data is waiting: read it
+      throw e;
+    }
   }
 
   /**

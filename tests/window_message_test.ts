@@ -62,7 +62,7 @@ test("WM_COPYDATA: a receiver that stops pumping does not hang the sender past i
   await using server = await CopyDataServer.listen(name);
   await using client = await connectCopyData(name, { sendTimeout: 300 });
   await using ch = await server.accept({ timeout: 10_000 });
-  server.stall(3000); // the server's thread stops processing messages
+  await server.stall(3000); // the server's thread stops processing messages
   const started = performance.now();
   let err: unknown;
   await client.send(new Uint8Array(10)).catch((e) => err = e);

@@ -248,9 +248,9 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> {
     return this.#host;
   }
 
-  /** Test hook: stop pumping messages for `ms`. */
-  stall(ms: number): void {
-    this.#host.stall(ms);
+  /** Test hook: stop pumping messages for `ms`; resolves once the thread has stopped. */
+  stall(ms: number): Promise<void> {
+    return this.#host.stall(ms);
   }
 
   #deliver(from: bigint, tag: bigint, data: Uint8Array) {

@@ -24,6 +24,7 @@ export type WindowHostEvent =
   | { type: "copydata"; from: bigint; tag: bigint; data: Uint8Array }
   | { type: "clipboard" }
   | { type: "listening"; ok: boolean }
+  | { type: "stalling" }
   | { type: "message"; msg: number; wParam: bigint; lParam: bigint };
 
 const WM_COMMAND_FROM_HOST = 0x8001;
@@ -47,6 +48,7 @@ export class WindowHost implements AsyncDisposable {
   onMessage: (msg: number, wParam: bigint, lParam: bigint) => void = () => {};
   /** @internal */
   onListening: ((ok: boolean) => void) | undefined;
+  onStalling: (() => void) | undefined;
 
   private constructor(worker: Worker, readonly hwnd: bigint, closed: Promise<void>) {
     this.#worker = worker;
@@ -75,6 +77,7 @@ export class WindowHost implements AsyncDisposable {
         } else if (e.type === "copydata") host?.onCopyData(e.from, e.tag, e.data);
         else if (e.type === "clipboard") host?.onClipboardUpdate();
         else if (e.type === "listening") host?.onListening?.(e.ok);
+        else if (e.type === "stalling") host?.onStalling?.();
         else if (e.type === "message") host?.onMessage(e.msg, e.wParam, e.lParam);
       };
       worker.onerror = (e) => reject(new WinipcError(`window host worker failed: ${e.message}`));
@@ -94,9 +97,16 @@ export class WindowHost implements AsyncDisposable {
     }
   }
 
-  /** Test hook: the window stops processing messages for `ms` (a hung receiver). */
-  stall(ms: number): void {
-    this.#command(2, BigInt(ms));
+  /**
+   * Test hook: the window stops processing messages for `ms` (a hung receiver). Resolves once
+   * the thread has stopped: the command is a posted message, and messages sent meanwhile would
+   * be handled before it.
+   */
+  stall(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.onStalling = resolve;
+      this.#command(2, BigInt(ms));
+    });
   }
 
   /** Starts WM_CLIPBOARDUPDATE notifications (AddClipboardFormatListener). */

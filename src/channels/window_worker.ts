@@ -54,8 +54,10 @@ function run(init: WindowHostInit) {
       }
       if (msg === WM_COMMAND_FROM_HOST) {
         if (wParam === CMD_DESTROY) u.DestroyWindow(hwnd);
-        else if (wParam === CMD_STALL) Atomics.wait(stall, 0, 0, Number(lParam)); // stop pumping, on purpose
-        else if (wParam === CMD_CLIPBOARD_LISTEN) {
+        else if (wParam === CMD_STALL) {
+          post({ type: "stalling" });
+          Atomics.wait(stall, 0, 0, Number(lParam)); // stop pumping, on purpose
+        } else if (wParam === CMD_CLIPBOARD_LISTEN) {
           post({ type: "listening", ok: u.AddClipboardFormatListener(hwnd) !== 0 });
         }
         return 0n;

@@ -115,11 +115,11 @@ test("clipboard files: a CF_HDROP list is read back (bounds-checked)", async () 
 test("clipboard change notifications: a change made by another process is seen by the iterator", async () => {
   await using clip = await Clipboard.open();
   await using peer = await openControl("clipnotify", "window_peer.ts", "clip");
+  await clip.listen(); // the change listener is registered once this resolves
   const ac = new AbortController();
   const it = clip.changes({ signal: ac.signal })[Symbol.asyncIterator]();
   const before = Clipboard.sequenceNumber();
   const next = it.next();
-  await new Promise((r) => setTimeout(r, 200)); // the listener is registered by now
   await peer.call({ setText: `changed by another process ${Date.now()}` });
   const got = await within(10_000, next, "change notification");
   assert(!got.done && got.value !== before, `sequence number ${got.value} after ${before}`);

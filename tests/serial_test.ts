@@ -7,6 +7,7 @@ import process from "node:process";
 import {
   connectTcpStream,
   encodeCheckedFrame,
+  KernelEvent,
   NotFoundError,
   SerialPort,
   type SocketStream,
@@ -20,6 +21,7 @@ import {
   roundTripBytes,
   spawnPeer,
   test,
+  uniqueName,
 } from "./_support/harness.ts";
 
 const SETTINGS = { baudRate: 115200, dataBits: 8, parity: "none", stopBits: 1 } as const;
@@ -33,10 +35,17 @@ const chunksArb = fc.array(
   { minLength: 1, maxLength: 6 },
 );
 
-/** Starts the COM2 peer and waits until it has the port open. */
+/** Starts the COM2 peer and waits until it has the port open (it sets a named event). */
 async function startPeer(role: string) {
-  const peer = spawnPeer("serial_peer.ts", [role, "COM2"]);
-  await new Promise((r) => setTimeout(r, 1500)); // the peer opens COM2 (no channel to tell us)
+  const name = uniqueName("serial-ready");
+  using ready = KernelEvent.create(name, { mode: "create" });
+  const peer = spawnPeer("serial_peer.ts", [role, "COM2", name]);
+  try {
+    await ready.wait({ timeout: 60_000 });
+  } catch (e) {
+    await peer[Symbol.asyncDispose]();
+    throw e;
+  }
   return peer;
 }
 

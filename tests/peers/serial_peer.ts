@@ -1,14 +1,16 @@
 /**
  * The process at the other end of the virtual null-modem cable (COM2) in serial tests.
- *   serial_peer.ts echo-raw PORT      echo every byte back until killed
- *   serial_peer.ts echo-framed PORT   echo every framed message back until killed
+ *   serial_peer.ts echo-raw PORT EVENT      echo every byte back until killed
+ *   serial_peer.ts echo-framed PORT EVENT   echo every framed message back until killed
+ * EVENT is a named event the peer sets once it has the port open.
  */
-import { SerialPort } from "../../mod.ts";
+import { KernelEvent, SerialPort } from "../../mod.ts";
 import process from "node:process";
 
-const [role, name] = process.argv.slice(2);
+const [role, name, readyEvent] = process.argv.slice(2);
 const port = SerialPort.open(name, { baudRate: 115200, dataBits: 8, parity: "none", stopBits: 1 });
-console.log("ready");
+using ready = KernelEvent.open(readyEvent);
+ready.set(); // the port is open: the test may start writing
 if (role === "echo-raw") {
   while (true) await port.write(await port.read());
 } else if (role === "echo-framed") {

@@ -266,9 +266,8 @@ export class SerialPort implements AsyncDisposable {
   /**
    * Waits (overlapped WaitCommEvent) until a character has been received. Bytes that arrive
    * between the caller's empty read and the start of the wait raise no new EV_RXCHAR
-   * (SetCommMask clears the event history, and Wine compares against the queue as the wait
-   * begins), so the input queue is looked at once the wait is armed; if bytes are there, the
-   * wait is cancelled and the caller reads them.
+   * (SetCommMask clears the event history), so the input queue is looked at once the wait is
+   * armed; if bytes are there, the wait is cancelled and the caller reads them.
    */
   async #waitRx(signal: AbortSignal): Promise<void> {
     const h = this.#handle.value;

@@ -1,8 +1,9 @@
 /**
  * Windows Sockets through ws2_32 (not the runtime's net API): TCP message channels and byte
- * streams, UDP datagrams, AF_UNIX stream sockets (Windows 10 1803+). Sockets are non-blocking
- * with WSAEventSelect: a wait is a kernel wait on the socket's event (async.ts), so nothing
- * blocks the event loop and an idle socket costs no CPU.
+ * streams, UDP datagrams, AF_UNIX stream sockets (Windows 10 1803+). Connected sockets are
+ * non-blocking with WSAEventSelect: a wait is a kernel wait on the socket's event (async.ts);
+ * listeners accept with overlapped AcceptEx. Nothing blocks the event loop and an idle socket
+ * costs no CPU.
  *
  * Addresses: `tcp:HOST:PORT`, `udp:HOST:PORT` (connect only: a connected datagram channel),
  * `unix:PATH`. HOST is an IPv4 or IPv6 literal (`[::1]`) or a name resolved with GetAddrInfoW.
@@ -50,7 +51,7 @@ const SO_UPDATE_ACCEPT_CONTEXT = 0x700b;
 const TCP_NODELAY = 1;
 const WSA_FLAG_OVERLAPPED = 0x01;
 const WSA_FLAG_NO_HANDLE_INHERIT = 0x80;
-const FD_READ = 1, FD_WRITE = 2, FD_ACCEPT = 8, FD_CONNECT = 16, FD_CLOSE = 32;
+const FD_READ = 1, FD_WRITE = 2, FD_CONNECT = 16, FD_CLOSE = 32; // (FD_ACCEPT unused: see #acceptOne)
 const FD_CONNECT_BIT = 4;
 const SD_SEND = 1;
 const WSAEWOULDBLOCK = 10035;
@@ -221,7 +222,7 @@ class Sock {
 
   /** Routes the socket's network events to its event (this also makes it non-blocking). */
   selectEvents(): void {
-    const mask = FD_READ | FD_WRITE | FD_ACCEPT | FD_CONNECT | FD_CLOSE;
+    const mask = FD_READ | FD_WRITE | FD_CONNECT | FD_CLOSE;
     if (w().WSAEventSelect(this.value, this.#event.value, mask) !== 0) {
       const code = lastWsaError();
       this.close();

@@ -48,6 +48,7 @@ export class WindowHost implements AsyncDisposable {
   onMessage: (msg: number, wParam: bigint, lParam: bigint) => void = () => {};
   /** @internal */
   onListening: ((ok: boolean) => void) | undefined;
+  /** @internal */
   onStalling: (() => void) | undefined;
 
   private constructor(worker: Worker, readonly hwnd: bigint, closed: Promise<void>) {

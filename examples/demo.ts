@@ -6,7 +6,9 @@
  *   deno run --allow-ffi --allow-run --allow-read --allow-env examples/demo.ts
  *   bun examples/demo.ts
  */
-import { type Channel, connect, listen, MailslotClient, MailslotServer, spawn } from "../mod.ts";
+import { type Channel, connect, listen } from "../mod.ts";
+import { MailslotClient, MailslotServer } from "../src/mechanisms/mailslot/mod.ts";
+import { spawn } from "../src/mechanisms/process/mod.ts";
 import process from "node:process";
 
 // deno-lint-ignore no-explicit-any

@@ -2,14 +2,9 @@
  * Anonymous pipes to child processes started with the library's spawn() (CreateProcessW), and
  * handle passing with DuplicateHandle. The child runs in the same runtime as the test.
  */
-import {
-  ChannelClosedError,
-  createPipe,
-  duplicateHandleTo,
-  KernelEvent,
-  quoteWindowsArg,
-  spawn,
-} from "../mod.ts";
+import { ChannelClosedError } from "../mod.ts";
+import { createPipe, duplicateHandleTo, quoteWindowsArg, spawn } from "../src/mechanisms/process/mod.ts";
+import { KernelEvent } from "../src/sync.ts";
 import {
   assert,
   bytesEqual,

@@ -7,17 +7,15 @@ import {
   AddressError,
   ChannelClosedError,
   connect,
-  connectNamedPipe,
-  encodeFrame,
-  FrameDecoder,
   listen,
   MessageTooLargeError,
-  NamedPipeServer,
   parseAddress,
 } from "../mod.ts";
+import { encodeFrame, FrameDecoder } from "../src/framing.ts";
+import { connectNamedPipe, NamedPipeServer } from "../src/mechanisms/pipe/mod.ts";
 import { kernel32 } from "../src/ffi/kernel32.ts";
 import { openHandleCount } from "../src/ffi/handle.ts";
-import { createEvent, waitAny } from "../src/ffi/async.ts";
+import { createEvent, waitAny } from "../src/kernel/wait.ts";
 import { nativeBlockCount } from "../src/ffi/memory.ts";
 import { assert, bytesEqual, fc, fcParams, test, uniqueName } from "./_support/harness.ts";
 

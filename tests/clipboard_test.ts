@@ -3,7 +3,8 @@
  * bytes in registered formats, HTML fragments, file lists, and change notifications. The peer
  * process runs in the same runtime and is driven over a named pipe.
  */
-import { CF_HDROP, Clipboard, decodeHtmlFormat, encodeHtmlFormat, listen } from "../mod.ts";
+import { listen } from "../mod.ts";
+import { CF_HDROP, Clipboard, decodeHtmlFormat, encodeHtmlFormat } from "../src/mechanisms/clipboard/mod.ts";
 import {
   assert,
   bytesEqual,

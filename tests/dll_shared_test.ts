@@ -2,7 +2,7 @@
  * DLL shared sections across two processes: the library writes a DLL with an
  * IMAGE_SCN_MEM_SHARED section, both processes load it, and see one memory.
  */
-import { buildSharedSectionDll, DllSharedMemory } from "../mod.ts";
+import { buildSharedSectionDll, DllSharedMemory } from "../src/mechanisms/dll/mod.ts";
 import { assert, test, uniqueName } from "./_support/harness.ts";
 import { crossProcessWritesProperty, openControl, ringEchoProperty } from "./_support/shm_support.ts";
 

@@ -2,14 +2,10 @@
  * Mailslots across processes: whole messages in order (empty ones too), the size limit enforced
  * at the sender, and Wine's cmd.exe as a sender no one here wrote.
  */
-import {
-  encodeFrame,
-  MailslotClient,
-  MailslotServer,
-  MessageTooLargeError,
-  NamedPipeServer,
-  NotFoundError,
-} from "../mod.ts";
+import { MessageTooLargeError, NotFoundError } from "../mod.ts";
+import { encodeFrame } from "../src/framing.ts";
+import { MailslotClient, MailslotServer } from "../src/mechanisms/mailslot/mod.ts";
+import { NamedPipeServer } from "../src/mechanisms/pipe/mod.ts";
 import {
   assert,
   bytesEqual,

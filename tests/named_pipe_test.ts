@@ -5,14 +5,12 @@ import {
   AddressInUseError,
   ChannelClosedError,
   connect,
-  connectNamedPipe,
   listen,
   MessageTooLargeError,
-  NamedPipeServer,
   NotFoundError,
-  type PipeMode,
   Win32Error,
 } from "../mod.ts";
+import { connectNamedPipe, NamedPipeServer, type PipeMode } from "../src/mechanisms/pipe/mod.ts";
 import {
   assert,
   bytesEqual,

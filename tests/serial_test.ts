@@ -4,14 +4,11 @@
  * 115200 8N1 throughout (a pty ignores the rate, the settings still go through the DCB).
  */
 import process from "node:process";
-import {
-  connectTcpStream,
-  encodeCheckedFrame,
-  KernelEvent,
-  NotFoundError,
-  SerialPort,
-  type SocketStream,
-} from "../mod.ts";
+import { NotFoundError } from "../mod.ts";
+import { encodeCheckedFrame } from "../src/framing.ts";
+import { SerialPort } from "../src/mechanisms/serial/mod.ts";
+import { connectTcpStream, type SocketStream } from "../src/mechanisms/socket/mod.ts";
+import { KernelEvent } from "../src/sync.ts";
 import {
   assert,
   bytesEqual,

@@ -2,22 +2,12 @@
  * Shared memory across two processes: raw mapped memory, the ring channel, hostile headers,
  * abandoned mutexes and peer death. The peer runs in the same runtime as the test.
  */
-import {
-  AddressInUseError,
-  ChannelClosedError,
-  KernelEvent,
-  Mutex,
-  NamedPipeServer,
-  NotFoundError,
-  Semaphore,
-  SharedMemory,
-  ShmServer,
-  TimeoutError,
-  waitForAny,
-  WinipcError,
-} from "../mod.ts";
+import { AddressInUseError, ChannelClosedError, NotFoundError, TimeoutError, WinipcError } from "../mod.ts";
+import { NamedPipeServer } from "../src/mechanisms/pipe/mod.ts";
+import { SharedMemory, ShmServer } from "../src/mechanisms/shm/mod.ts";
+import { KernelEvent, Mutex, Semaphore, waitForAny } from "../src/sync.ts";
 import process from "node:process";
-import { SHM_LAYOUT } from "../src/channels/shm_channel.ts";
+import { SHM_LAYOUT } from "../src/mechanisms/shm/shm_channel.ts";
 import { assert, bytesEqual, fc, fcParams, spawnPeer, test, uniqueName, within } from "./_support/harness.ts";
 import { crossProcessWritesProperty, openControl, ringEchoProperty } from "./_support/shm_support.ts";
 

@@ -8,17 +8,19 @@ import {
   AddressInUseError,
   ChannelClosedError,
   connect,
-  connectTcpStream,
-  connectUnix,
   listen,
-  MAX_UDP_PAYLOAD,
   MessageTooLargeError,
   NotFoundError,
-  SocketServer,
   TimeoutError,
+} from "../mod.ts";
+import {
+  connectTcpStream,
+  connectUnix,
+  MAX_UDP_PAYLOAD,
+  SocketServer,
   UdpSocket,
   WsaError,
-} from "../mod.ts";
+} from "../src/mechanisms/socket/mod.ts";
 import {
   assert,
   bytesEqual,

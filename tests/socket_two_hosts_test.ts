@@ -5,7 +5,8 @@
  * test-results/cut-link (see scripts/test.mjs, "two hosts").
  */
 import process from "node:process";
-import { connectTcpStream, type SocketStream, splitHostPort, TimeoutError, WinipcError } from "../mod.ts";
+import { TimeoutError, WinipcError } from "../mod.ts";
+import { connectTcpStream, type SocketStream, splitHostPort } from "../src/mechanisms/socket/mod.ts";
 import { assert, fc, fcParams, patternBytes, roundTripBytes, runtime, test } from "./_support/harness.ts";
 
 const server = process.env.WINIPC_TWO_HOSTS_SERVER ?? "";

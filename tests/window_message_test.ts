@@ -2,16 +2,8 @@
  * Window messages across processes: WM_COPYDATA channels between message-only windows, hung
  * receivers, registered-message notifications.
  */
-import {
-  AddressInUseError,
-  connectCopyData,
-  CopyDataServer,
-  listen,
-  MessageTooLargeError,
-  NotFoundError,
-  registerWindowMessage,
-  TimeoutError,
-} from "../mod.ts";
+import { AddressInUseError, listen, MessageTooLargeError, NotFoundError, TimeoutError } from "../mod.ts";
+import { connectCopyData, CopyDataServer, registerWindowMessage } from "../src/mechanisms/window/mod.ts";
 import {
   assert,
   bytesEqual,

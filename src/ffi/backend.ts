@@ -31,11 +31,3 @@ export interface Backend {
     fn: (...args: never[]) => number | bigint | void,
   ): NativeCallback;
 }
-
-/** A DLL or symbol could not be loaded. */
-export class FfiLoadError extends Error {
-  constructor(readonly dll: string, options: { cause: unknown }) {
-    super(`winipc: cannot load ${dll} (is this Windows, and is FFI allowed: --allow-ffi?)`, options);
-    this.name = "FfiLoadError";
-  }
-}

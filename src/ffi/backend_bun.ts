@@ -5,7 +5,7 @@
  * @module
  */
 import type { Backend } from "./backend.ts";
-import { FfiLoadError } from "./backend.ts";
+import { FfiLoadError } from "../core/errors.ts";
 import type { Library, SymbolSpec, SymbolTable } from "./types.ts";
 import { bunType, type CallReply, type CallRequest } from "./bun_types.ts";
 

@@ -1,6 +1,6 @@
 /** The Deno backend: `Deno.dlopen`, with `nonblocking` twins for blocking symbols. @module */
 import type { Backend } from "./backend.ts";
-import { FfiLoadError } from "./backend.ts";
+import { FfiLoadError } from "../core/errors.ts";
 import type { FfiType, Library, SymbolTable } from "./types.ts";
 
 const nativeType: Record<FfiType, Deno.NativeType | "void"> = {

@@ -2,7 +2,7 @@
 import { kernel32 } from "./kernel32.ts";
 import { FORMAT_MESSAGE_FROM_SYSTEM, FORMAT_MESSAGE_IGNORE_INSERTS } from "./constants.ts";
 import { fromWstr } from "./wstr.ts";
-import { WinipcError } from "../errors.ts";
+import { WinipcError } from "../core/errors.ts";
 
 /** The system's text for a Win32 error code (FormatMessageW), without the trailing newline. */
 export function systemMessage(code: number): string {

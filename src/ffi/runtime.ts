@@ -5,7 +5,6 @@
  */
 import type { Backend } from "./backend.ts";
 export type { Backend } from "./backend.ts";
-export { FfiLoadError } from "./backend.ts";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;

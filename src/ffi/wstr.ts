@@ -1,23 +1,8 @@
-/** UTF-16 strings for the W (wide) Win32 functions. @module */
+/** UTF-16 strings in native memory; the pure conversions live in core/utf16.ts. @module */
 import { backend } from "./runtime.ts";
+import { fromWstr } from "../core/utf16.ts";
 
-/** A NUL-terminated UTF-16LE copy of `s`, to pass as LPCWSTR. */
-export function wstr(s: string): Uint16Array {
-  const out = new Uint16Array(s.length + 1);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-/** Decodes UTF-16 code units up to the first NUL (or the end). */
-export function fromWstr(units: Uint16Array): string {
-  let end = units.indexOf(0);
-  if (end < 0) end = units.length;
-  let s = "";
-  for (let i = 0; i < end; i += 4096) {
-    s += String.fromCharCode(...units.subarray(i, Math.min(end, i + 4096)));
-  }
-  return s;
-}
+export { fromWstr, wstr } from "../core/utf16.ts";
 
 /**
  * Reads a NUL-terminated wide string from native memory, at most `maxChars` units: the bound

@@ -1,6 +1,8 @@
 /** Helpers shared by the shared-memory and DLL-section tests. @module */
-import { listen, NamedPipeServer } from "../../mod.ts";
-import type { NamedPipeChannel, SharedRegion } from "../../mod.ts";
+import { listen } from "../../mod.ts";
+import { NamedPipeServer } from "../../src/mechanisms/pipe/mod.ts";
+import type { NamedPipeChannel } from "../../src/mechanisms/pipe/mod.ts";
+import type { SharedRegion } from "../../src/mechanisms/shm/mod.ts";
 import {
   assert,
   bytesEqual,

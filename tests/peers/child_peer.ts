@@ -6,7 +6,7 @@
  *                          event it names, close it twice, check it is gone, print "closed-once"
  *   child_peer.ts hang     print "ready" and wait to be killed
  */
-import { adoptHandle } from "../../mod.ts";
+import { adoptHandle } from "../../src/mechanisms/process/mod.ts";
 import { kernel32 } from "../../src/ffi/kernel32.ts";
 import process from "node:process";
 

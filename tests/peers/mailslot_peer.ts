@@ -4,7 +4,9 @@
  *                                          (frames: u32 length + bytes), send every message to
  *                                          MAILSLOT in order, then answer "ok" or the error's name
  */
-import { connectNamedPipe, FrameDecoder, MailslotClient } from "../../mod.ts";
+import { FrameDecoder } from "../../src/framing.ts";
+import { MailslotClient } from "../../src/mechanisms/mailslot/mod.ts";
+import { connectNamedPipe } from "../../src/mechanisms/pipe/mod.ts";
 import process from "node:process";
 
 const [role, ctlName, slot] = process.argv.slice(2);

@@ -6,7 +6,7 @@
  *   pipe_peer.ts stress NAME CLIENTS N   CLIENTS connections at once, each sends N numbered
  *                                        messages and checks their echoes; exit code 0 if all good
  */
-import { connectNamedPipe, pipePath } from "../../mod.ts";
+import { connectNamedPipe, pipePath } from "../../src/mechanisms/pipe/mod.ts";
 import { kernel32 } from "../../src/ffi/kernel32.ts";
 import { backend } from "../../src/ffi/runtime.ts";
 import { isInvalidHandle } from "../../src/ffi/handle.ts";

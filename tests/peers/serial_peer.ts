@@ -4,7 +4,8 @@
  *   serial_peer.ts echo-framed PORT EVENT   echo every framed message back until killed
  * EVENT is a named event the peer sets once it has the port open.
  */
-import { KernelEvent, SerialPort } from "../../mod.ts";
+import { SerialPort } from "../../src/mechanisms/serial/mod.ts";
+import { KernelEvent } from "../../src/sync.ts";
 import process from "node:process";
 
 const [role, name, readyEvent] = process.argv.slice(2);

@@ -9,15 +9,11 @@
  *                                        overwrite header bytes (the test's reader must cope)
  *   shm_peer.ts hold-mutex NAME CTL     take the named mutex, say so, wait to be killed
  */
-import {
-  connect,
-  connectNamedPipe,
-  connectShm,
-  DllSharedMemory,
-  Mutex,
-  SharedMemory,
-  type SharedRegion,
-} from "../../mod.ts";
+import { connect } from "../../mod.ts";
+import { DllSharedMemory } from "../../src/mechanisms/dll/mod.ts";
+import { connectNamedPipe } from "../../src/mechanisms/pipe/mod.ts";
+import { connectShm, SharedMemory, type SharedRegion } from "../../src/mechanisms/shm/mod.ts";
+import { Mutex } from "../../src/sync.ts";
 import process from "node:process";
 
 const [role, ...args] = process.argv.slice(2);

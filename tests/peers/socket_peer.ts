@@ -9,7 +9,13 @@
  *                                            connection with "peer=ADDRESS\n", then echo its bytes;
  *                                            exit after SECONDS
  */
-import { connectTcp, connectTcpStream, SocketServer, type SocketStream, UdpSocket } from "../../mod.ts";
+import {
+  connectTcp,
+  connectTcpStream,
+  SocketServer,
+  type SocketStream,
+  UdpSocket,
+} from "../../src/mechanisms/socket/mod.ts";
 import process from "node:process";
 
 const [role, ...a] = process.argv.slice(2);

@@ -6,15 +6,15 @@
  *       {setText} {getText} {setBytes, format, data} {getBytes, format} {setHtml} {getHtml}
  *   window_peer.ts clip-echo NAME     connect to clipboard:NAME and echo messages until closed
  */
+import { connect } from "../../mod.ts";
+import { Clipboard } from "../../src/mechanisms/clipboard/mod.ts";
+import { connectNamedPipe } from "../../src/mechanisms/pipe/mod.ts";
 import {
-  Clipboard,
-  connect,
   connectCopyData,
-  connectNamedPipe,
   findCopyDataServer,
   postWindowMessage,
   registerWindowMessage,
-} from "../../mod.ts";
+} from "../../src/mechanisms/window/mod.ts";
 import process from "node:process";
 
 const [role, a, b] = process.argv.slice(2);

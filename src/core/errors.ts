@@ -1,0 +1,53 @@
+/**
+ * The typed errors every part of winipc throws. Win32 failures that have no more specific
+ * meaning are {@link Win32Error}s (src/ffi/error.ts).
+ * @module
+ */
+
+/** Base class of winipc's own errors. */
+export class WinipcError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The channel is closed: by this side, or the peer went away. Receiving ends here. */
+export class ChannelClosedError extends WinipcError {}
+
+/** A wait ran past its `timeout`. */
+export class TimeoutError extends WinipcError {}
+
+/** A message exceeds the channel's `maxMessageSize` (or the mechanism's own limit). */
+export class MessageTooLargeError extends WinipcError {
+  constructor(readonly size: number, readonly limit: number, options?: ErrorOptions) {
+    super(`message of ${size} bytes exceeds the limit of ${limit} bytes`, options);
+  }
+}
+
+/** An address string that cannot be parsed, or names an unknown mechanism. */
+export class AddressError extends WinipcError {}
+
+/** Another server already serves this address. */
+export class AddressInUseError extends WinipcError {}
+
+/** Nothing serves this address. */
+export class NotFoundError extends WinipcError {}
+
+/** The peer sent bytes that break the protocol (bad frame header, bad magic, bad length). */
+export class ProtocolError extends WinipcError {}
+
+/** A system DLL or one of its symbols could not be loaded (not Windows, or FFI not allowed). */
+export class FfiLoadError extends WinipcError {
+  constructor(readonly dll: string, options: { cause: unknown }) {
+    super(`winipc: cannot load ${dll} (is this Windows, and is FFI allowed: --allow-ffi?)`, options);
+  }
+}
+
+/** Options every call that can wait accepts. */
+export interface WaitOptions {
+  /** Aborts the wait; the call rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Milliseconds before the call rejects with {@link TimeoutError}. Default: no limit. */
+  timeout?: number;
+}

@@ -1,0 +1,68 @@
+/**
+ * Length-prefixed framing for byte-stream transports: each message is a 4-byte little-endian
+ * length followed by that many bytes. The length is untrusted: a header above the receiver's
+ * limit is refused before anything is allocated.
+ * @module
+ */
+import { MessageTooLargeError } from "./errors.ts";
+
+export const FRAME_HEADER_SIZE = 4;
+
+/** The frame for one message: header and payload in one buffer (one write). */
+export function encodeFrame(message: Uint8Array): Uint8Array {
+  const out = new Uint8Array(FRAME_HEADER_SIZE + message.byteLength);
+  new DataView(out.buffer).setUint32(0, message.byteLength, true);
+  out.set(message, FRAME_HEADER_SIZE);
+  return out;
+}
+
+/** Reassembles messages from arbitrarily chunked stream bytes. */
+export class FrameDecoder {
+  #chunks: Uint8Array[] = [];
+  #buffered = 0;
+  #need = -1; // payload length of the frame in progress, -1 while its header is incomplete
+
+  constructor(readonly maxMessageSize: number) {}
+
+  /** Bytes held that do not yet form a whole message. */
+  get buffered(): number {
+    return this.#buffered;
+  }
+
+  /** Adds bytes read from the stream (the decoder keeps a copy). */
+  push(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return;
+    this.#chunks.push(chunk.slice());
+    this.#buffered += chunk.byteLength;
+  }
+
+  /** The next whole message, or undefined if more bytes are needed. */
+  next(): Uint8Array | undefined {
+    if (this.#need < 0) {
+      if (this.#buffered < FRAME_HEADER_SIZE) return undefined;
+      const header = this.#take(FRAME_HEADER_SIZE);
+      const length = new DataView(header.buffer, header.byteOffset, 4).getUint32(0, true);
+      if (length > this.maxMessageSize) throw new MessageTooLargeError(length, this.maxMessageSize);
+      this.#need = length;
+    }
+    if (this.#buffered < this.#need) return undefined;
+    const message = this.#take(this.#need);
+    this.#need = -1;
+    return message;
+  }
+
+  #take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.#chunks[0];
+      const part = Math.min(head.byteLength, n - filled);
+      out.set(head.subarray(0, part), filled);
+      filled += part;
+      if (part === head.byteLength) this.#chunks.shift();
+      else this.#chunks[0] = head.subarray(part);
+    }
+    this.#buffered -= n;
+    return out;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Per-call cancellation ({@link callScope}) and the one-at-a-time operation queue
+ * ({@link OpQueue}) that channels, listeners and byte streams share.
+ * @module
+ */
+import { ChannelClosedError, TimeoutError, type WaitOptions } from "./errors.ts";
+
+/** Signal for one call: the caller's signal, the channel's closing, and the call's timeout. */
+export interface CallScope {
+  signal: AbortSignal;
+  done(): void;
+}
+
+/** Combines a caller's WaitOptions with an owner's abort signal into one signal for a call. */
+const noop = () => {};
+
+export function callScope(owner: AbortSignal, opts: WaitOptions = {}): CallScope {
+  // The common case, no caller signal and no timeout, allocates nothing (this is per message).
+  if (!opts.signal && (opts.timeout === undefined || opts.timeout === Infinity)) {
+    return { signal: owner, done: noop };
+  }
+  const signals = [owner];
+  if (opts.signal) signals.push(opts.signal);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (opts.timeout !== undefined && opts.timeout !== Infinity) {
+    if (!(opts.timeout >= 0)) throw new RangeError(`timeout must be >= 0 ms, got ${opts.timeout}`);
+    const t = new AbortController();
+    timer = setTimeout(() => t.abort(new TimeoutError(`timed out after ${opts.timeout} ms`)), opts.timeout);
+    signals.push(t.signal);
+  }
+  return { signal: AbortSignal.any(signals), done: () => clearTimeout(timer) };
+}
+
+/**
+ * Runs one direction's operations one after another (a read never overlaps a read), each with the
+ * caller's signal and timeout; `close()` aborts what waits and makes later calls fail with
+ * ChannelClosedError. The byte streams (sockets, child pipes, serial ports) share it.
+ */
+export class OpQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+  readonly #closing = new AbortController();
+
+  constructor(readonly what: string) {}
+
+  get closed(): boolean {
+    return this.#closing.signal.aborted;
+  }
+
+  /** Queues `op`; it gets a signal that aborts on the caller's signal, timeout, or close. */
+  run<T>(opts: WaitOptions | undefined, op: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const run = this.#tail.then(async () => {
+      if (this.closed) throw new ChannelClosedError(`${this.what} is closed`);
+      const scope = callScope(this.#closing.signal, opts);
+      try {
+        return await op(scope.signal);
+      } catch (e) {
+        if (this.closed) throw new ChannelClosedError(`${this.what} is closed`, { cause: e });
+        throw e;
+      } finally {
+        scope.done();
+      }
+    });
+    this.#tail = run.catch(() => {});
+    return run;
+  }
+
+  /** Resolves when nothing queued is left (without closing). */
+  idle(): Promise<unknown> {
+    return this.#tail;
+  }
+
+  /** Aborts what waits, refuses what comes, and resolves once nothing runs. Idempotent. */
+  async close(): Promise<void> {
+    this.#closing.abort(new ChannelClosedError(`${this.what} is closed`));
+    await this.#tail;
+  }
+}

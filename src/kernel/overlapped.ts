@@ -1,0 +1,87 @@
+/**
+ * Overlapped I/O: one OVERLAPPED in native memory per direction of a handle, completed through the
+ * wait multiplexer (wait.ts), cancelled with CancelIoEx on abort or timeout.
+ * @module
+ */
+import { kernel32 } from "../ffi/kernel32.ts";
+import { ERROR_IO_PENDING, ERROR_OPERATION_ABORTED } from "../ffi/constants.ts";
+import { lastError, Win32Error } from "../ffi/error.ts";
+import { NativeMemory } from "../ffi/memory.ts";
+import type { WaitOptions } from "../core/errors.ts";
+import { createEvent, waitAny } from "./wait.ts";
+
+const k = kernel32.sync;
+
+/** The result of one overlapped operation: bytes transferred and the Win32 code (0 = success). */
+export interface IoResult {
+  bytes: number;
+  error: number;
+}
+
+/**
+ * An OVERLAPPED structure in native memory with its own manual-reset event, reused across
+ * operations on one handle (one operation at a time).
+ */
+export class Overlapped implements Disposable {
+  readonly #mem = new NativeMemory(32);
+  readonly #event = createEvent(true);
+  readonly #count = new Uint32Array(1);
+  #busy = false;
+
+  constructor() {
+    this.#mem.view().setBigUint64(24, this.#event.value, true); // OVERLAPPED.hEvent
+  }
+
+  /**
+   * Starts an operation with `start(lpOverlapped)` (which returns the call's BOOL) and waits for
+   * it. On abort or timeout the operation is cancelled with CancelIoEx and waited for, so no
+   * memory is freed while the kernel still uses it; if it completed anyway, its result is
+   * returned rather than lost.
+   */
+  async run(file: bigint, start: (overlapped: bigint) => number, opts: WaitOptions = {}): Promise<IoResult> {
+    if (this.#busy) throw new Error("winipc: overlapped operation already in progress");
+    this.#busy = true;
+    try {
+      this.#mem.bytes.fill(0, 0, 24);
+      k.ResetEvent(this.#event.value);
+      const ok = start(this.#mem.address);
+      if (!ok) {
+        const err = lastError();
+        if (err !== ERROR_IO_PENDING) return { bytes: this.#transferred(), error: err };
+        try {
+          await waitAny([this.#event.value], opts);
+        } catch (e) {
+          k.CancelIoEx(file, this.#mem.address);
+          await waitAny([this.#event.value], { timeout: 30_000 });
+          const res = this.#result(file);
+          if (res.error === ERROR_OPERATION_ABORTED) throw e;
+          return res;
+        }
+      }
+      return this.#result(file);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  #transferred(): number {
+    return Number(this.#mem.view().getBigUint64(8, true)); // OVERLAPPED.InternalHigh
+  }
+
+  #result(file: bigint): IoResult {
+    const ok = k.GetOverlappedResult(file, this.#mem.address, this.#count, 0);
+    return { bytes: this.#count[0], error: ok ? 0 : lastError() };
+  }
+
+  [Symbol.dispose](): void {
+    if (this.#busy) return; // still in use by the kernel: the GC safety net frees it later
+    this.#mem[Symbol.dispose]();
+    this.#event.close();
+  }
+}
+
+/** Throws a Win32Error for `api` unless `result.error` is 0 or listed in `ok`. */
+export function checkIo(api: string, result: IoResult, ...ok: number[]): IoResult {
+  if (result.error !== 0 && !ok.includes(result.error)) throw new Win32Error(api, result.error);
+  return result;
+}

@@ -1,0 +1,147 @@
+/**
+ * A message-only window (HWND_MESSAGE) with its own message loop on a worker thread, so the JS
+ * event loop never blocks and an idle window costs no CPU (the worker sleeps in GetMessageW).
+ * WM_COPYDATA payloads are copied out in the window procedure before it returns (with the size
+ * checked first) and delivered here as events; so are WM_CLIPBOARDUPDATE and registered messages.
+ * @module
+ */
+import { user32 } from "../ffi/user32.ts";
+import { wstr } from "../ffi/wstr.ts";
+import { ChannelClosedError, WinipcError } from "../core/errors.ts";
+
+/** What the host tells its worker first. */
+export interface WindowHostInit {
+  className: string;
+  title: string;
+  maxMessageSize: number;
+}
+
+/** What the worker reports. */
+export type WindowHostEvent =
+  | { type: "ready"; hwnd: bigint }
+  | { type: "error"; message: string }
+  | { type: "closed" }
+  | { type: "copydata"; from: bigint; tag: bigint; data: Uint8Array }
+  | { type: "clipboard" }
+  | { type: "listening"; ok: boolean }
+  | { type: "stalling" }
+  | { type: "message"; msg: number; wParam: bigint; lParam: bigint };
+
+const WM_COMMAND_FROM_HOST = 0x8001;
+
+/** Options for {@link WindowHost.create}. */
+export interface WindowHostOptions {
+  /** The window class name (registered once per process, with DefWindowProcW as its procedure). */
+  className: string;
+  title: string;
+  /** Largest WM_COPYDATA payload accepted (larger ones are refused, LRESULT 2). */
+  maxMessageSize?: number;
+}
+
+/** A message-only window and the thread that pumps its messages. */
+export class WindowHost implements AsyncDisposable {
+  readonly #worker: Worker;
+  readonly #closed: Promise<void>;
+  #closing = false;
+  onCopyData: (from: bigint, tag: bigint, data: Uint8Array) => void = () => {};
+  onClipboardUpdate: () => void = () => {};
+  onMessage: (msg: number, wParam: bigint, lParam: bigint) => void = () => {};
+  /** @internal */
+  onListening: ((ok: boolean) => void) | undefined;
+  /** @internal */
+  onStalling: (() => void) | undefined;
+
+  private constructor(worker: Worker, readonly hwnd: bigint, closed: Promise<void>) {
+    this.#worker = worker;
+    this.#closed = closed;
+  }
+
+  /** Creates the window on a new worker thread; resolves once it exists. */
+  static create(opts: WindowHostOptions): Promise<WindowHost> {
+    const worker = new Worker(new URL("./window_worker.ts", import.meta.url).href, { type: "module" });
+    let host: WindowHost | undefined;
+    let closedResolve!: () => void;
+    const closed = new Promise<void>((r) => closedResolve = r);
+    return new Promise<WindowHost>((resolve, reject) => {
+      worker.onmessage = (ev: MessageEvent<WindowHostEvent>) => {
+        const e = ev.data;
+        if (e.type === "ready") {
+          host = new WindowHost(worker, e.hwnd, closed);
+          resolve(host);
+        } else if (e.type === "error") {
+          if (!host) {
+            worker.terminate();
+            reject(new WinipcError(`window host: ${e.message}`));
+          } else console.error(`winipc window host: ${e.message}`);
+        } else if (e.type === "closed") {
+          closedResolve();
+        } else if (e.type === "copydata") host?.onCopyData(e.from, e.tag, e.data);
+        else if (e.type === "clipboard") host?.onClipboardUpdate();
+        else if (e.type === "listening") host?.onListening?.(e.ok);
+        else if (e.type === "stalling") host?.onStalling?.();
+        else if (e.type === "message") host?.onMessage(e.msg, e.wParam, e.lParam);
+      };
+      worker.onerror = (e) => reject(new WinipcError(`window host worker failed: ${e.message}`));
+      const init: WindowHostInit = {
+        className: opts.className,
+        title: opts.title,
+        maxMessageSize: opts.maxMessageSize ?? 64 * 1024 * 1024,
+      };
+      worker.postMessage(init);
+    });
+  }
+
+  #command(cmd: number, arg = 0n): void {
+    if (this.#closing) throw new ChannelClosedError("window host is closed");
+    if (!user32().sync.PostMessageW(this.hwnd, WM_COMMAND_FROM_HOST, BigInt(cmd), arg)) {
+      throw new WinipcError("PostMessageW to the window host failed");
+    }
+  }
+
+  /**
+   * Test hook: the window stops processing messages for `ms` (a hung receiver). Resolves once
+   * the thread has stopped: the command is a posted message, and messages sent meanwhile would
+   * be handled before it.
+   */
+  stall(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.onStalling = resolve;
+      this.#command(2, BigInt(ms));
+    });
+  }
+
+  /** Starts WM_CLIPBOARDUPDATE notifications (AddClipboardFormatListener). */
+  listenClipboard(): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.onListening = resolve;
+      this.#command(3);
+    });
+  }
+
+  /** Destroys the window and ends the thread. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#command(1);
+    this.#closing = true;
+    await this.#closed;
+    this.#worker.terminate();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** A system-wide message number for `name` (RegisterWindowMessageW), for small notifications. */
+export function registerWindowMessage(name: string): number {
+  const id = user32().sync.RegisterWindowMessageW(wstr(name));
+  if (id === 0) throw new WinipcError(`RegisterWindowMessageW(${name}) failed`);
+  return id;
+}
+
+/** Posts a message to a window without waiting (PostMessageW): two pointer-sized numbers of payload. */
+export function postWindowMessage(hwnd: bigint, msg: number, wParam = 0n, lParam = 0n): void {
+  if (!user32().sync.PostMessageW(hwnd, msg, wParam, lParam)) {
+    throw new ChannelClosedError(`PostMessageW to window ${hwnd} failed (is it gone?)`);
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The clipboard: Unicode text, raw bytes in registered formats, HTML ("HTML Format" with its
+ * offset header), file lists (CF_HDROP, read), the formats present, the sequence number, and
+ * change notifications (AddClipboardFormatListener → WM_CLIPBOARDUPDATE) as an async iterator.
+ * A message-only window (window_host.ts) owns what this process puts there and receives the
+ * notifications. While another process holds the clipboard open, calls retry for a bounded time.
+ *
+ * Text is NUL-terminated on the clipboard, so a string containing U+0000 cannot round-trip:
+ * `writeText` refuses it (TypeError) instead of silently cutting it.
+ * @module
+ */
+import { kernel32 } from "../../ffi/kernel32.ts";
+import { user32 } from "../../ffi/user32.ts";
+import { backend } from "../../ffi/runtime.ts";
+import { fromWstr, wstr } from "../../ffi/wstr.ts";
+import { ChannelClosedError, TimeoutError, WinipcError } from "../../core/errors.ts";
+import { WindowHost } from "../../kernel/window_host.ts";
+import { decodeDropFiles, decodeHtmlFormat, encodeHtmlFormat } from "./formats.ts";
+
+const u = () => user32().sync;
+const k = kernel32.sync;
+export const CF_UNICODETEXT = 13;
+export const CF_HDROP = 15;
+const GMEM_MOVEABLE = 0x0002;
+/** The most this library reads from one clipboard entry. */
+export const MAX_CLIPBOARD_READ = 256 * 1024 * 1024;
+let serial = 0;
+
+/** The clipboard could not be opened: another process held it for the whole retry time. */
+export class ClipboardBusyError extends TimeoutError {}
+
+/** Options for clipboard calls. */
+export interface ClipboardOptions {
+  /** How long to keep retrying while another process holds the clipboard (ms). Default 2000. */
+  busyTimeout?: number;
+}
+
+/** Access to the clipboard, owned by a message-only window of this process. */
+export class Clipboard implements AsyncDisposable {
+  readonly #host: WindowHost;
+  readonly #busyTimeout: number;
+  #listening: Promise<boolean> | undefined;
+  #changeWaiters: (() => void)[] = [];
+  #changes = 0;
+  #closed = false;
+
+  private constructor(host: WindowHost, busyTimeout: number) {
+    this.#host = host;
+    this.#busyTimeout = busyTimeout;
+    host.onClipboardUpdate = () => {
+      this.#changes++;
+      for (const w of this.#changeWaiters.splice(0)) w();
+    };
+  }
+
+  /** Creates the owner window. */
+  static async open(opts: ClipboardOptions = {}): Promise<Clipboard> {
+    const host = await WindowHost.create({
+      className: "winipc-clipboard",
+      title: `winipc-clipboard-${++serial}`,
+    });
+    return new Clipboard(host, opts.busyTimeout ?? 2000);
+  }
+
+  /** Opens the clipboard (retrying while it is busy), runs `fn`, closes it. */
+  async #with<T>(fn: () => T): Promise<T> {
+    if (this.#closed) throw new ChannelClosedError("clipboard is closed");
+    const deadline = Date.now() + this.#busyTimeout;
+    for (let delay = 5;; delay = Math.min(delay * 2, 100)) {
+      if (u().OpenClipboard(this.#host.hwnd)) break;
+      if (Date.now() >= deadline) {
+        throw new ClipboardBusyError(
+          `the clipboard stayed open by another process for ${this.#busyTimeout} ms`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+    try {
+      return fn();
+    } finally {
+      u().CloseClipboard();
+    }
+  }
+
+  #set(format: number, bytes: Uint8Array): void {
+    const h = k.GlobalAlloc(GMEM_MOVEABLE, BigInt(Math.max(1, bytes.byteLength)));
+    if (h === 0n) throw new WinipcError("GlobalAlloc failed");
+    const p = k.GlobalLock(h);
+    if (p === 0n) {
+      k.GlobalFree(h);
+      throw new WinipcError("GlobalLock failed");
+    }
+    new Uint8Array(backend.memory(p, bytes.byteLength)).set(bytes);
+    k.GlobalUnlock(h);
+    if (u().SetClipboardData(format, h) === 0n) {
+      k.GlobalFree(h); // still ours: the system took nothing
+      throw new WinipcError(`SetClipboardData(${format}) failed`);
+    }
+  }
+
+  #get(format: number): Uint8Array | null {
+    const h = u().GetClipboardData(format);
+    if (h === 0n) return null;
+    const size = Number(k.GlobalSize(h));
+    if (size > MAX_CLIPBOARD_READ) {
+      throw new WinipcError(`clipboard entry of ${size} bytes is over the read limit`);
+    }
+    const p = k.GlobalLock(h);
+    if (p === 0n) return null;
+    try {
+      return new Uint8Array(backend.memory(p, size).slice(0));
+    } finally {
+      k.GlobalUnlock(h);
+    }
+  }
+
+  /** Replaces the clipboard's contents with several formats at once. */
+  write(entries: readonly [format: number, bytes: Uint8Array][]): Promise<void> {
+    return this.#with(() => {
+      if (!u().EmptyClipboard()) throw new WinipcError("EmptyClipboard failed");
+      for (const [f, b] of entries) this.#set(f, b);
+    });
+  }
+
+  /** Puts `text` on the clipboard (CF_UNICODETEXT). */
+  writeText(text: string): Promise<void> {
+    if (text.includes("\0")) throw new TypeError("clipboard text cannot contain U+0000 (it ends the text)");
+    const units = wstr(text);
+    return this.write([[CF_UNICODETEXT, new Uint8Array(units.buffer)]]);
+  }
+
+  /** The clipboard's text, or null if it has none. */
+  readText(): Promise<string | null> {
+    return this.#with(() => {
+      const b = this.#get(CF_UNICODETEXT);
+      if (!b) return null;
+      return fromWstr(new Uint16Array(b.buffer, 0, b.byteLength >> 1)); // up to the NUL
+    });
+  }
+
+  /** The id of a registered clipboard format (RegisterClipboardFormatW). */
+  static format(name: string): number {
+    const id = u().RegisterClipboardFormatW(wstr(name));
+    if (id === 0) throw new WinipcError(`RegisterClipboardFormatW(${name}) failed`);
+    return id;
+  }
+
+  /** Puts raw bytes in a registered format (a 4-byte length goes first: sizes read back may be rounded up). */
+  writeBytes(format: string | number, bytes: Uint8Array): Promise<void> {
+    const id = typeof format === "number" ? format : Clipboard.format(format);
+    const framed = new Uint8Array(4 + bytes.byteLength);
+    new DataView(framed.buffer).setUint32(0, bytes.byteLength, true);
+    framed.set(bytes, 4);
+    return this.write([[id, framed]]);
+  }
+
+  /** The bytes of a registered format written by {@link writeBytes}, or null. */
+  readBytes(format: string | number): Promise<Uint8Array | null> {
+    const id = typeof format === "number" ? format : Clipboard.format(format);
+    return this.#with(() => {
+      const b = this.#get(id);
+      if (!b) return null;
+      const n = b.byteLength >= 4 ? new DataView(b.buffer).getUint32(0, true) : -1;
+      if (n < 0 || 4 + n > b.byteLength) {
+        throw new WinipcError("the clipboard entry is not a winipc byte entry");
+      }
+      return b.slice(4, 4 + n);
+    });
+  }
+
+  /** Puts an HTML fragment on the clipboard ("HTML Format", with a plain-text twin). */
+  writeHtml(fragment: string, plainText?: string): Promise<void> {
+    const entries: [number, Uint8Array][] = [[Clipboard.format("HTML Format"), encodeHtmlFormat(fragment)]];
+    if (plainText !== undefined) entries.push([CF_UNICODETEXT, new Uint8Array(wstr(plainText).buffer)]);
+    return this.write(entries);
+  }
+
+  /** The HTML fragment on the clipboard, or null. */
+  readHtml(): Promise<string | null> {
+    return this.#with(() => {
+      const b = this.#get(Clipboard.format("HTML Format"));
+      return b ? decodeHtmlFormat(b) : null;
+    });
+  }
+
+  /** The file paths of a CF_HDROP entry (files copied in Explorer), or null. */
+  readFiles(): Promise<string[] | null> {
+    return this.#with(() => {
+      const b = this.#get(CF_HDROP);
+      return b ? decodeDropFiles(b) : null;
+    });
+  }
+
+  /** The formats present, in the order the owner offered them. */
+  formats(): Promise<number[]> {
+    return this.#with(() => {
+      const out: number[] = [];
+      for (
+        let f = u().EnumClipboardFormats(0);
+        f !== 0 && out.length < 1000;
+        f = u().EnumClipboardFormats(f)
+      ) out.push(f);
+      return out;
+    });
+  }
+
+  /** The name of a registered format (null for the standard ones). */
+  static formatName(format: number): string | null {
+    const buf = new Uint16Array(256);
+    const n = u().GetClipboardFormatNameW(format, buf, buf.length);
+    return n > 0 ? fromWstr(buf.subarray(0, n)) : null;
+  }
+
+  /** The clipboard sequence number: it changes whenever the contents change. */
+  static sequenceNumber(): number {
+    return u().GetClipboardSequenceNumber();
+  }
+
+  /** How many change notifications this object has received (see {@link waitForChange}). */
+  get changeCount(): number {
+    return this.#changes;
+  }
+
+  /** Starts change notifications (AddClipboardFormatListener); once. */
+  async listen(): Promise<void> {
+    this.#listening ??= this.#host.listenClipboard();
+    if (!(await this.#listening)) throw new WinipcError("AddClipboardFormatListener failed");
+  }
+
+  /**
+   * Resolves once `changeCount` differs from `since` (at once if it already does). Reading the
+   * count before looking at the clipboard, then waiting with it, loses no change in between.
+   */
+  async waitForChange(since: number, signal?: AbortSignal): Promise<void> {
+    await this.listen();
+    while (this.#changes === since && !this.#closed) {
+      signal?.throwIfAborted();
+      await new Promise<void>((resolve) => {
+        this.#changeWaiters.push(resolve);
+        signal?.addEventListener("abort", () => resolve(), { once: true });
+      });
+    }
+    signal?.throwIfAborted();
+    if (this.#closed) throw new ChannelClosedError("clipboard is closed");
+  }
+
+  /**
+   * Yields the sequence number after every change to the clipboard, made by any process, until
+   * the signal aborts or the clipboard object is closed.
+   */
+  async *changes(opts: { signal?: AbortSignal } = {}): AsyncIterable<number> {
+    await this.listen();
+    let seen = this.#changes;
+    while (!this.#closed && !opts.signal?.aborted) {
+      try {
+        await this.waitForChange(seen, opts.signal);
+      } catch {
+        return;
+      }
+      seen = this.#changes;
+      yield Clipboard.sequenceNumber();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const w of this.#changeWaiters.splice(0)) w();
+    await this.#host.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

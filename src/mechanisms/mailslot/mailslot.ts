@@ -1,0 +1,303 @@
+/**
+ * Mailslots: one-way datagrams. A {@link MailslotServer} (CreateMailslotW) receives whole
+ * messages in order; {@link MailslotClient}s send to `\\.\mailslot\NAME` on this machine, or
+ * broadcast to every machine of a domain with `\\*\mailslot\NAME` (`\\DOMAIN\mailslot\NAME`,
+ * `\\COMPUTER\mailslot\NAME` for one): those travel as datagrams of at most 424 bytes and may be
+ * lost or duplicated; local delivery is reliable.
+ *
+ * A message over the server's limit is refused at the sender with MessageTooLargeError: Windows
+ * enforces the limit in the kernel; a winipc server also publishes it (a tiny named mapping) so
+ * the client checks first, which also holds under Wine, whose kernel does not check.
+ * @module
+ */
+import { kernel32 } from "../../ffi/kernel32.ts";
+import {
+  ERROR_ACCESS_DENIED,
+  ERROR_ALREADY_EXISTS,
+  ERROR_FILE_NOT_FOUND,
+  ERROR_INSUFFICIENT_BUFFER,
+  ERROR_INVALID_PARAMETER,
+  FILE_ATTRIBUTE_NORMAL,
+  FILE_SHARE_READ,
+  FILE_SHARE_WRITE,
+  GENERIC_WRITE,
+  MAILSLOT_NO_MESSAGE,
+  MAILSLOT_WAIT_FOREVER,
+  OPEN_EXISTING,
+} from "../../ffi/constants.ts";
+import { lastError, Win32Error } from "../../ffi/error.ts";
+import { isInvalidHandle, OwnedHandle } from "../../ffi/handle.ts";
+import { NativeMemory } from "../../ffi/memory.ts";
+import { Overlapped } from "../../kernel/overlapped.ts";
+import { backend } from "../../ffi/runtime.ts";
+import { ownerOnlySddl, SecurityAttributes } from "../../kernel/security.ts";
+import { wstr } from "../../ffi/wstr.ts";
+import { AddressError, AddressInUseError, MessageTooLargeError, NotFoundError } from "../../core/errors.ts";
+import { ChannelBase, type ChannelOptions } from "../../core/channel.ts";
+import { ReceiveOnlyChannel, SendOnlyChannel } from "../../core/one_way.ts";
+import { SharedMemory } from "../../kernel/shared_memory.ts";
+
+const k = kernel32.sync;
+
+/** The largest message a domain broadcast can carry. */
+export const MAILSLOT_BROADCAST_LIMIT = 424;
+/** A winipc server's default message limit (the size of the read buffer it keeps). */
+export const DEFAULT_MAILSLOT_MESSAGE_SIZE = 64 * 1024;
+const INFO_MAGIC = 0x534c4957; // "WILS"
+
+/** Parses a mailslot name or path into its full path and whether it leaves this machine. */
+export function mailslotPath(name: string): { path: string; remote: boolean } {
+  const full = /^\\\\([^\\]+)\\mailslot\\(.+)$/i.exec(name);
+  const host = full ? full[1] : ".";
+  const rest = full ? full[2] : name;
+  if (rest.length === 0 || rest.startsWith("\\") || rest.endsWith("\\") || rest.includes("\\\\")) {
+    throw new AddressError(`bad mailslot name '${name}': use NAME or dir\\NAME (no empty parts)`);
+  }
+  const path = `\\\\${host}\\mailslot\\${rest}`;
+  if (path.length > 256) throw new AddressError(`bad mailslot name '${name}': longer than 256 characters`);
+  return { path, remote: host !== "." };
+}
+
+/** Where a winipc server publishes its limit: a mapping named after the mailslot. */
+function infoName(localPath: string): string {
+  return `winipc-mailslot-${localPath.slice("\\\\.\\mailslot\\".length).toLowerCase().replaceAll("\\", "/")}`;
+}
+
+/** What GetMailslotInfo reports. */
+export interface MailslotInfo {
+  maxMessageSize: number;
+  /** Size of the next message, or null if none is waiting. */
+  nextSize: number | null;
+  messageCount: number;
+  readTimeout: number;
+}
+
+class MailslotReader extends ChannelBase {
+  readonly #handle: OwnedHandle;
+  readonly #ov = new Overlapped();
+  #buffer: NativeMemory;
+
+  constructor(handle: OwnedHandle, address: string, opts: ChannelOptions, bufferSize: number) {
+    super(address, opts);
+    this.#handle = handle;
+    this.#buffer = new NativeMemory(bufferSize);
+  }
+
+  get handle(): bigint {
+    return this.#handle.value;
+  }
+
+  protected sendMessage(): Promise<void> {
+    return Promise.reject(new TypeError("a mailslot server only receives"));
+  }
+
+  protected async receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
+    const h = this.#handle.value;
+    while (true) {
+      const buf = this.#buffer;
+      const r = await this.#ov.run(h, (ov) => k.ReadFile(h, buf.address, buf.size, null, ov), { signal });
+      if (r.error === 0) return buf.bytes.slice(0, r.bytes);
+      if (r.error !== ERROR_INSUFFICIENT_BUFFER) throw new Win32Error("ReadFile(mailslot)", r.error);
+      // A message larger than our buffer (a foreign writer, or Wine not enforcing the limit).
+      const next = mailslotInfo(h).nextSize ?? 0;
+      if (next > this.maxMessageSize) {
+        // Drain it so the mailslot is not stuck, then report it.
+        using big = new NativeMemory(next);
+        await this.#ov.run(h, (ov) => k.ReadFile(h, big.address, big.size, null, ov), { signal });
+        throw new MessageTooLargeError(next, this.maxMessageSize);
+      }
+      this.#buffer[Symbol.dispose]();
+      this.#buffer = new NativeMemory(next);
+    }
+  }
+
+  protected closeTransport(): void {
+    this.#handle.close();
+    this.#ov[Symbol.dispose]();
+    this.#buffer[Symbol.dispose]();
+  }
+}
+
+function mailslotInfo(h: bigint): MailslotInfo {
+  const v = new Uint32Array(4);
+  if (!k.GetMailslotInfo(h, v.subarray(0, 1), v.subarray(1, 2), v.subarray(2, 3), v.subarray(3, 4))) {
+    throw new Win32Error("GetMailslotInfo", lastError());
+  }
+  return {
+    maxMessageSize: v[0],
+    nextSize: v[1] === MAILSLOT_NO_MESSAGE ? null : v[1],
+    messageCount: v[2],
+    readTimeout: v[3],
+  };
+}
+
+/** Options for {@link MailslotServer.create}. */
+export interface MailslotServerOptions {
+  /** Largest message accepted, in bytes (1 to 16 MiB). Default 64 KiB. */
+  maxMessageSize?: number;
+  /** Security descriptor in SDDL. Default owner-only. */
+  sddl?: string;
+}
+
+/** The receiving end of a mailslot: a receive-only channel of whole messages, in order. */
+export class MailslotServer extends ReceiveOnlyChannel {
+  readonly path: string;
+  readonly #info: SharedMemory | undefined;
+
+  private constructor(reader: MailslotReader, path: string, info: SharedMemory | undefined) {
+    super(reader);
+    this.path = path;
+    this.#info = info;
+  }
+
+  /** Creates `\\.\mailslot\NAME`. AddressInUseError if it exists. */
+  static create(name: string, opts: MailslotServerOptions = {}): MailslotServer {
+    const { path, remote } = mailslotPath(name);
+    if (remote) throw new AddressError(`${path}: a mailslot server is always local (\\\\.\\mailslot\\NAME)`);
+    const max = opts.maxMessageSize ?? DEFAULT_MAILSLOT_MESSAGE_SIZE;
+    if (!Number.isInteger(max) || max < 1 || max > 16 * 1024 * 1024) {
+      throw new RangeError(`maxMessageSize must be 1 byte to 16 MiB, got ${max}`);
+    }
+    using sa = new SecurityAttributes(opts.sddl ?? ownerOnlySddl());
+    const h = k.CreateMailslotW(wstr(path), max, MAILSLOT_WAIT_FOREVER, sa.bytes);
+    if (isInvalidHandle(h)) {
+      const code = lastError();
+      if (code === ERROR_ALREADY_EXISTS || code === ERROR_ACCESS_DENIED) {
+        throw new AddressInUseError(`${path} already exists`, {
+          cause: new Win32Error("CreateMailslotW", code),
+        });
+      }
+      throw new Win32Error(`CreateMailslotW(${path})`, code);
+    }
+    const handle = new OwnedHandle(h);
+    let info: SharedMemory | undefined;
+    try {
+      info = SharedMemory.create(infoName(path), { size: 8, sddl: opts.sddl });
+      const w = info.whole.int32(0, 8);
+      Atomics.store(w, 1, max);
+      Atomics.store(w, 0, INFO_MAGIC);
+    } catch {
+      info?.close(); // publishing the limit is a courtesy; the server works without it
+      info = undefined;
+    }
+    const reader = new MailslotReader(handle, `mailslot:${name}`, { maxMessageSize: max }, max);
+    return new MailslotServer(reader, path, info);
+  }
+
+  /** Pending messages, next size, limit and timeout (GetMailslotInfo). */
+  info(): MailslotInfo {
+    return mailslotInfo((this.inner as MailslotReader).handle);
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    this.#info?.close();
+  }
+
+  override [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+class MailslotWriter extends ChannelBase {
+  readonly #handle: OwnedHandle;
+  readonly #serverLimit: number | undefined;
+
+  constructor(handle: OwnedHandle, address: string, opts: ChannelOptions, serverLimit: number | undefined) {
+    super(address, opts);
+    this.#handle = handle;
+    this.#serverLimit = serverLimit;
+  }
+
+  protected sendMessage(message: Uint8Array): Promise<void> {
+    try {
+      this.#write(message);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return Promise.resolve();
+  }
+
+  #write(message: Uint8Array): void {
+    if (this.#serverLimit !== undefined && message.byteLength > this.#serverLimit) {
+      throw new MessageTooLargeError(message.byteLength, this.#serverLimit);
+    }
+    // Mailslot writes never wait for the reader: a synchronous WriteFile returns at once.
+    const written = new Uint32Array(1);
+    const ok = k.WriteFile(
+      this.#handle.value,
+      message.byteLength ? backend.addressOf(message) : 0n,
+      message.byteLength,
+      written,
+      0n,
+    );
+    if (!ok) {
+      const code = lastError();
+      if (code === ERROR_INVALID_PARAMETER) {
+        throw new MessageTooLargeError(message.byteLength, this.#serverLimit ?? 0);
+      }
+      throw new Win32Error("WriteFile(mailslot)", code);
+    }
+  }
+
+  protected receiveMessage(): Promise<Uint8Array | null> {
+    return Promise.reject(new TypeError("a mailslot client only sends"));
+  }
+
+  protected closeTransport(): void {
+    this.#handle.close();
+  }
+}
+
+/** Options for {@link MailslotClient.open}. */
+export interface MailslotClientOptions {
+  /** A limit of the sender's own (a server's published limit also applies). */
+  maxMessageSize?: number;
+}
+
+/** The sending end of a mailslot: a send-only channel. */
+export class MailslotClient extends SendOnlyChannel {
+  /** The limit in force for this client's messages. */
+  readonly limit: number;
+  readonly remote: boolean;
+
+  private constructor(writer: MailslotWriter, limit: number, remote: boolean) {
+    super(writer);
+    this.limit = limit;
+    this.remote = remote;
+  }
+
+  /** Opens `\\.\mailslot\NAME` (or a remote/broadcast path) for sending. NotFoundError if no server. */
+  static open(name: string, opts: MailslotClientOptions = {}): MailslotClient {
+    const { path, remote } = mailslotPath(name);
+    const h = k.CreateFileW(
+      wstr(path),
+      GENERIC_WRITE >>> 0,
+      FILE_SHARE_READ | FILE_SHARE_WRITE, // a mailslot has many writers
+      0n,
+      OPEN_EXISTING,
+      FILE_ATTRIBUTE_NORMAL,
+      0n,
+    );
+    if (isInvalidHandle(h)) {
+      const code = lastError();
+      if (code === ERROR_FILE_NOT_FOUND) throw new NotFoundError(`no mailslot server at ${path}`);
+      throw new Win32Error(`CreateFileW(${path})`, code);
+    }
+    const handle = new OwnedHandle(h);
+    let serverLimit: number | undefined = remote ? MAILSLOT_BROADCAST_LIMIT : undefined;
+    if (!remote) {
+      try {
+        using info = SharedMemory.open(infoName(path), { size: 8, readOnly: true });
+        const v = new DataView(info.read(0, 8).buffer);
+        if (v.getUint32(0, true) === INFO_MAGIC) serverLimit = v.getUint32(4, true);
+      } catch { /* not a winipc server: the kernel enforces its limit */ }
+    }
+    const own = opts.maxMessageSize ?? 0xffffffff;
+    const limit = Math.min(own, serverLimit ?? 0xffffffff);
+    const writer = new MailslotWriter(handle, `mailslot:${name}`, {
+      maxMessageSize: Math.min(own, 0xffffffff),
+    }, serverLimit);
+    return new MailslotClient(writer, limit, remote);
+  }
+}

@@ -1,0 +1,348 @@
+/**
+ * WM_COPYDATA channels (`copydata:NAME`). Each end owns a message-only window (window_host.ts);
+ * the server's window is found by class and title under HWND_MESSAGE. Every message travels as
+ * one WM_COPYDATA sent with SendMessageTimeoutW (off the JS thread), so a receiver that stops
+ * pumping cannot hang the sender past its timeout. `dwData` tags the message (a "WIPC" marker and
+ * a kind: hello, data, bye); `wParam` is the sender's window, which is how the server tells its
+ * clients apart and where it replies. The receiver copies the bytes out before the send returns,
+ * after checking the size; its LRESULT says whether it took them.
+ *
+ * Messages over 512 KiB travel as several WM_COPYDATA pieces and are reassembled: Windows has no
+ * such limit, but Wine 10 refuses a single cross-process WM_COPYDATA just under 1 MiB, and
+ * smaller pieces keep the receiving window's thread responsive.
+ * @module
+ */
+import { user32 } from "../../ffi/user32.ts";
+import { NativeMemory } from "../../ffi/memory.ts";
+import { wstr } from "../../ffi/wstr.ts";
+import {
+  AddressError,
+  AddressInUseError,
+  ChannelClosedError,
+  MessageTooLargeError,
+  NotFoundError,
+  TimeoutError,
+  type WaitOptions,
+  WinipcError,
+} from "../../core/errors.ts";
+import { ChannelBase, type ChannelOptions, ListenerBase } from "../../core/channel.ts";
+import { callScope } from "../../core/op_queue.ts";
+import { WindowHost } from "../../kernel/window_host.ts";
+import { intParam } from "../../core/address.ts";
+import type { Scheme } from "../../core/scheme.ts";
+
+const u = () => user32().sync;
+const WM_COPYDATA = 0x004a;
+const HWND_MESSAGE = 0xfffffffffffffffdn;
+const SMTO_BLOCK = 0x0001;
+const SMTO_ABORTIFHUNG = 0x0002;
+const SERVER_CLASS = "winipc-copydata";
+const CLIENT_CLASS = "winipc-copydata-client";
+const TAG_BASE = 0x5749504300000000n; // "WIPC" in the high half of dwData
+const KIND_HELLO = 1n, KIND_DATA = 2n, KIND_BYE = 3n, KIND_PART = 4n;
+/** The largest piece one WM_COPYDATA carries; longer messages are split. */
+export const COPYDATA_PIECE_SIZE = 512 * 1024;
+/** Default time a send waits for the receiver to take a message. */
+export const DEFAULT_COPYDATA_SEND_TIMEOUT = 10_000;
+let clientSerial = 0;
+
+/** Sends one WM_COPYDATA; resolves the receiver's LRESULT. */
+async function sendCopyData(
+  to: bigint,
+  from: bigint,
+  kind: bigint,
+  data: Uint8Array,
+  timeout: number,
+): Promise<bigint> {
+  using payload = new NativeMemory(data.byteLength);
+  payload.bytes.set(data);
+  using cds = new NativeMemory(24); // COPYDATASTRUCT
+  const v = cds.view();
+  v.setBigUint64(0, TAG_BASE | kind, true); // dwData
+  v.setUint32(8, data.byteLength, true); // cbData
+  v.setBigUint64(16, data.byteLength ? payload.address : 0n, true); // lpData
+  const result = new BigUint64Array(1);
+  const ok = await user32().async.SendMessageTimeoutW(
+    to,
+    WM_COPYDATA,
+    from,
+    cds.address,
+    SMTO_BLOCK | SMTO_ABORTIFHUNG,
+    Math.max(1, Math.min(timeout, 0x7fffffff)),
+    result,
+  );
+  if (ok === 0n) {
+    // The failure code was set on another thread; tell a gone window from a slow one directly.
+    if (!u().IsWindow(to)) throw new ChannelClosedError("the receiving window is gone");
+    throw new TimeoutError(`the receiving window did not take the message within ${timeout} ms`);
+  }
+  return result[0];
+}
+
+/** An async queue of incoming messages (null = the peer said bye). */
+class Inbox {
+  #items: (Uint8Array | null | Error)[] = [];
+  #waiter: ((v: Uint8Array | null | Error) => void) | undefined;
+  #parts: Uint8Array[] = [];
+  #partSize = 0;
+
+  constructor(readonly maxMessageSize: number) {}
+
+  /** Takes one WM_COPYDATA's worth: a piece, the last piece of a message, or bye. */
+  deliver(kind: bigint, data: Uint8Array): void {
+    if (kind === KIND_BYE) return this.push(null);
+    if (kind !== KIND_PART && kind !== KIND_DATA) return;
+    this.#partSize += data.byteLength;
+    this.#parts.push(data);
+    if (kind === KIND_PART) return;
+    const parts = this.#parts;
+    const size = this.#partSize;
+    this.#parts = [];
+    this.#partSize = 0;
+    if (size > this.maxMessageSize) return this.push(new MessageTooLargeError(size, this.maxMessageSize));
+    if (parts.length === 1) return this.push(parts[0]);
+    const whole = new Uint8Array(size);
+    let at = 0;
+    for (const p of parts) {
+      whole.set(p, at);
+      at += p.byteLength;
+    }
+    this.push(whole);
+  }
+
+  push(m: Uint8Array | null | Error): void {
+    if (this.#waiter) {
+      const w = this.#waiter;
+      this.#waiter = undefined;
+      w(m);
+    } else this.#items.push(m);
+  }
+  async take(signal: AbortSignal): Promise<Uint8Array | null> {
+    const item = this.#items.length ? this.#items.shift()! : await this.#next(signal);
+    if (item instanceof Error) throw item;
+    return item;
+  }
+
+  #next(signal: AbortSignal): Promise<Uint8Array | null | Error> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#waiter = undefined;
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#waiter = (m) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(m);
+      };
+    });
+  }
+}
+
+/** One end of a WM_COPYDATA conversation. */
+export class CopyDataChannel extends ChannelBase {
+  /** @internal */ readonly inbox: Inbox;
+  readonly #own: bigint;
+  readonly #peer: bigint;
+  readonly #sendTimeout: number;
+  readonly #onClose: () => Promise<void>;
+
+  /** @internal */
+  constructor(
+    address: string,
+    own: bigint,
+    peer: bigint,
+    opts: CopyDataOptions,
+    onClose: () => Promise<void>,
+  ) {
+    super(address, opts);
+    this.inbox = new Inbox(this.maxMessageSize);
+    this.#own = own;
+    this.#peer = peer;
+    this.#sendTimeout = opts.sendTimeout ?? DEFAULT_COPYDATA_SEND_TIMEOUT;
+    this.#onClose = onClose;
+  }
+
+  protected async sendMessage(message: Uint8Array, signal: AbortSignal): Promise<void> {
+    let at = 0;
+    do {
+      signal.throwIfAborted();
+      const piece = message.subarray(at, at + COPYDATA_PIECE_SIZE);
+      at += piece.byteLength;
+      const last = at >= message.byteLength;
+      const r = await sendCopyData(
+        this.#peer,
+        this.#own,
+        last ? KIND_DATA : KIND_PART,
+        piece,
+        this.#sendTimeout,
+      );
+      if (r === 2n) throw new MessageTooLargeError(message.byteLength, this.maxMessageSize);
+      if (r !== 1n) {
+        throw new ChannelClosedError(`${this.address}: the peer refused the message (LRESULT ${r})`);
+      }
+    } while (at < message.byteLength);
+  }
+
+  protected receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
+    return this.inbox.take(signal);
+  }
+
+  protected async closeTransport(): Promise<void> {
+    await sendCopyData(this.#peer, this.#own, KIND_BYE, new Uint8Array(0), 1000).catch(() => {});
+    await this.#onClose();
+  }
+}
+
+/** Options for WM_COPYDATA channels. */
+export interface CopyDataOptions extends ChannelOptions {
+  /** How long a send waits for the receiver to take a message (ms). Default 10 s. */
+  sendTimeout?: number;
+}
+
+function checkName(name: string): string {
+  if (name.length === 0 || name.length > 200) {
+    throw new AddressError(`bad copydata name '${name}': 1 to 200 characters`);
+  }
+  return name;
+}
+
+/** The HWND of the copydata server NAME (found by class and title under HWND_MESSAGE), or 0n. */
+export function findCopyDataServer(name: string): bigint {
+  return u().FindWindowExW(HWND_MESSAGE, 0n, wstr(SERVER_CLASS), wstr(name));
+}
+
+/** A WM_COPYDATA server: a message-only window titled NAME; one channel per client window. */
+export class CopyDataServer extends ListenerBase<CopyDataChannel> {
+  readonly address: string;
+  readonly #host: WindowHost;
+  readonly #channels = new Map<bigint, CopyDataChannel>();
+  readonly #pending: CopyDataChannel[] = [];
+  readonly #closing = new AbortController();
+  #acceptWaiter: ((c: CopyDataChannel) => void) | undefined;
+
+  private constructor(host: WindowHost, name: string, readonly opts: CopyDataOptions) {
+    super();
+    this.#host = host;
+    this.address = `copydata:${name}`;
+    host.onCopyData = (from, tag, data) => this.#deliver(from, tag, data);
+  }
+
+  /** Creates the server window. AddressInUseError if a server already has this name. */
+  static async listen(name: string, opts: CopyDataOptions = {}): Promise<CopyDataServer> {
+    checkName(name);
+    if (findCopyDataServer(name) !== 0n) throw new AddressInUseError(`copydata:${name} is already served`);
+    const host = await WindowHost.create({
+      className: SERVER_CLASS,
+      title: name,
+      maxMessageSize: opts.maxMessageSize,
+    });
+    return new CopyDataServer(host, name, opts);
+  }
+
+  /** The server window's HWND. */
+  get hwnd(): bigint {
+    return this.#host.hwnd;
+  }
+
+  /** The window host (for registered-message notifications: `host.onMessage`). */
+  get host(): WindowHost {
+    return this.#host;
+  }
+
+  /** Test hook: stop pumping messages for `ms`; resolves once the thread has stopped. */
+  stall(ms: number): Promise<void> {
+    return this.#host.stall(ms);
+  }
+
+  #deliver(from: bigint, tag: bigint, data: Uint8Array) {
+    if ((tag & 0xffffffff00000000n) !== TAG_BASE) return; // not ours: ignore
+    const kind = tag & 0xffn;
+    let ch = this.#channels.get(from);
+    if (kind === KIND_HELLO && !ch) {
+      ch = new CopyDataChannel(this.address, this.#host.hwnd, from, this.opts, () => {
+        this.#channels.delete(from);
+        return Promise.resolve();
+      });
+      this.#channels.set(from, ch);
+      if (this.#acceptWaiter) {
+        const w = this.#acceptWaiter;
+        this.#acceptWaiter = undefined;
+        w(ch);
+      } else this.#pending.push(ch);
+    } else if (ch) ch.inbox.deliver(kind, data);
+  }
+
+  accept(opts?: WaitOptions): Promise<CopyDataChannel> {
+    if (this.#pending.length) return Promise.resolve(this.#pending.shift()!);
+    const scope = callScope(this.#closing.signal, opts);
+    return new Promise<CopyDataChannel>((resolve, reject) => {
+      const onAbort = () => {
+        this.#acceptWaiter = undefined;
+        scope.done();
+        reject(
+          this.#closing.signal.aborted
+            ? new ChannelClosedError(`${this.address}: server closed`)
+            : scope.signal.reason,
+        );
+      };
+      scope.signal.addEventListener("abort", onAbort, { once: true });
+      this.#acceptWaiter = (c) => {
+        scope.signal.removeEventListener("abort", onAbort);
+        scope.done();
+        resolve(c);
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing.signal.aborted) return;
+    this.#closing.abort();
+    for (const ch of this.#channels.values()) ch.inbox.push(null);
+    await this.#host.close();
+  }
+}
+
+/** Connects to the WM_COPYDATA server NAME. NotFoundError if there is none. */
+export async function connectCopyData(name: string, opts: CopyDataOptions = {}): Promise<CopyDataChannel> {
+  checkName(name);
+  const server = findCopyDataServer(name);
+  if (server === 0n) throw new NotFoundError(`no copydata server named '${name}'`);
+  const host = await WindowHost.create({
+    className: CLIENT_CLASS,
+    title: `${name}#${++clientSerial}`,
+    maxMessageSize: opts.maxMessageSize,
+  });
+  const ch = new CopyDataChannel(`copydata:${name}`, host.hwnd, server, opts, () => host.close());
+  host.onCopyData = (from, tag, data) => {
+    if (from !== server || (tag & 0xffffffff00000000n) !== TAG_BASE) return;
+    ch.inbox.deliver(tag & 0xffn, data);
+  };
+  try {
+    const r = await sendCopyData(
+      server,
+      host.hwnd,
+      KIND_HELLO,
+      new Uint8Array(0),
+      opts.sendTimeout ?? DEFAULT_COPYDATA_SEND_TIMEOUT,
+    );
+    if (r !== 1n) throw new WinipcError(`copydata:${name} refused the connection`);
+  } catch (e) {
+    await host.close();
+    throw e;
+  }
+  return ch;
+}
+
+/** The `copydata:` scheme of `connect` and `listen`. */
+export const copydataScheme: Scheme = {
+  connect: (a, opts) =>
+    connectCopyData(a.path, {
+      maxMessageSize: intParam(a, "maxMessageSize", 0, 0x7fffffff),
+      sendTimeout: opts.timeout ?? intParam(a, "sendTimeout", 1, 0x7fffffff),
+    }),
+  listen: (a) =>
+    CopyDataServer.listen(a.path, {
+      maxMessageSize: intParam(a, "maxMessageSize", 0, 0x7fffffff),
+      sendTimeout: intParam(a, "sendTimeout", 1, 0x7fffffff),
+    }),
+};

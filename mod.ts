@@ -30,4 +30,4 @@ export {
   type WaitOptions,
   WinipcError,
 } from "./src/core/errors.ts";
-export { Win32Error } from "./src/ffi/error.ts";
+export { Win32Error, WsaError } from "./src/ffi/error.ts";

@@ -12,6 +12,7 @@ import {
   MessageTooLargeError,
   NotFoundError,
   TimeoutError,
+  WsaError,
 } from "../mod.ts";
 import {
   connectTcpStream,
@@ -19,7 +20,6 @@ import {
   MAX_UDP_PAYLOAD,
   SocketServer,
   UdpSocket,
-  WsaError,
 } from "../src/mechanisms/socket/mod.ts";
 import {
   assert,

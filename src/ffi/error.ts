@@ -26,6 +26,13 @@ export class Win32Error extends WinipcError {
   }
 }
 
+/** A failed Windows Sockets call: the API, WSAGetLastError's code and the system's text. */
+export class WsaError extends WinipcError {
+  constructor(readonly api: string, readonly code: number, options?: ErrorOptions) {
+    super(`${api} failed: ${systemMessage(code)} (WSA error ${code})`, options);
+  }
+}
+
 /** Reads GetLastError now. Call it right after the failed call, before any other FFI call. */
 export function lastError(): number {
   return kernel32.sync.GetLastError();

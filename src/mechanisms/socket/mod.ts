@@ -20,5 +20,4 @@ export {
   splitHostPort,
   type StreamConnectOptions,
   UdpSocket,
-  WsaError,
 } from "./socket.ts";

@@ -15,7 +15,7 @@ import { createEvent, waitAny } from "../../kernel/wait.ts";
 import { Overlapped } from "../../kernel/overlapped.ts";
 import { mswsock } from "../../ffi/mswsock.ts";
 import { NativeMemory } from "../../ffi/memory.ts";
-import { systemMessage } from "../../ffi/error.ts";
+import { WsaError } from "../../ffi/error.ts";
 import { OwnedHandle } from "../../ffi/handle.ts";
 import { backend } from "../../ffi/runtime.ts";
 import { wstr } from "../../ffi/wstr.ts";
@@ -27,7 +27,6 @@ import {
   NotFoundError,
   TimeoutError,
   type WaitOptions,
-  WinipcError,
 } from "../../core/errors.ts";
 import { ChannelBase, type ChannelOptions, ListenerBase } from "../../core/channel.ts";
 import { callScope, OpQueue } from "../../core/op_queue.ts";
@@ -66,13 +65,6 @@ const WSAESHUTDOWN = 10058;
 const WSAECONNREFUSED = 10061;
 const WSAHOST_NOT_FOUND = 11001;
 const WSANO_DATA = 11004;
-
-/** A failed Windows Sockets call: the API, WSAGetLastError's code and the system's text. */
-export class WsaError extends WinipcError {
-  constructor(readonly api: string, readonly code: number, options?: ErrorOptions) {
-    super(`${api} failed: ${systemMessage(code)} (WSA error ${code})`, options);
-  }
-}
 
 let started = false;
 /** WSAStartup once per process; WSACleanup when the process exits. */

@@ -1,0 +1,64 @@
+/**
+ * Call checking: the only code that reads GetLastError (check_wsa.ts: WSAGetLastError). Each helper makes the
+ * call and reads the thread's error code at once, before any other FFI call can overwrite it
+ * (a GC or a runtime callback between two FFI calls may). Mechanisms never read the code
+ * themselves: they call these helpers and get a value, or a typed error naming the API.
+ * @module
+ */
+import { kernel32 } from "./kernel32.ts";
+import { isInvalidHandle } from "./handle.ts";
+import { Win32Error } from "./error.ts";
+
+const k = kernel32.sync;
+
+/** A call's result with the error code read right after it (0 when the call succeeded). */
+export interface Attempt<T> {
+  readonly value: T;
+  readonly error: number;
+}
+
+/**
+ * Makes a Win32 call and reads GetLastError when `failed(value)` says it failed. For callers
+ * that handle some codes themselves (ERROR_PIPE_BUSY, ERROR_IO_PENDING, ...).
+ */
+export function attempt<T>(call: () => T, failed: (value: T) => boolean): Attempt<T> {
+  const value = call();
+  return { value, error: failed(value) ? k.GetLastError() : 0 };
+}
+
+/**
+ * Makes a Win32 call that reports something on success too (CreateEventW and friends set
+ * ERROR_ALREADY_EXISTS): clears the code first and always reads it after.
+ */
+export function attemptReporting<T>(call: () => T): Attempt<T> {
+  k.SetLastError(0);
+  const value = call();
+  return { value, error: k.GetLastError() };
+}
+
+/** A BOOL call: returns its result, or throws {@link Win32Error} for `api` when it is 0. */
+export function check(api: string, call: () => number): number {
+  const r = attempt(call, (v) => v === 0);
+  if (r.error !== 0 || r.value === 0) throw new Win32Error(api, r.error);
+  return r.value;
+}
+
+/** A call returning a HANDLE: throws {@link Win32Error} on NULL or INVALID_HANDLE_VALUE. */
+export function checkHandle(api: string, call: () => bigint): bigint {
+  const r = attempt(call, isInvalidHandle);
+  if (isInvalidHandle(r.value)) throw new Win32Error(api, r.error);
+  return r.value;
+}
+
+/** A call returning a pointer or HMODULE: throws {@link Win32Error} when it is NULL. */
+export function checkPointer(api: string, call: () => bigint): bigint {
+  const r = attempt(call, (v) => v === 0n);
+  if (r.value === 0n) throw new Win32Error(api, r.error);
+  return r.value;
+}
+
+/** The current GetLastError code, for a call whose failure was decided elsewhere (WAIT_FAILED). */
+export function lastErrorAfter<T>(call: () => T): Attempt<T> {
+  const value = call();
+  return { value, error: k.GetLastError() };
+}

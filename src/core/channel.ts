@@ -5,7 +5,7 @@
  * @module
  */
 import { ChannelClosedError, MessageTooLargeError, type WaitOptions } from "./errors.ts";
-import { callScope } from "./op_queue.ts";
+import { OpQueue } from "./op_queue.ts";
 
 /** The receiving half of a channel. */
 export interface ReceiveChannel extends AsyncIterable<Uint8Array>, AsyncDisposable {
@@ -56,14 +56,13 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 /**
  * The shared implementation of {@link Channel}: queues calls, applies timeouts, signals and the
  * message size limit, turns a close into ChannelClosedError, and derives iteration and streams.
- * A mechanism implements the four protected methods; `null` from `receiveMessage` means the peer
+ * A mechanism implements the three protected methods; `null` from `receiveMessage` means the peer
  * closed.
  */
 export abstract class ChannelBase implements Channel {
   readonly maxMessageSize: number;
-  readonly #closing = new AbortController();
-  #sendTail: Promise<unknown> = Promise.resolve();
-  #receiveTail: Promise<unknown> = Promise.resolve();
+  readonly #sends: OpQueue;
+  readonly #receives: OpQueue;
   #ended: ChannelClosedError | undefined;
   #closePromise: Promise<void> | undefined;
   #readable: ReadableStream<Uint8Array> | undefined;
@@ -75,6 +74,8 @@ export abstract class ChannelBase implements Channel {
       throw new RangeError(`maxMessageSize must be an integer from 0 to 2^32-1, got ${max}`);
     }
     this.maxMessageSize = max;
+    this.#sends = new OpQueue(`${address}: channel`);
+    this.#receives = new OpQueue(`${address}: channel`);
   }
 
   /** Sends one message; `signal` aborts it. */
@@ -84,8 +85,9 @@ export abstract class ChannelBase implements Channel {
   /** Releases the transport once no call is in flight. */
   protected abstract closeTransport(): void | Promise<void>;
 
+  /** True once `close()` was called. */
   get closed(): boolean {
-    return this.#closing.signal.aborted;
+    return this.#sends.closed;
   }
 
   send(message: Uint8Array, opts?: WaitOptions): Promise<void> {
@@ -95,55 +97,34 @@ export abstract class ChannelBase implements Channel {
     if (message.byteLength > this.maxMessageSize) {
       return Promise.reject(new MessageTooLargeError(message.byteLength, this.maxMessageSize));
     }
-    return this.#queue("send", (signal) => this.sendMessage(message, signal), opts);
+    return this.#run(this.#sends, (signal) => this.sendMessage(message, signal), opts);
   }
 
   receive(opts?: WaitOptions): Promise<Uint8Array> {
-    return this.#queue("receive", async (signal) => {
+    return this.#run(this.#receives, async (signal) => {
       const m = await this.receiveMessage(signal);
-      if (m === null) throw this.#end(new ChannelClosedError(`${this.address}: the peer closed the channel`));
+      if (m === null) throw new ChannelClosedError(`${this.address}: the peer closed the channel`);
       return m;
     }, opts);
   }
 
-  #queue<T>(
-    dir: "send" | "receive",
-    op: (signal: AbortSignal) => Promise<T>,
-    opts?: WaitOptions,
-  ): Promise<T> {
-    const tail = dir === "send" ? this.#sendTail : this.#receiveTail;
-    const run = tail.then(async () => {
+  /** Runs `op` in its direction's queue; a peer that went away ends both directions for good. */
+  #run<T>(queue: OpQueue, op: (signal: AbortSignal) => Promise<T>, opts?: WaitOptions): Promise<T> {
+    return queue.run(opts, async (signal) => {
       if (this.#ended) throw this.#ended;
-      if (this.closed) throw new ChannelClosedError(`${this.address}: channel is closed`);
-      const scope = callScope(this.#closing.signal, opts);
       try {
-        return await op(scope.signal);
+        return await op(signal);
       } catch (e) {
-        if (this.#closing.signal.aborted && scope.signal.reason === this.#closing.signal.reason) {
-          throw new ChannelClosedError(`${this.address}: channel is closed`, { cause: e });
-        }
-        if (e instanceof ChannelClosedError) throw this.#end(e);
+        if (e instanceof ChannelClosedError && !queue.closed) throw (this.#ended ??= e);
         throw e;
-      } finally {
-        scope.done();
       }
     });
-    const settled = run.catch(() => {});
-    if (dir === "send") this.#sendTail = settled;
-    else this.#receiveTail = settled;
-    return run;
-  }
-
-  #end(e: ChannelClosedError): ChannelClosedError {
-    this.#ended ??= e;
-    return this.#ended;
   }
 
   /** Closes the channel; pending calls reject with ChannelClosedError. Runs once. */
   close(): Promise<void> {
     this.#closePromise ??= (async () => {
-      this.#closing.abort(new ChannelClosedError(`${this.address}: channel is closed`));
-      await Promise.all([this.#sendTail, this.#receiveTail]);
+      await Promise.all([this.#sends.close(), this.#receives.close()]);
       await this.closeTransport();
     })();
     return this.#closePromise;
@@ -187,11 +168,46 @@ export abstract class ChannelBase implements Channel {
   }
 }
 
-/** The shared implementation of {@link Listener}'s iteration and disposal. */
+/**
+ * The shared implementation of {@link Listener}: accepts run one at a time, each with the
+ * caller's signal and timeout; `close()` ends a pending accept with ChannelClosedError, then
+ * releases the listener once. A mechanism implements `acceptChannel` and `closeListener`.
+ */
 export abstract class ListenerBase<C = Channel> implements Listener<C> {
-  abstract readonly address: string;
-  abstract accept(opts?: WaitOptions): Promise<C>;
-  abstract close(): Promise<void>;
+  readonly #accepts: OpQueue;
+  #closePromise: Promise<void> | undefined;
+
+  constructor(readonly address: string) {
+    this.#accepts = new OpQueue(`${address}: server`);
+  }
+
+  /** Waits for the next peer and returns its channel; `signal` aborts on timeout, abort or close. */
+  protected abstract acceptChannel(signal: AbortSignal): Promise<C>;
+  /** Releases what the listener holds, once no accept is running. */
+  protected abstract closeListener(): void | Promise<void>;
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#accepts.closed;
+  }
+
+  accept(opts?: WaitOptions): Promise<C> {
+    return this.runAccept(opts, (signal) => this.acceptChannel(signal));
+  }
+
+  /** Queues an accept-like operation (for listeners with more than one kind of accept). */
+  protected runAccept<T>(opts: WaitOptions | undefined, op: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.#accepts.run(opts, op);
+  }
+
+  /** Stops accepting; channels already accepted stay open. Runs once. */
+  close(): Promise<void> {
+    this.#closePromise ??= (async () => {
+      await this.#accepts.close();
+      await this.closeListener();
+    })();
+    return this.#closePromise;
+  }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();

@@ -143,33 +143,23 @@ const formatFor = (name: string) => `winipc-clipboard-channel:${name}`;
 
 /** The server end: waits for one client's hello. */
 export class ClipboardChannelServer extends ListenerBase<ClipboardChannel> {
-  readonly address: string;
-  readonly #closing = new AbortController();
-
   constructor(readonly name: string) {
-    super();
-    this.address = `clipboard:${name}`;
+    super(`clipboard:${name}`);
   }
 
-  async accept(o?: WaitOptions): Promise<ClipboardChannel> {
+  protected async acceptChannel(signal: AbortSignal): Promise<ClipboardChannel> {
     const clip = await Clipboard.open();
-    const scope = callScope(this.#closing.signal, o);
     try {
-      await waitFor(clip, formatFor(this.name), (e) => e.kind === HELLO && e.from === CLIENT, scope.signal);
+      await waitFor(clip, formatFor(this.name), (e) => e.kind === HELLO && e.from === CLIENT, signal);
       await clip.writeBytes(formatFor(this.name), encode(ACK, SERVER, 0, 0));
       return new ClipboardChannel(this.address, clip, formatFor(this.name), SERVER);
     } catch (e) {
       await clip.close();
-      throw this.#closing.signal.aborted ? new ChannelClosedError(`${this.address}: server closed`) : e;
-    } finally {
-      scope.done();
+      throw e;
     }
   }
 
-  close(): Promise<void> {
-    this.#closing.abort();
-    return Promise.resolve();
-  }
+  protected closeListener(): void {}
 }
 
 /** Connects to a clipboard channel server (which must be waiting in accept). */

@@ -58,7 +58,7 @@ import {
   type WaitOptions,
 } from "../../core/errors.ts";
 import { ChannelBase, type ChannelOptions, ListenerBase } from "../../core/channel.ts";
-import { callScope } from "../../core/op_queue.ts";
+import { callScope, raceAbort, sleep } from "../../core/op_queue.ts";
 import { encodeFrame, FrameDecoder } from "../../core/framing.ts";
 import { type Address, boolParam, enumParam, intParam } from "../../core/address.ts";
 import type { Scheme } from "../../core/scheme.ts";
@@ -256,21 +256,17 @@ export class NamedPipeChannel extends ChannelBase {
 
 /** A named pipe server: accepts clients, one {@link NamedPipeChannel} each. */
 export class NamedPipeServer extends ListenerBase<NamedPipeChannel> {
-  readonly address: string;
   readonly path: string;
   readonly mode: PipeMode;
   readonly #opts: NamedPipeServerOptions;
   readonly #security: SecurityAttributes;
-  readonly #closing = new AbortController();
   readonly #connectOv = new Overlapped();
   #next: OwnedHandle | undefined;
-  #acceptTail: Promise<unknown> = Promise.resolve();
-  #closePromise: Promise<void> | undefined;
 
   private constructor(name: string, opts: NamedPipeServerOptions) {
-    super();
-    this.path = pipePath(name);
-    this.address = `pipe:${name}`;
+    const path = pipePath(name);
+    super(`pipe:${name}`);
+    this.path = path;
     this.mode = opts.mode ?? "message";
     if (this.mode !== "message" && this.mode !== "byte") throw new TypeError(`bad pipe mode '${this.mode}'`);
     const max = opts.maxInstances ?? PIPE_UNLIMITED_INSTANCES;
@@ -345,81 +341,33 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> {
   }
 
   /** Waits for the next client and returns its channel. A new instance is ready before it returns. */
-  accept(opts?: WaitOptions): Promise<NamedPipeChannel> {
-    const run = this.#acceptTail.then(() => this.#acceptOne(opts));
-    this.#acceptTail = run.catch(() => {});
-    return run;
-  }
-
-  async #acceptOne(opts?: WaitOptions): Promise<NamedPipeChannel> {
-    const scope = callScope(this.#closing.signal, opts);
-    try {
-      while (true) {
-        if (this.#closing.signal.aborted || !this.#next) {
-          throw new ChannelClosedError(`${this.address}: server closed`);
-        }
-        const h = this.#next.value;
-        let r;
-        try {
-          r = await this.#connectOv.run(h, (ov) => k.ConnectNamedPipe(h, ov), { signal: scope.signal });
-        } catch (e) {
-          if (this.#closing.signal.aborted) {
-            throw new ChannelClosedError(`${this.address}: server closed`, { cause: e });
-          }
-          throw e;
-        }
-        if (r.error === ERROR_NO_DATA) {
-          // The client came and went before the accept: recycle the instance.
-          k.DisconnectNamedPipe(h);
-          continue;
-        }
-        if (r.error !== 0 && r.error !== ERROR_PIPE_CONNECTED) {
-          throw new Win32Error("ConnectNamedPipe", r.error);
-        }
-        const connected = this.#next;
-        this.#next = undefined;
-        this.#next = this.#createInstance(false);
-        return new NamedPipeChannel(connected, this.address, this.mode, this.#opts);
+  protected async acceptChannel(signal: AbortSignal): Promise<NamedPipeChannel> {
+    while (true) {
+      if (!this.#next) throw new ChannelClosedError(`${this.address}: server closed`);
+      const h = this.#next.value;
+      const r = await this.#connectOv.run(h, (ov) => k.ConnectNamedPipe(h, ov), { signal });
+      if (r.error === ERROR_NO_DATA) {
+        // The client came and went before the accept: recycle the instance.
+        k.DisconnectNamedPipe(h);
+        continue;
       }
-    } finally {
-      scope.done();
+      if (r.error !== 0 && r.error !== ERROR_PIPE_CONNECTED) {
+        throw new Win32Error("ConnectNamedPipe", r.error);
+      }
+      const connected = this.#next;
+      this.#next = undefined;
+      this.#next = this.#createInstance(false);
+      return new NamedPipeChannel(connected, this.address, this.mode, this.#opts);
     }
   }
 
-  /** Stops accepting and removes the listening instance. Accepted channels stay open. */
-  close(): Promise<void> {
-    this.#closePromise ??= (async () => {
-      this.#closing.abort(new ChannelClosedError(`${this.address}: server closed`));
-      await this.#acceptTail;
-      this.#next?.close();
-      this.#next = undefined;
-      this.#connectOv[Symbol.dispose]();
-      this.#security[Symbol.dispose]();
-    })();
-    return this.#closePromise;
+  /** Removes the listening instance. Accepted channels stay open. */
+  protected closeListener(): void {
+    this.#next?.close();
+    this.#next = undefined;
+    this.#connectOv[Symbol.dispose]();
+    this.#security[Symbol.dispose]();
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 /**

@@ -26,10 +26,9 @@ import {
   ChannelClosedError,
   NotFoundError,
   ProtocolError,
-  type WaitOptions,
 } from "../../core/errors.ts";
 import { ChannelBase, type ChannelOptions, ListenerBase } from "../../core/channel.ts";
-import { callScope } from "../../core/op_queue.ts";
+import { raceAbort } from "../../core/op_queue.ts";
 import { encodeFrame, FrameDecoder } from "../../core/framing.ts";
 import { SharedMemory, type SharedRegion, type SharedView } from "../../kernel/shared_memory.ts";
 import { DllSharedMemory } from "../dll/dll_shared.ts";
@@ -338,24 +337,20 @@ function openPeerProcess(pid: number): OwnedHandle {
 
 /** A shared-memory channel server: owns the mapping; one client at a time. */
 export class ShmServer extends ListenerBase<ShmChannel> {
-  readonly address: string;
   readonly capacity: number;
   readonly #name: string;
   readonly #opts: ShmServerOptions;
   readonly #kind: RegionKind;
-  readonly #closing = new AbortController();
   #memory: SharedRegion | undefined;
   #events: KernelEvent[] = [];
   #accept: KernelEvent | undefined;
   #current: Promise<void> = Promise.resolve();
-  #closed = false;
 
   private constructor(name: string, opts: ShmServerOptions, kind: RegionKind) {
-    super();
+    super(`${kind.scheme}:${name}`);
     this.#name = name;
     this.#opts = opts;
     this.#kind = kind;
-    this.address = `${kind.scheme}:${name}`;
     const capacity = opts.capacity ?? DEFAULT_SHM_CAPACITY;
     if (!Number.isInteger(capacity) || capacity < 16 || capacity > 0x40000000) {
       throw new RangeError(`capacity must be 16 bytes to 1 GiB, got ${capacity}`);
@@ -403,27 +398,16 @@ export class ShmServer extends ListenerBase<ShmChannel> {
   }
 
   /** Waits for a client. The next accept waits until that client's channel has closed. */
-  async accept(opts?: WaitOptions): Promise<ShmChannel> {
-    await this.#current;
-    if (this.#closed) throw new ChannelClosedError(`${this.address}: server closed`);
+  protected async acceptChannel(signal: AbortSignal): Promise<ShmChannel> {
+    await raceAbort(this.#current, signal);
     if (!this.#memory) this.#init();
     const memory = this.#memory!;
     const w = memory.whole.int32(0, SHM_LAYOUT.data);
-    const scope = callScope(this.#closing.signal, opts);
-    try {
-      while (Atomics.load(w, SHM_LAYOUT.state / 4) === STATE_LISTENING) {
-        await waitAny([this.#accept!.handle], { signal: scope.signal }).catch((e) => {
-          if (this.#closing.signal.aborted) {
-            throw new ChannelClosedError(`${this.address}: server closed`, { cause: e });
-          }
-          throw e;
-        });
-      }
-      if (Atomics.load(w, SHM_LAYOUT.state / 4) !== STATE_CONNECTED) {
-        throw new ProtocolError(`${this.address}: the connection state in the shared header is invalid`);
-      }
-    } finally {
-      scope.done();
+    while (Atomics.load(w, SHM_LAYOUT.state / 4) === STATE_LISTENING) {
+      await waitAny([this.#accept!.handle], { signal });
+    }
+    if (Atomics.load(w, SHM_LAYOUT.state / 4) !== STATE_CONNECTED) {
+      throw new ProtocolError(`${this.address}: the connection state in the shared header is invalid`);
     }
     const peer = openPeerProcess(Atomics.load(w, SHM_LAYOUT.clientPid / 4));
     let done!: () => void;
@@ -445,14 +429,10 @@ export class ShmServer extends ListenerBase<ShmChannel> {
     return channel;
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#closing.abort(new ChannelClosedError(`${this.address}: server closed`));
+  protected closeListener(): void {
     this.#memory?.close();
     for (const e of this.#events) e.close();
     this.#accept?.close();
-    await Promise.resolve();
   }
 }
 

@@ -507,8 +507,7 @@ export class SocketServer extends ListenerBase<SocketChannel> {
   readonly #sock: Sock;
   readonly #opts: SocketServerOptions;
   readonly #protocol: number;
-  readonly #accepts: OpQueue;
-  // One AcceptEx at a time (accepts queue in #accepts): its OVERLAPPED, and its output buffer with
+  // One AcceptEx at a time (accepts queue in the ListenerBase): its OVERLAPPED, and its output buffer with
   // room for both addresses and the byte count.
   readonly #overlapped = new Overlapped();
   readonly #acceptBuf = new NativeMemory(2 * ACCEPT_ADDRESS_SPACE + 8);
@@ -518,14 +517,13 @@ export class SocketServer extends ListenerBase<SocketChannel> {
   private constructor(
     sock: Sock,
     protocol: number,
-    readonly address: string,
+    address: string,
     local: SocketAddress,
     opts: SocketServerOptions,
   ) {
-    super();
+    super(address);
     this.#sock = sock;
     this.#protocol = protocol;
-    this.#accepts = new OpQueue(`${address}: server`);
     this.local = local;
     this.#opts = opts;
   }
@@ -579,12 +577,14 @@ export class SocketServer extends ListenerBase<SocketChannel> {
 
   /** The next connection as a raw byte stream. */
   acceptStream(opts?: WaitOptions): Promise<SocketStream> {
-    return this.#accepts.run(opts, async (signal) => {
-      while (true) {
-        const stream = await this.#acceptOne(signal);
-        if (stream) return stream;
-      }
-    });
+    return this.runAccept(opts, (signal) => this.#acceptStream(signal));
+  }
+
+  async #acceptStream(signal: AbortSignal): Promise<SocketStream> {
+    while (true) {
+      const stream = await this.#acceptOne(signal);
+      if (stream) return stream;
+    }
   }
 
   /**
@@ -636,14 +636,12 @@ export class SocketServer extends ListenerBase<SocketChannel> {
   }
 
   /** The next connection as a message channel. */
-  async accept(opts?: WaitOptions): Promise<SocketChannel> {
-    const stream = await this.acceptStream(opts);
+  protected async acceptChannel(signal: AbortSignal): Promise<SocketChannel> {
+    const stream = await this.#acceptStream(signal);
     return new SocketChannel(stream, stream.remote, this.#opts);
   }
 
-  async close(): Promise<void> {
-    if (this.#accepts.closed) return;
-    await this.#accepts.close();
+  protected closeListener(): void {
     this.#sock.close();
     this.#overlapped[Symbol.dispose]();
     this.#acceptBuf[Symbol.dispose]();

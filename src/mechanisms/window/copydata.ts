@@ -22,11 +22,10 @@ import {
   MessageTooLargeError,
   NotFoundError,
   TimeoutError,
-  type WaitOptions,
   WinipcError,
 } from "../../core/errors.ts";
 import { ChannelBase, type ChannelOptions, ListenerBase } from "../../core/channel.ts";
-import { callScope } from "../../core/op_queue.ts";
+import { raceAbort } from "../../core/op_queue.ts";
 import { WindowHost } from "../../kernel/window_host.ts";
 import { intParam } from "../../core/address.ts";
 import type { Scheme } from "../../core/scheme.ts";
@@ -213,17 +212,14 @@ export function findCopyDataServer(name: string): bigint {
 
 /** A WM_COPYDATA server: a message-only window titled NAME; one channel per client window. */
 export class CopyDataServer extends ListenerBase<CopyDataChannel> {
-  readonly address: string;
   readonly #host: WindowHost;
   readonly #channels = new Map<bigint, CopyDataChannel>();
   readonly #pending: CopyDataChannel[] = [];
-  readonly #closing = new AbortController();
   #acceptWaiter: ((c: CopyDataChannel) => void) | undefined;
 
   private constructor(host: WindowHost, name: string, readonly opts: CopyDataOptions) {
-    super();
+    super(`copydata:${name}`);
     this.#host = host;
-    this.address = `copydata:${name}`;
     host.onCopyData = (from, tag, data) => this.#deliver(from, tag, data);
   }
 
@@ -272,31 +268,13 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> {
     } else if (ch) ch.inbox.deliver(kind, data);
   }
 
-  accept(opts?: WaitOptions): Promise<CopyDataChannel> {
+  protected acceptChannel(signal: AbortSignal): Promise<CopyDataChannel> {
     if (this.#pending.length) return Promise.resolve(this.#pending.shift()!);
-    const scope = callScope(this.#closing.signal, opts);
-    return new Promise<CopyDataChannel>((resolve, reject) => {
-      const onAbort = () => {
-        this.#acceptWaiter = undefined;
-        scope.done();
-        reject(
-          this.#closing.signal.aborted
-            ? new ChannelClosedError(`${this.address}: server closed`)
-            : scope.signal.reason,
-        );
-      };
-      scope.signal.addEventListener("abort", onAbort, { once: true });
-      this.#acceptWaiter = (c) => {
-        scope.signal.removeEventListener("abort", onAbort);
-        scope.done();
-        resolve(c);
-      };
-    });
+    return raceAbort(new Promise<CopyDataChannel>((resolve) => this.#acceptWaiter = resolve), signal)
+      .finally(() => this.#acceptWaiter = undefined);
   }
 
-  async close(): Promise<void> {
-    if (this.#closing.signal.aborted) return;
-    this.#closing.abort();
+  protected async closeListener(): Promise<void> {
     for (const ch of this.#channels.values()) ch.inbox.push(null);
     await this.#host.close();
   }

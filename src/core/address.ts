@@ -11,6 +11,7 @@ export interface Address {
   readonly scheme: string;
   /** Everything between `scheme:` and `?`. */
   readonly path: string;
+  /** The `?option=value` pairs. */
   readonly params: URLSearchParams;
   /** The original text. */
   readonly text: string;

@@ -17,17 +17,21 @@ export interface ReceiveChannel extends AsyncIterable<Uint8Array>, AsyncDisposab
   readonly readable: ReadableStream<Uint8Array>;
   /** Closes the channel: pending calls reject with ChannelClosedError. Idempotent. */
   close(): Promise<void>;
+  /** True once `close()` was called. */
   readonly closed: boolean;
 }
 
 /** The sending half of a channel. */
 export interface SendChannel extends AsyncDisposable {
+  /** Human-readable address of this channel (`pipe:name`, ...). */
   readonly address: string;
   /** Sends one whole message. Resolves when the transport has accepted all of it. */
   send(message: Uint8Array, opts?: WaitOptions): Promise<void>;
   /** A Web stream whose every chunk is sent as one message. */
   readonly writable: WritableStream<Uint8Array>;
+  /** Closes the channel: pending calls reject with ChannelClosedError. Idempotent. */
   close(): Promise<void>;
+  /** True once `close()` was called. */
   readonly closed: boolean;
   /** The largest message this channel sends or accepts, in bytes. */
   readonly maxMessageSize: number;
@@ -38,6 +42,7 @@ export interface Channel extends ReceiveChannel, SendChannel {}
 
 /** A server endpoint: accepts one channel per connecting peer. */
 export interface Listener<C = Channel> extends AsyncIterable<C>, AsyncDisposable {
+  /** The address this listener serves (`pipe:name`, `tcp:127.0.0.1:9000`, ...). */
   readonly address: string;
   /** Resolves with the next connected peer's channel. */
   accept(opts?: WaitOptions): Promise<C>;
@@ -51,6 +56,7 @@ export interface ChannelOptions {
   maxMessageSize?: number;
 }
 
+/** The default {@link ChannelOptions.maxMessageSize}: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 
 /**
@@ -68,6 +74,10 @@ export abstract class ChannelBase implements Channel {
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
 
+  /**
+   * @param address the channel's address, for messages and errors.
+   * @throws {RangeError} `maxMessageSize` is not an integer from 0 to 2^32-1.
+   */
   constructor(readonly address: string, opts: ChannelOptions = {}) {
     const max = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     if (!Number.isSafeInteger(max) || max < 0 || max > 0xffffffff) {
@@ -90,6 +100,11 @@ export abstract class ChannelBase implements Channel {
     return this.#sends.closed;
   }
 
+  /**
+   * Sends one whole message; calls queue.
+   * @throws {MessageTooLargeError} the message is larger than `maxMessageSize`.
+   * @throws {ChannelClosedError} the channel is closed or the peer went away.
+   */
   send(message: Uint8Array, opts?: WaitOptions): Promise<void> {
     if (!(message instanceof Uint8Array)) {
       return Promise.reject(new TypeError("send() takes a Uint8Array"));
@@ -100,6 +115,11 @@ export abstract class ChannelBase implements Channel {
     return this.#run(this.#sends, (signal) => this.sendMessage(message, signal), opts);
   }
 
+  /**
+   * Resolves with the next whole message; calls queue.
+   * @throws {ChannelClosedError} the channel is closed or the peer went away.
+   * @throws {TimeoutError} nothing arrived within `timeout`.
+   */
   receive(opts?: WaitOptions): Promise<Uint8Array> {
     return this.#run(this.#receives, async (signal) => {
       const m = await this.receiveMessage(signal);
@@ -130,10 +150,12 @@ export abstract class ChannelBase implements Channel {
     return this.#closePromise;
   }
 
+  /** `await using`: closes the channel. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
 
+  /** The messages until the peer closes (a ChannelClosedError ends the loop quietly). */
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     while (true) {
       try {
@@ -145,6 +167,7 @@ export abstract class ChannelBase implements Channel {
     }
   }
 
+  /** The messages as a Web stream (ends when the peer closes). */
   get readable(): ReadableStream<Uint8Array> {
     return this.#readable ??= new ReadableStream<Uint8Array>({
       pull: async (controller) => {
@@ -159,6 +182,7 @@ export abstract class ChannelBase implements Channel {
     }, { highWaterMark: 0 });
   }
 
+  /** A Web stream whose every chunk is sent as one message. */
   get writable(): WritableStream<Uint8Array> {
     return this.#writable ??= new WritableStream<Uint8Array>({
       write: (chunk) => this.send(chunk),
@@ -177,6 +201,7 @@ export abstract class ListenerBase<C = Channel> implements Listener<C> {
   readonly #accepts: OpQueue;
   #closePromise: Promise<void> | undefined;
 
+  /** @param address the address this listener serves. */
   constructor(readonly address: string) {
     this.#accepts = new OpQueue(`${address}: server`);
   }
@@ -191,6 +216,11 @@ export abstract class ListenerBase<C = Channel> implements Listener<C> {
     return this.#accepts.closed;
   }
 
+  /**
+   * Resolves with the next connected peer's channel; accepts queue.
+   * @throws {ChannelClosedError} the listener was closed.
+   * @throws {TimeoutError} no peer came within `timeout`.
+   */
   accept(opts?: WaitOptions): Promise<C> {
     return this.runAccept(opts, (signal) => this.acceptChannel(signal));
   }
@@ -209,10 +239,12 @@ export abstract class ListenerBase<C = Channel> implements Listener<C> {
     return this.#closePromise;
   }
 
+  /** `await using`: closes the listener. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
 
+  /** The accepted channels until the listener is closed. */
   async *[Symbol.asyncIterator](): AsyncIterator<C> {
     while (true) {
       try {

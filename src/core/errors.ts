@@ -6,6 +6,7 @@
 
 /** Base class of winipc's own errors. */
 export class WinipcError extends Error {
+  /** Sets `name` to the subclass's name, so logs say which error it is. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -20,8 +21,16 @@ export class TimeoutError extends WinipcError {}
 
 /** A message exceeds the channel's `maxMessageSize` (or the mechanism's own limit). */
 export class MessageTooLargeError extends WinipcError {
-  constructor(readonly size: number, readonly limit: number, options?: ErrorOptions) {
+  /** The message's size in bytes. */
+  readonly size: number;
+  /** The largest size allowed, in bytes. */
+  readonly limit: number;
+
+  /** A message of `size` bytes over `limit`. */
+  constructor(size: number, limit: number, options?: ErrorOptions) {
     super(`message of ${size} bytes exceeds the limit of ${limit} bytes`, options);
+    this.size = size;
+    this.limit = limit;
   }
 }
 
@@ -39,8 +48,13 @@ export class ProtocolError extends WinipcError {}
 
 /** A system DLL or one of its symbols could not be loaded (not Windows, or FFI not allowed). */
 export class FfiLoadError extends WinipcError {
-  constructor(readonly dll: string, options: { cause: unknown }) {
+  /** The DLL that failed to load. */
+  readonly dll: string;
+
+  /** `dll` failed to load; `cause` is the runtime's own error. */
+  constructor(dll: string, options: { cause: unknown }) {
     super(`winipc: cannot load ${dll} (is this Windows, and is FFI allowed: --allow-ffi?)`, options);
+    this.dll = dll;
   }
 }
 

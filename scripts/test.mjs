@@ -1,17 +1,36 @@
 #!/usr/bin/env node
-// `npm test [-- NAME...]`: Linux-side checks (deno check, lint, fmt), then every tests/*_test.ts
-// whose name contains a NAME, in the Windows builds of Deno and of Bun under Wine.
-// Writes test-results/summary.json and ends with the line `N passed, M failed[, K skipped]`.
+// `npm test [-- [--linux-only] NAME...]`, in two phases:
+//
+//  1. Linux, before Wine starts (the Linux build of Deno, node_modules/@deno/linux-x64-glibc):
+//     - checks: deno check (mod.ts src/ tests/ examples/ bench/), deno lint, deno fmt --check,
+//       `deno doc --lint` on each entry point in deno.json "exports" (one check each), and the
+//       source scans of scripts/source_checks.mjs (runtime APIs only in src/ffi, core imports only
+//       core, GetLastError only in the call-checking helpers, tests/core load only pure modules);
+//     - the pure test tier: each tests/core/*_test.ts in `deno test`, with no permission but
+//       --allow-env (no FFI, files, network or subprocesses), each test counted.
+//  2. Wine: every tests/*_test.ts in the Windows builds of Deno and of Bun.
+//
+// A NAME selects the test files (of both phases) whose name contains it; the checks always run.
+// A failed check or Linux test does not stop the Wine phase. `--linux-only` runs phase 1 alone
+// (quick, no Wine needed: `node scripts/test.mjs --linux-only`).
+// Writes test-results/summary.json (runtime "linux", "deno" or "bun" per file) and ends with the
+// line `N passed, M failed[, K skipped]` (tests, plus one per check).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, watch, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sourceChecks } from "./source_checks.mjs";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(repo);
-const names = process.argv.slice(2);
+const args = process.argv.slice(2);
+const linuxOnly = args.includes("--linux-only");
+const names = args.filter((a) => a !== "--linux-only");
 const session = join(repo, "scripts/wine/session.sh");
 const FILE_TIMEOUT_MS = 15 * 60_000;
+const LINUX_FILE_TIMEOUT_MS = 5 * 60_000;
+const linuxDeno = join(repo, "node_modules/@deno/linux-x64-glibc/deno");
+const linuxEnv = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
 
 function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: "inherit", ...opts });
@@ -25,9 +44,9 @@ function ensureNodeModules() {
 }
 
 /** Runs one command, echoing its output, and resolves with {code, output}. */
-function run(cmd, args, timeoutMs) {
+function run(cmd, args, timeoutMs, env = process.env) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env });
     let output = "";
     const onData = (d) => {
       const s = d.toString();
@@ -74,21 +93,75 @@ function parseCounts(runtime, output, code) {
   return { passed, failed, skipped };
 }
 
+/** The line a failed deno command sums its errors up in ("Found 3 errors.", ...). */
+function summaryLine(output) {
+  const lines = output.split("\n").map((l) => l.trim());
+  return lines.findLast((l) => /^(?:error: )?Found \d+/.test(l)) ??
+    lines.findLast((l) => l.startsWith("error:")) ??
+    "failed";
+}
+
+/** The Linux-side checks; each is {name, ok, detail?}. None throws: a check that cannot run fails. */
 function linuxChecks() {
-  const deno = join(repo, "node_modules/@deno/linux-x64-glibc/deno");
-  const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
   const results = [];
-  for (
-    const [name, args] of [
-      ["deno check", ["check", "mod.ts", "tests/", "examples/", "bench/"]],
-      ["deno lint", ["lint"]],
-      ["deno fmt --check", ["fmt", "--check"]],
-    ]
-  ) {
-    const code = sh(deno, args, { env });
-    results.push({ name, ok: code === 0 });
+  const denoCheck = (name, args, detailOf) => {
+    console.log(`\n[test] check: ${name}`);
+    const r = spawnSync(linuxDeno, args, { env: linuxEnv, encoding: "utf8", maxBuffer: 64 << 20 });
+    const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+    process.stdout.write(output);
+    const ok = r.status === 0;
+    const detail = r.error ? String(r.error) : ok ? undefined : (detailOf ?? summaryLine)(output);
+    results.push({ name, ok, detail });
+  };
+  denoCheck("deno check", ["check", "mod.ts", "src/", "tests/", "examples/", "bench/"]);
+  denoCheck("deno lint", ["lint"]);
+  denoCheck("deno fmt --check", ["fmt", "--check"]);
+  // The documentation of every public entry point (deno.json "exports"; "." is mod.ts).
+  let exportsMap;
+  try {
+    exportsMap = JSON.parse(readFileSync(join(repo, "deno.json"), "utf8")).exports;
+    if (typeof exportsMap === "string") exportsMap = { ".": exportsMap };
+    if (!exportsMap || typeof exportsMap !== "object") throw new Error('no "exports" in deno.json');
+  } catch (e) {
+    results.push({
+      name: "deno doc --lint",
+      ok: false,
+      detail: `cannot read the entry points: ${e.message}`,
+    });
+    exportsMap = {};
+  }
+  for (const [entry, path] of Object.entries(exportsMap)) {
+    const name = `deno doc --lint ${entry} (${path})`;
+    if (!existsSync(join(repo, path))) {
+      results.push({ name, ok: false, detail: `${path} does not exist` });
+      continue;
+    }
+    denoCheck(name, ["doc", "--lint", path]);
+  }
+  console.log("\n[test] check: source scans (scripts/source_checks.mjs)");
+  for (const c of sourceChecks(repo)) {
+    console.log(`  ${c.ok ? "ok" : "FAILED"}: ${c.name}: ${c.detail.split("\n").join("\n    ")}`);
+    results.push({ name: c.name, ok: c.ok, detail: c.ok ? undefined : c.detail });
   }
   return results;
+}
+
+/** Each tests/core/*_test.ts in the Linux Deno, pure (env access only), counted per file. */
+async function linuxTests(files) {
+  const summary = [];
+  for (const file of files) {
+    const path = `tests/core/${file}`;
+    console.log(`\n[test] linux ${path}`);
+    const { code, output } = await run(
+      linuxDeno,
+      // Type errors are the `deno check` check's to report: the tests run regardless.
+      ["test", "--no-check", "--allow-env", path],
+      LINUX_FILE_TIMEOUT_MS,
+      linuxEnv,
+    );
+    summary.push({ runtime: "linux", file: path, ...parseCounts("deno", output, code) });
+  }
+  return summary;
 }
 
 /** Starts the Linux-native echo server of the socket interop test; resolves when it listens. */
@@ -190,15 +263,15 @@ function twoHostsDown() {
   ip("link", "del", "wipc-a");
 }
 
-async function main() {
-  ensureNodeModules();
-  const checks = linuxChecks();
-  const files = readdirSync("tests").filter((f) => f.endsWith("_test.ts"))
-    .filter((f) => names.length === 0 || names.some((n) => f.includes(n))).sort();
-  if (files.length === 0) throw new Error(`no test file matches ${names.join(", ")}`);
-  mkdirSync("test-results", { recursive: true });
-  const summary = [];
+const matches = (f) => names.length === 0 || names.some((n) => f.includes(n));
+const testFiles = (dir) =>
+  existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith("_test.ts")).sort() : [];
+let wineUp = false;
+
+/** The Wine phase: every file in Deno and Bun under Wine, appending to `summary`. */
+async function winePhase(files, summary) {
   if (sh("bash", [session, "up"]) !== 0) throw new Error("could not set up the Wine environment");
+  wineUp = true;
   const nativeEcho = await startNativeEcho();
   try {
     for (const file of files) {
@@ -228,15 +301,44 @@ async function main() {
   } finally {
     nativeEcho.kill();
     sh("bash", [session, "down"]);
+    wineUp = false;
   }
+}
+
+async function main() {
+  ensureNodeModules();
+  const coreFiles = testFiles("tests/core").filter(matches);
+  const wineFiles = linuxOnly ? [] : testFiles("tests").filter(matches);
+  if (names.length > 0 && coreFiles.length + wineFiles.length === 0) {
+    throw new Error(`no test file matches ${names.join(", ")}`);
+  }
+  mkdirSync("test-results", { recursive: true });
+
+  // Phase 1, Linux: nothing here stops phase 2 (failures are counted, not thrown).
+  const checks = linuxChecks();
+  const summary = await linuxTests(coreFiles);
+
+  // Phase 2, Wine (skipped when only tests/core files were selected).
+  if (wineFiles.length > 0) {
+    try {
+      await winePhase(wineFiles, summary);
+    } catch (e) {
+      console.error(`[test] ${e.message}`);
+      checks.push({ name: "the Wine phase", ok: false, detail: e.message });
+    }
+  }
+
   writeFileSync("test-results/summary.json", JSON.stringify(summary, null, 2) + "\n");
   console.log("\n[test] results");
   for (const r of summary) {
     console.log(
-      `  ${r.runtime.padEnd(4)} ${r.file}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`,
+      `  ${r.runtime.padEnd(5)} ${r.file}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`,
     );
   }
-  for (const c of checks) console.log(`  check ${c.name}: ${c.ok ? "ok" : "FAILED"}`);
+  for (const c of checks) {
+    console.log(`  check ${c.name}: ${c.ok ? "ok" : "FAILED"}`);
+    if (!c.ok && c.detail) console.log(`    ${c.detail.split("\n").slice(0, 20).join("\n    ")}`);
+  }
   const total = (k) => summary.reduce((n, r) => n + r[k], 0);
   const failedChecks = checks.filter((c) => !c.ok).length;
   const passed = total("passed") + checks.length - failedChecks;
@@ -248,7 +350,7 @@ async function main() {
 
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, () => {
-    sh("bash", [session, "down"]);
+    if (wineUp) sh("bash", [session, "down"]);
     process.exit(130);
   });
 }

@@ -64,6 +64,7 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
  * message size limit, turns a close into ChannelClosedError, and derives iteration and streams.
  * A mechanism implements the three protected methods; `null` from `receiveMessage` means the peer
  * closed.
+ * @internal Not public API: a mechanism's channel class declares `implements Channel`.
  */
 export abstract class ChannelBase implements Channel {
   readonly maxMessageSize: number;
@@ -156,15 +157,8 @@ export abstract class ChannelBase implements Channel {
   }
 
   /** The messages until the peer closes (a ChannelClosedError ends the loop quietly). */
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    while (true) {
-      try {
-        yield await this.receive();
-      } catch (e) {
-        if (e instanceof ChannelClosedError) return;
-        throw e;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return untilClosed(() => this.receive());
   }
 
   /** The messages as a Web stream (ends when the peer closes). */
@@ -196,6 +190,7 @@ export abstract class ChannelBase implements Channel {
  * The shared implementation of {@link Listener}: accepts run one at a time, each with the
  * caller's signal and timeout; `close()` ends a pending accept with ChannelClosedError, then
  * releases the listener once. A mechanism implements `acceptChannel` and `closeListener`.
+ * @internal Not public API: a mechanism's server class declares `implements Listener`.
  */
 export abstract class ListenerBase<C = Channel> implements Listener<C> {
   readonly #accepts: OpQueue;
@@ -245,14 +240,19 @@ export abstract class ListenerBase<C = Channel> implements Listener<C> {
   }
 
   /** The accepted channels until the listener is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<C> {
-    while (true) {
-      try {
-        yield await this.accept();
-      } catch (e) {
-        if (e instanceof ChannelClosedError) return;
-        throw e;
-      }
+  [Symbol.asyncIterator](): AsyncIterator<C> {
+    return untilClosed(() => this.accept());
+  }
+}
+
+/** Yields `next()` until it rejects with ChannelClosedError, which ends the iteration quietly. */
+async function* untilClosed<T>(next: () => Promise<T>): AsyncGenerator<T> {
+  while (true) {
+    try {
+      yield await next();
+    } catch (e) {
+      if (e instanceof ChannelClosedError) return;
+      throw e;
     }
   }
 }

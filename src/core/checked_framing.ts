@@ -12,7 +12,9 @@ import { crc32 } from "./crc32.ts";
 
 const SYNC0 = 0xa5;
 const SYNC1 = 0x5a;
+/** Bytes before a checked frame's payload: the sync pattern and the length twice. */
 export const CHECKED_HEADER = 10;
+/** Bytes after a checked frame's payload: its CRC-32. */
 export const CHECKED_TRAILER = 4;
 
 /** One message as a checked frame. */
@@ -28,14 +30,31 @@ export function encodeCheckedFrame(payload: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Finds checked frames in a byte stream, skipping noise. */
+/**
+ * Finds checked frames in a byte stream, skipping noise.
+ *
+ * @example
+ * ```ts
+ * import { CheckedFrameDecoder, encodeCheckedFrame } from "@winipc/winipc/framing";
+ *
+ * const decoder = new CheckedFrameDecoder(1024);
+ * decoder.push(new Uint8Array([0x00, 0xff])); // line noise
+ * decoder.push(encodeCheckedFrame(new Uint8Array([1, 2, 3])));
+ * console.log(decoder.next(), decoder.skipped); // Uint8Array [1, 2, 3], 2
+ * ```
+ */
 export class CheckedFrameDecoder {
   #buf = new Uint8Array(0);
   /** Bytes skipped as not belonging to a valid frame, in total. */
   skipped = 0;
 
-  constructor(readonly maxMessageSize: number) {}
+  /** A decoder that takes a header claiming more than `maxMessageSize` bytes for noise. */
+  constructor(
+    /** The largest payload accepted, in bytes. */
+    readonly maxMessageSize: number,
+  ) {}
 
+  /** Adds bytes read from the stream. */
   push(chunk: Uint8Array): void {
     const next = new Uint8Array(this.#buf.length + chunk.length);
     next.set(this.#buf);

@@ -43,7 +43,10 @@ export interface FramedChannelOptions extends ChannelOptions {
   codec?: FrameCodec;
 }
 
-/** Messages as frames on a {@link ByteStream}. */
+/**
+ * Messages as frames on a {@link ByteStream}.
+ * @internal Not public API: a mechanism's channel class declares `implements Channel`.
+ */
 export class FramedChannel extends ChannelBase {
   readonly #stream: ByteStream;
   readonly #codec: FrameCodec;

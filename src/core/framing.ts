@@ -6,9 +6,23 @@
  */
 import { MessageTooLargeError } from "./errors.ts";
 
+/** Bytes before each message: its length, u32 little-endian. */
 export const FRAME_HEADER_SIZE = 4;
 
-/** The frame for one message: header and payload in one buffer (one write). */
+/**
+ * The frame for one message: header and payload in one buffer (one write).
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame, FrameDecoder } from "@winipc/winipc/framing";
+ *
+ * const frame = encodeFrame(new TextEncoder().encode("hi")); // 02 00 00 00 68 69
+ * const decoder = new FrameDecoder(1024);
+ * decoder.push(frame.subarray(0, 3)); // bytes arrive in any pieces
+ * decoder.push(frame.subarray(3));
+ * console.log(new TextDecoder().decode(decoder.next())); // "hi"
+ * ```
+ */
 export function encodeFrame(message: Uint8Array): Uint8Array {
   const out = new Uint8Array(FRAME_HEADER_SIZE + message.byteLength);
   new DataView(out.buffer).setUint32(0, message.byteLength, true);
@@ -16,13 +30,21 @@ export function encodeFrame(message: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Reassembles messages from arbitrarily chunked stream bytes. */
+/**
+ * Reassembles messages from arbitrarily chunked stream bytes (see {@link encodeFrame} for an
+ * example). {@link FrameDecoder.next} throws MessageTooLargeError for a header above
+ * `maxMessageSize`; the stream cannot be resynchronised after that.
+ */
 export class FrameDecoder {
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   #need = -1; // payload length of the frame in progress, -1 while its header is incomplete
 
-  constructor(readonly maxMessageSize: number) {}
+  /** A decoder that refuses messages over `maxMessageSize` bytes. */
+  constructor(
+    /** The largest message accepted, in bytes. */
+    readonly maxMessageSize: number,
+  ) {}
 
   /** Bytes held that do not yet form a whole message. */
   get buffered(): number {
@@ -36,7 +58,10 @@ export class FrameDecoder {
     this.#buffered += chunk.byteLength;
   }
 
-  /** The next whole message, or undefined if more bytes are needed. */
+  /**
+   * The next whole message, or undefined if more bytes are needed.
+   * @throws {MessageTooLargeError} when a header announces more than `maxMessageSize` bytes.
+   */
   next(): Uint8Array | undefined {
     if (this.#need < 0) {
       if (this.#buffered < FRAME_HEADER_SIZE) return undefined;

@@ -6,24 +6,11 @@ import { backend } from "./runtime.ts";
 import type { Library, SymbolTable } from "./types.ts";
 
 export const advapi32Symbols = {
-  OpenProcessToken: {
-    args: [
-      "ptr", // HANDLE ProcessHandle
-      "u32", // DWORD DesiredAccess
-      "buf", // PHANDLE TokenHandle
-    ],
-    returns: "i32",
-  },
-  GetTokenInformation: {
-    args: [
-      "ptr", // HANDLE TokenHandle
-      "u32", // TOKEN_INFORMATION_CLASS TokenInformationClass
-      "buf", // LPVOID TokenInformation
-      "u32", // DWORD TokenInformationLength
-      "buf", // PDWORD ReturnLength
-    ],
-    returns: "i32",
-  },
+  // BOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)
+  OpenProcessToken: { args: ["ptr", "u32", "buf"], returns: "i32" },
+  // BOOL GetTokenInformation(HANDLE TokenHandle, TOKEN_INFORMATION_CLASS TokenInformationClass,
+  //   LPVOID TokenInformation, DWORD TokenInformationLength, PDWORD ReturnLength)
+  GetTokenInformation: { args: ["ptr", "u32", "buf", "u32", "buf"], returns: "i32" },
   ConvertSidToStringSidW: {
     args: [
       "ptr", // PSID Sid

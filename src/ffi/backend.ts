@@ -3,7 +3,7 @@
  * more file implementing {@link Backend}; no mechanism changes.
  * @module
  */
-import type { FfiType, Library, SymbolTable } from "./types.ts";
+import type { FfiType, Library, NativeFunction, SymbolTable } from "./types.ts";
 
 /** A function pointer made by {@link Backend.callback}; `close` frees it. */
 export interface NativeCallback {
@@ -20,6 +20,16 @@ export interface Backend {
   addressOf(view: ArrayBufferView): bigint;
   /** An ArrayBuffer aliasing `length` bytes of native memory at `address` (no copy). */
   memory(address: bigint, length: number): ArrayBuffer;
+  /**
+   * A JS function that calls the native function at `address` (a COM vtable slot, a
+   * GetProcAddress result) with this prototype; values as for a symbol table's functions.
+   * Synchronous, on the calling thread; the code must stay loaded while the function is used.
+   */
+  fnPointer<const A extends readonly FfiType[], R extends FfiType>(
+    address: bigint,
+    args: A,
+    returns: R,
+  ): NativeFunction<A, R>;
   /**
    * A native function pointer that calls `fn`. Only for calls made on the thread that created it
    * (a window procedure called by that thread's message loop): neither runtime's cross-thread

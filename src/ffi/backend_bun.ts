@@ -6,7 +6,7 @@
  */
 import type { Backend } from "./backend.ts";
 import { FfiLoadError } from "../core/errors.ts";
-import type { Library, SymbolSpec, SymbolTable } from "./types.ts";
+import type { FfiType, Library, NativeFunction, SymbolSpec, SymbolTable } from "./types.ts";
 import { bunType, type CallReply, type CallRequest } from "./bun_types.ts";
 
 // The subset of bun:ffi used here, typed locally so the Deno type checker never resolves it.
@@ -21,6 +21,7 @@ interface BunFfi {
     def: { args: string[]; returns: string },
   ) => { ptr: number | null; close(): void };
   toArrayBuffer(address: number, offset: number, length: number): ArrayBuffer;
+  CFunction(def: { ptr: bigint; args: string[]; returns: string }): AnyFn & { close(): void };
 }
 // deno-lint-ignore no-explicit-any
 type AnyFn = (...args: any[]) => any;
@@ -34,6 +35,8 @@ interface PooledWorker {
 }
 
 const idle: PooledWorker[] = [];
+// A CFunction owns a compiled trampoline: freed once the JS function wrapping it is collected.
+const trampolines = new FinalizationRegistry<{ close(): void }>((cfn) => cfn.close());
 let nextId = 1;
 
 function spawnWorker(): PooledWorker {
@@ -95,6 +98,17 @@ export const bunBackend: Backend = {
     if (length === 0) return new ArrayBuffer(0);
     if (address === 0n) throw new RangeError("winipc: null pointer");
     return ffi.toArrayBuffer(Number(address), 0, length);
+  },
+  fnPointer<const A extends readonly FfiType[], R extends FfiType>(
+    address: bigint,
+    args: A,
+    returns: R,
+  ): NativeFunction<A, R> {
+    if (address === 0n) throw new RangeError("winipc: null function pointer");
+    const cfn = ffi.CFunction({ ptr: address, args: args.map((a) => bunType[a]), returns: bunType[returns] });
+    const call = (...a: unknown[]) => cfn(...a);
+    trampolines.register(call, cfn);
+    return call as NativeFunction<A, R>;
   },
   callback(args, returns, fn) {
     // Not `threadsafe`: it is only ever called on the thread that created it.

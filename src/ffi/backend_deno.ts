@@ -1,22 +1,9 @@
 /** The Deno backend: `Deno.dlopen`, with `nonblocking` twins for blocking symbols. @module */
 import type { Backend } from "./backend.ts";
 import { FfiLoadError } from "../core/errors.ts";
-import type { FfiType, Library, SymbolTable } from "./types.ts";
+import { type FfiType, type Library, type NativeFunction, runtimeTypes, type SymbolTable } from "./types.ts";
 
-const nativeType: Record<FfiType, Deno.NativeType | "void"> = {
-  void: "void",
-  u8: "u8",
-  i8: "i8",
-  u16: "u16",
-  i16: "i16",
-  u32: "u32",
-  i32: "i32",
-  u64: "u64",
-  i64: "i64",
-  f64: "f64",
-  ptr: "usize",
-  buf: "buffer",
-};
+const nativeType = runtimeTypes("usize", "buffer");
 
 const isWide = (t: FfiType) => t === "ptr" || t === "u64" || t === "i64";
 
@@ -68,6 +55,20 @@ export const denoBackend: Backend = {
     const p = Deno.UnsafePointer.create(address);
     if (p === null) throw new RangeError("winipc: null pointer");
     return Deno.UnsafePointerView.getArrayBuffer(p, length);
+  },
+  fnPointer<const A extends readonly FfiType[], R extends FfiType>(
+    address: bigint,
+    args: A,
+    returns: R,
+  ): NativeFunction<A, R> {
+    const p = Deno.UnsafePointer.create(address);
+    if (p === null) throw new RangeError("winipc: null function pointer");
+    const def: Deno.ForeignFunction = {
+      parameters: args.map((a) => nativeType[a]) as Deno.NativeType[],
+      result: nativeType[returns],
+    };
+    const fn = new Deno.UnsafeFnPointer(p as Deno.PointerObject<Deno.ForeignFunction>, def);
+    return normalize((...a) => (fn.call as AnyFn)(...a), returns) as NativeFunction<A, R>;
   },
   callback(args, returns, fn) {
     const wide = args.map(isWide);

@@ -1,21 +1,8 @@
 /** Shared by the Bun backend and its call worker. @module */
-import type { FfiType, SymbolSpec } from "./types.ts";
+import { runtimeTypes, type SymbolSpec } from "./types.ts";
 
-/** bun:ffi type names for the table types; shared with the worker. */
-export const bunType: Record<FfiType, string> = {
-  void: "void",
-  u8: "u8",
-  i8: "i8",
-  u16: "u16",
-  i16: "i16",
-  u32: "u32",
-  i32: "i32",
-  u64: "u64",
-  i64: "i64",
-  f64: "f64",
-  ptr: "u64",
-  buf: "ptr",
-};
+/** bun:ffi type names for the table types; shared with the worker. A `ptr` is a u64 (bigint). */
+export const bunType = runtimeTypes("u64", "ptr");
 
 /** A request to the call worker. */
 export interface CallRequest {

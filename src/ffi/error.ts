@@ -1,8 +1,9 @@
 /** Win32 failures as typed errors carrying the API name, the code and the system text. @module */
 import { kernel32 } from "./kernel32.ts";
-import { FORMAT_MESSAGE_FROM_SYSTEM, FORMAT_MESSAGE_IGNORE_INSERTS } from "./constants.ts";
+import { FORMAT_MESSAGE_FROM_SYSTEM, FORMAT_MESSAGE_IGNORE_INSERTS } from "./headers/winbase.ts";
 import { fromWstr } from "./wstr.ts";
 import { WinipcError } from "../core/errors.ts";
+import { lastErrorAfter } from "./check.ts";
 
 /** The system's text for a Win32 error code (FormatMessageW), without the trailing newline. */
 export function systemMessage(code: number): string {
@@ -21,24 +22,46 @@ export function systemMessage(code: number): string {
 
 /** A failed Win32 call: `api` failed with `code` (GetLastError), message from the system. */
 export class Win32Error extends WinipcError {
-  constructor(readonly api: string, readonly code: number, options?: ErrorOptions) {
+  /** The function (and, where useful, its argument) that failed. */
+  readonly api: string;
+  /** The Win32 error code (GetLastError or an I/O completion status). */
+  readonly code: number;
+
+  /** `api` failed with `code`; the message adds the system's text for the code. */
+  constructor(api: string, code: number, options?: ErrorOptions) {
     super(`${api} failed: ${systemMessage(code)} (Win32 error ${code})`, options);
+    this.api = api;
+    this.code = code;
   }
 }
 
 /** A failed Windows Sockets call: the API, WSAGetLastError's code and the system's text. */
 export class WsaError extends WinipcError {
-  constructor(readonly api: string, readonly code: number, options?: ErrorOptions) {
+  /** The function (and, where useful, its argument) that failed. */
+  readonly api: string;
+  /** The WSA error code (WSAGetLastError). */
+  readonly code: number;
+
+  /** `api` failed with `code`; the message adds the system's text for the code. */
+  constructor(api: string, code: number, options?: ErrorOptions) {
     super(`${api} failed: ${systemMessage(code)} (WSA error ${code})`, options);
+    this.api = api;
+    this.code = code;
   }
 }
 
-/** Reads GetLastError now. Call it right after the failed call, before any other FFI call. */
+/**
+ * Reads GetLastError now. Call it right after the failed call, before any other FFI call.
+ * @deprecated Use the helpers of check.ts: they read the code inside the call.
+ */
 export function lastError(): number {
-  return kernel32.sync.GetLastError();
+  return lastErrorAfter(() => undefined).error; // check.ts is the one reader of GetLastError
 }
 
-/** A Win32Error for `api` with the thread's last error code. */
+/**
+ * A Win32Error for `api` with the thread's last error code.
+ * @deprecated Use `check`, `checkHandle` or `checkPointer` of check.ts.
+ */
 export function win32Error(api: string): Win32Error {
   return new Win32Error(api, lastError());
 }

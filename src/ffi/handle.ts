@@ -1,6 +1,6 @@
 /** Owned kernel handles: closed exactly once, with a garbage-collector safety net. @module */
 import { kernel32 } from "./kernel32.ts";
-import { INVALID_HANDLE_VALUE } from "./constants.ts";
+import { INVALID_HANDLE_VALUE } from "./headers/winbase.ts";
 
 /** Closes a raw handle value (CloseHandle by default). */
 export type Closer = (value: bigint) => void;
@@ -32,6 +32,10 @@ export class OwnedHandle implements Disposable {
   #value: bigint;
   readonly #close: Closer;
 
+  /**
+   * Takes ownership of `value`; `close` releases it (CloseHandle by default).
+   * @throws {TypeError} `value` is NULL or INVALID_HANDLE_VALUE.
+   */
   constructor(value: bigint, close: Closer = closeHandle) {
     if (isInvalidHandle(value)) throw new TypeError("winipc: not a valid handle");
     this.#value = value;
@@ -46,6 +50,7 @@ export class OwnedHandle implements Disposable {
     return this.#value;
   }
 
+  /** True once closed or released. */
   get closed(): boolean {
     return this.#value === 0n;
   }
@@ -69,6 +74,7 @@ export class OwnedHandle implements Disposable {
     this.#close(v);
   }
 
+  /** `using`: {@link close}. */
   [Symbol.dispose](): void {
     this.close();
   }

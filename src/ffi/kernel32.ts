@@ -1,6 +1,6 @@
 /**
- * kernel32.dll: the symbols winipc uses, declared once for every runtime. Each argument carries
- * its C prototype as a comment. Constants live in constants.ts.
+ * kernel32.dll: the symbols winipc uses, declared once for every runtime, each under its C
+ * prototype. Constants live in headers/, by Windows header.
  * @module
  */
 import { backend } from "./runtime.ts";
@@ -11,56 +11,25 @@ export const kernel32Symbols = {
   GetLastError: { args: [], returns: "u32" },
   // void SetLastError(DWORD dwErrCode)
   SetLastError: { args: ["u32"], returns: "void" },
-  FormatMessageW: {
-    args: [
-      "u32", // DWORD dwFlags
-      "ptr", // LPCVOID lpSource
-      "u32", // DWORD dwMessageId
-      "u32", // DWORD dwLanguageId
-      "buf", // LPWSTR lpBuffer
-      "u32", // DWORD nSize
-      "ptr", // va_list *Arguments
-    ],
-    returns: "u32",
-  },
+  // DWORD FormatMessageW(DWORD dwFlags, LPCVOID lpSource, DWORD dwMessageId, DWORD dwLanguageId,
+  //   LPWSTR lpBuffer, DWORD nSize, va_list *Arguments)
+  FormatMessageW: { args: ["u32", "ptr", "u32", "u32", "buf", "u32", "ptr"], returns: "u32" },
   // BOOL CloseHandle(HANDLE hObject)
   CloseHandle: { args: ["ptr"], returns: "i32" },
   // HANDLE GetCurrentProcess(void)
   GetCurrentProcess: { args: [], returns: "ptr" },
   // DWORD GetCurrentProcessId(void)
   GetCurrentProcessId: { args: [], returns: "u32" },
-  GetHandleInformation: {
-    args: [
-      "ptr", // HANDLE hObject
-      "buf", // LPDWORD lpdwFlags
-    ],
-    returns: "i32",
-  },
+  // BOOL GetHandleInformation(HANDLE hObject, LPDWORD lpdwFlags)
+  GetHandleInformation: { args: ["ptr", "buf"], returns: "i32" },
   // HANDLE GetProcessHeap(void)
   GetProcessHeap: { args: [], returns: "ptr" },
-  HeapAlloc: {
-    args: [
-      "ptr", // HANDLE hHeap
-      "u32", // DWORD dwFlags
-      "ptr", // SIZE_T dwBytes
-    ],
-    returns: "ptr", // LPVOID
-  },
-  HeapFree: {
-    args: [
-      "ptr", // HANDLE hHeap
-      "u32", // DWORD dwFlags
-      "ptr", // LPVOID lpMem
-    ],
-    returns: "i32",
-  },
-  GlobalAlloc: {
-    args: [
-      "u32", // UINT uFlags
-      "ptr", // SIZE_T dwBytes
-    ],
-    returns: "ptr", // HGLOBAL
-  },
+  // LPVOID HeapAlloc(HANDLE hHeap, DWORD dwFlags, SIZE_T dwBytes)
+  HeapAlloc: { args: ["ptr", "u32", "ptr"], returns: "ptr" },
+  // BOOL HeapFree(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem)
+  HeapFree: { args: ["ptr", "u32", "ptr"], returns: "i32" },
+  // HGLOBAL GlobalAlloc(UINT uFlags, SIZE_T dwBytes)
+  GlobalAlloc: { args: ["u32", "ptr"], returns: "ptr" },
   // LPVOID GlobalLock(HGLOBAL hMem)
   GlobalLock: { args: ["ptr"], returns: "ptr" },
   // BOOL GlobalUnlock(HGLOBAL hMem)
@@ -95,66 +64,25 @@ export const kernel32Symbols = {
   SetEvent: { args: ["ptr"], returns: "i32" },
   // BOOL ResetEvent(HANDLE hEvent)
   ResetEvent: { args: ["ptr"], returns: "i32" },
-  WaitForSingleObject: {
-    args: [
-      "ptr", // HANDLE hHandle
-      "u32", // DWORD dwMilliseconds
-    ],
-    returns: "u32",
-  },
-  WaitForMultipleObjects: {
-    args: [
-      "u32", // DWORD nCount
-      "buf", // const HANDLE *lpHandles
-      "i32", // BOOL bWaitAll
-      "u32", // DWORD dwMilliseconds
-    ],
-    returns: "u32",
-    blocking: true,
-  },
+  // DWORD WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds)
+  WaitForSingleObject: { args: ["ptr", "u32"], returns: "u32" },
+  // DWORD WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles, BOOL bWaitAll, DWORD dwMilliseconds)
+  WaitForMultipleObjects: { args: ["u32", "buf", "i32", "u32"], returns: "u32", blocking: true },
 
   // --- files and overlapped I/O ---
-  CreateFileW: {
-    args: [
-      "buf", // LPCWSTR lpFileName
-      "u32", // DWORD dwDesiredAccess
-      "u32", // DWORD dwShareMode
-      "ptr", // LPSECURITY_ATTRIBUTES lpSecurityAttributes
-      "u32", // DWORD dwCreationDisposition
-      "u32", // DWORD dwFlagsAndAttributes
-      "ptr", // HANDLE hTemplateFile
-    ],
-    returns: "ptr", // HANDLE
-  },
-  ReadFile: {
-    args: [
-      "ptr", // HANDLE hFile
-      "ptr", // LPVOID lpBuffer
-      "u32", // DWORD nNumberOfBytesToRead
-      "buf", // LPDWORD lpNumberOfBytesRead
-      "ptr", // LPOVERLAPPED lpOverlapped
-    ],
-    returns: "i32",
-  },
-  WriteFile: {
-    args: [
-      "ptr", // HANDLE hFile
-      "ptr", // LPCVOID lpBuffer
-      "u32", // DWORD nNumberOfBytesToWrite
-      "buf", // LPDWORD lpNumberOfBytesWritten
-      "ptr", // LPOVERLAPPED lpOverlapped
-    ],
-    returns: "i32",
-  },
-  GetOverlappedResult: {
-    args: [
-      "ptr", // HANDLE hFile
-      "ptr", // LPOVERLAPPED lpOverlapped
-      "buf", // LPDWORD lpNumberOfBytesTransferred
-      "i32", // BOOL bWait
-    ],
-    returns: "i32",
-  },
+  // HANDLE CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode,
+  //   LPSECURITY_ATTRIBUTES lpSecurityAttributes, DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes,
+  //   HANDLE hTemplateFile)
+  CreateFileW: { args: ["buf", "u32", "u32", "ptr", "u32", "u32", "ptr"], returns: "ptr" },
+  // BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead, LPDWORD lpNumberOfBytesRead,
+  //   LPOVERLAPPED lpOverlapped)
+  ReadFile: { args: ["ptr", "ptr", "u32", "buf", "ptr"], returns: "i32" },
+  // BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
+  //   LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped)
+  WriteFile: { args: ["ptr", "ptr", "u32", "buf", "ptr"], returns: "i32" },
+  // BOOL GetOverlappedResult(HANDLE hFile, LPOVERLAPPED lpOverlapped, LPDWORD lpNumberOfBytesTransferred,
+  //   BOOL bWait)
+  GetOverlappedResult: { args: ["ptr", "ptr", "buf", "i32"], returns: "i32" },
   CancelIoEx: {
     args: [
       "ptr", // HANDLE hFile
@@ -177,160 +105,61 @@ export const kernel32Symbols = {
     ],
     returns: "ptr", // HANDLE
   },
-  OpenFileMappingW: {
-    args: [
-      "u32", // DWORD dwDesiredAccess
-      "i32", // BOOL bInheritHandle
-      "buf", // LPCWSTR lpName
-    ],
-    returns: "ptr", // HANDLE
-  },
-  MapViewOfFile: {
-    args: [
-      "ptr", // HANDLE hFileMappingObject
-      "u32", // DWORD dwDesiredAccess
-      "u32", // DWORD dwFileOffsetHigh
-      "u32", // DWORD dwFileOffsetLow
-      "ptr", // SIZE_T dwNumberOfBytesToMap
-    ],
-    returns: "ptr", // LPVOID
-  },
+  // HANDLE OpenFileMappingW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName)
+  OpenFileMappingW: { args: ["u32", "i32", "buf"], returns: "ptr" },
+  // LPVOID MapViewOfFile(HANDLE hFileMappingObject, DWORD dwDesiredAccess, DWORD dwFileOffsetHigh,
+  //   DWORD dwFileOffsetLow, SIZE_T dwNumberOfBytesToMap)
+  MapViewOfFile: { args: ["ptr", "u32", "u32", "u32", "ptr"], returns: "ptr" },
   // BOOL UnmapViewOfFile(LPCVOID lpBaseAddress)
   UnmapViewOfFile: { args: ["ptr"], returns: "i32" },
-  FlushViewOfFile: {
-    args: [
-      "ptr", // LPCVOID lpBaseAddress
-      "ptr", // SIZE_T dwNumberOfBytesToFlush
-    ],
-    returns: "i32",
-  },
-  VirtualQuery: {
-    args: [
-      "ptr", // LPCVOID lpAddress
-      "buf", // PMEMORY_BASIC_INFORMATION lpBuffer
-      "ptr", // SIZE_T dwLength
-    ],
-    returns: "ptr", // SIZE_T
-  },
-  GetFileSizeEx: {
-    args: [
-      "ptr", // HANDLE hFile
-      "buf", // PLARGE_INTEGER lpFileSize
-    ],
-    returns: "i32",
-  },
-  GetSystemInfo: {
-    args: [
-      "buf", // LPSYSTEM_INFO lpSystemInfo
-    ],
-    returns: "void",
-  },
+  // BOOL FlushViewOfFile(LPCVOID lpBaseAddress, SIZE_T dwNumberOfBytesToFlush)
+  FlushViewOfFile: { args: ["ptr", "ptr"], returns: "i32" },
+  // SIZE_T VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer, SIZE_T dwLength)
+  VirtualQuery: { args: ["ptr", "buf", "ptr"], returns: "ptr" },
+  // BOOL GetFileSizeEx(HANDLE hFile, PLARGE_INTEGER lpFileSize)
+  GetFileSizeEx: { args: ["ptr", "buf"], returns: "i32" },
+  // void GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)
+  GetSystemInfo: { args: ["buf"], returns: "void" },
 
   // --- named sync objects ---
-  CreateMutexW: {
-    args: [
-      "buf", // LPSECURITY_ATTRIBUTES lpMutexAttributes
-      "i32", // BOOL bInitialOwner
-      "buf", // LPCWSTR lpName
-    ],
-    returns: "ptr", // HANDLE
-  },
-  OpenMutexW: {
-    args: [
-      "u32", // DWORD dwDesiredAccess
-      "i32", // BOOL bInheritHandle
-      "buf", // LPCWSTR lpName
-    ],
-    returns: "ptr", // HANDLE
-  },
+  // HANDLE CreateMutexW(LPSECURITY_ATTRIBUTES lpMutexAttributes, BOOL bInitialOwner, LPCWSTR lpName)
+  CreateMutexW: { args: ["buf", "i32", "buf"], returns: "ptr" },
+  // HANDLE OpenMutexW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName)
+  OpenMutexW: { args: ["u32", "i32", "buf"], returns: "ptr" },
   // BOOL ReleaseMutex(HANDLE hMutex)
   ReleaseMutex: { args: ["ptr"], returns: "i32" },
-  OpenEventW: {
-    args: [
-      "u32", // DWORD dwDesiredAccess
-      "i32", // BOOL bInheritHandle
-      "buf", // LPCWSTR lpName
-    ],
-    returns: "ptr", // HANDLE
-  },
-  CreateSemaphoreW: {
-    args: [
-      "buf", // LPSECURITY_ATTRIBUTES lpSemaphoreAttributes
-      "i32", // LONG lInitialCount
-      "i32", // LONG lMaximumCount
-      "buf", // LPCWSTR lpName
-    ],
-    returns: "ptr", // HANDLE
-  },
-  OpenSemaphoreW: {
-    args: [
-      "u32", // DWORD dwDesiredAccess
-      "i32", // BOOL bInheritHandle
-      "buf", // LPCWSTR lpName
-    ],
-    returns: "ptr", // HANDLE
-  },
-  ReleaseSemaphore: {
-    args: [
-      "ptr", // HANDLE hSemaphore
-      "i32", // LONG lReleaseCount
-      "buf", // LPLONG lpPreviousCount
-    ],
-    returns: "i32",
-  },
+  // HANDLE OpenEventW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName)
+  OpenEventW: { args: ["u32", "i32", "buf"], returns: "ptr" },
+  // HANDLE CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes, LONG lInitialCount,
+  //   LONG lMaximumCount, LPCWSTR lpName)
+  CreateSemaphoreW: { args: ["buf", "i32", "i32", "buf"], returns: "ptr" },
+  // HANDLE OpenSemaphoreW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName)
+  OpenSemaphoreW: { args: ["u32", "i32", "buf"], returns: "ptr" },
+  // BOOL ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount, LPLONG lpPreviousCount)
+  ReleaseSemaphore: { args: ["ptr", "i32", "buf"], returns: "i32" },
 
   // --- processes and modules ---
-  OpenProcess: {
-    args: [
-      "u32", // DWORD dwDesiredAccess
-      "i32", // BOOL bInheritHandle
-      "u32", // DWORD dwProcessId
-    ],
-    returns: "ptr", // HANDLE
-  },
+  // HANDLE OpenProcess(DWORD dwDesiredAccess, BOOL bInheritHandle, DWORD dwProcessId)
+  OpenProcess: { args: ["u32", "i32", "u32"], returns: "ptr" },
   // HMODULE LoadLibraryW(LPCWSTR lpLibFileName)
   LoadLibraryW: { args: ["buf"], returns: "ptr" },
   // BOOL FreeLibrary(HMODULE hLibModule)
   FreeLibrary: { args: ["ptr"], returns: "i32" },
-  GetTempPathW: {
-    args: [
-      "u32", // DWORD nBufferLength
-      "buf", // LPWSTR lpBuffer
-    ],
-    returns: "u32",
-  },
+  // DWORD GetTempPathW(DWORD nBufferLength, LPWSTR lpBuffer)
+  GetTempPathW: { args: ["u32", "buf"], returns: "u32" },
 
   // --- mailslots ---
-  CreateMailslotW: {
-    args: [
-      "buf", // LPCWSTR lpName
-      "u32", // DWORD nMaxMessageSize
-      "u32", // DWORD lReadTimeout
-      "buf", // LPSECURITY_ATTRIBUTES lpSecurityAttributes
-    ],
-    returns: "ptr", // HANDLE
-  },
-  GetMailslotInfo: {
-    args: [
-      "ptr", // HANDLE hMailslot
-      "buf", // LPDWORD lpMaxMessageSize
-      "buf", // LPDWORD lpNextSize
-      "buf", // LPDWORD lpMessageCount
-      "buf", // LPDWORD lpReadTimeout
-    ],
-    returns: "i32",
-  },
+  // HANDLE CreateMailslotW(LPCWSTR lpName, DWORD nMaxMessageSize, DWORD lReadTimeout,
+  //   LPSECURITY_ATTRIBUTES lpSecurityAttributes)
+  CreateMailslotW: { args: ["buf", "u32", "u32", "buf"], returns: "ptr" },
+  // BOOL GetMailslotInfo(HANDLE hMailslot, LPDWORD lpMaxMessageSize, LPDWORD lpNextSize,
+  //   LPDWORD lpMessageCount, LPDWORD lpReadTimeout)
+  GetMailslotInfo: { args: ["ptr", "buf", "buf", "buf", "buf"], returns: "i32" },
 
   // --- anonymous pipes and child processes ---
-  CreatePipe: {
-    args: [
-      "buf", // PHANDLE hReadPipe
-      "buf", // PHANDLE hWritePipe
-      "buf", // LPSECURITY_ATTRIBUTES lpPipeAttributes
-      "u32", // DWORD nSize
-    ],
-    returns: "i32",
-  },
+  // BOOL CreatePipe(PHANDLE hReadPipe, PHANDLE hWritePipe, LPSECURITY_ATTRIBUTES lpPipeAttributes,
+  //   DWORD nSize)
+  CreatePipe: { args: ["buf", "buf", "buf", "u32"], returns: "i32" },
   CreateProcessW: {
     args: [
       "buf", // LPCWSTR lpApplicationName
@@ -346,87 +175,33 @@ export const kernel32Symbols = {
     ],
     returns: "i32",
   },
-  InitializeProcThreadAttributeList: {
-    args: [
-      "ptr", // LPPROC_THREAD_ATTRIBUTE_LIST lpAttributeList
-      "u32", // DWORD dwAttributeCount
-      "u32", // DWORD dwFlags
-      "buf", // PSIZE_T lpSize
-    ],
-    returns: "i32",
-  },
-  UpdateProcThreadAttribute: {
-    args: [
-      "ptr", // LPPROC_THREAD_ATTRIBUTE_LIST lpAttributeList
-      "u32", // DWORD dwFlags
-      "ptr", // DWORD_PTR Attribute
-      "ptr", // PVOID lpValue
-      "ptr", // SIZE_T cbSize
-      "ptr", // PVOID lpPreviousValue
-      "ptr", // PSIZE_T lpReturnSize
-    ],
-    returns: "i32",
-  },
+  // BOOL InitializeProcThreadAttributeList(LPPROC_THREAD_ATTRIBUTE_LIST lpAttributeList,
+  //   DWORD dwAttributeCount, DWORD dwFlags, PSIZE_T lpSize)
+  InitializeProcThreadAttributeList: { args: ["ptr", "u32", "u32", "buf"], returns: "i32" },
+  // BOOL UpdateProcThreadAttribute(LPPROC_THREAD_ATTRIBUTE_LIST lpAttributeList, DWORD dwFlags,
+  //   DWORD_PTR Attribute, PVOID lpValue, SIZE_T cbSize, PVOID lpPreviousValue, PSIZE_T lpReturnSize)
+  UpdateProcThreadAttribute: { args: ["ptr", "u32", "ptr", "ptr", "ptr", "ptr", "ptr"], returns: "i32" },
   // void DeleteProcThreadAttributeList(LPPROC_THREAD_ATTRIBUTE_LIST lpAttributeList)
   DeleteProcThreadAttributeList: { args: ["ptr"], returns: "void" },
-  GetExitCodeProcess: {
-    args: [
-      "ptr", // HANDLE hProcess
-      "buf", // LPDWORD lpExitCode
-    ],
-    returns: "i32",
-  },
-  TerminateProcess: {
-    args: [
-      "ptr", // HANDLE hProcess
-      "u32", // UINT uExitCode
-    ],
-    returns: "i32",
-  },
-  DuplicateHandle: {
-    args: [
-      "ptr", // HANDLE hSourceProcessHandle
-      "ptr", // HANDLE hSourceHandle
-      "ptr", // HANDLE hTargetProcessHandle
-      "buf", // LPHANDLE lpTargetHandle
-      "u32", // DWORD dwDesiredAccess
-      "i32", // BOOL bInheritHandle
-      "u32", // DWORD dwOptions
-    ],
-    returns: "i32",
-  },
+  // BOOL GetExitCodeProcess(HANDLE hProcess, LPDWORD lpExitCode)
+  GetExitCodeProcess: { args: ["ptr", "buf"], returns: "i32" },
+  // BOOL TerminateProcess(HANDLE hProcess, UINT uExitCode)
+  TerminateProcess: { args: ["ptr", "u32"], returns: "i32" },
+  // BOOL DuplicateHandle(HANDLE hSourceProcessHandle, HANDLE hSourceHandle, HANDLE hTargetProcessHandle,
+  //   LPHANDLE lpTargetHandle, DWORD dwDesiredAccess, BOOL bInheritHandle, DWORD dwOptions)
+  DuplicateHandle: { args: ["ptr", "ptr", "ptr", "buf", "u32", "i32", "u32"], returns: "i32" },
   // HANDLE GetStdHandle(DWORD nStdHandle)
   GetStdHandle: { args: ["u32"], returns: "ptr" },
 
   // --- serial ports ---
-  GetCommState: {
-    args: [
-      "ptr", // HANDLE hFile
-      "buf", // LPDCB lpDCB
-    ],
-    returns: "i32",
-  },
-  SetCommState: {
-    args: [
-      "ptr", // HANDLE hFile
-      "buf", // LPDCB lpDCB
-    ],
-    returns: "i32",
-  },
-  SetCommTimeouts: {
-    args: [
-      "ptr", // HANDLE hFile
-      "buf", // LPCOMMTIMEOUTS lpCommTimeouts
-    ],
-    returns: "i32",
-  },
-  SetCommMask: {
-    args: [
-      "ptr", // HANDLE hFile
-      "u32", // DWORD dwEvtMask
-    ],
-    returns: "i32",
-  },
+  // BOOL GetCommState(HANDLE hFile, LPDCB lpDCB)
+  GetCommState: { args: ["ptr", "buf"], returns: "i32" },
+  // BOOL SetCommState(HANDLE hFile, LPDCB lpDCB)
+  SetCommState: { args: ["ptr", "buf"], returns: "i32" },
+  // BOOL SetCommTimeouts(HANDLE hFile, LPCOMMTIMEOUTS lpCommTimeouts)
+  SetCommTimeouts: { args: ["ptr", "buf"], returns: "i32" },
+  // BOOL SetCommMask(HANDLE hFile, DWORD dwEvtMask)
+  SetCommMask: { args: ["ptr", "u32"], returns: "i32" },
   WaitCommEvent: {
     args: [
       "ptr", // HANDLE hFile
@@ -435,43 +210,16 @@ export const kernel32Symbols = {
     ],
     returns: "i32",
   },
-  PurgeComm: {
-    args: [
-      "ptr", // HANDLE hFile
-      "u32", // DWORD dwFlags
-    ],
-    returns: "i32",
-  },
-  ClearCommError: {
-    args: [
-      "ptr", // HANDLE hFile
-      "buf", // LPDWORD lpErrors
-      "buf", // LPCOMSTAT lpStat
-    ],
-    returns: "i32",
-  },
-  EscapeCommFunction: {
-    args: [
-      "ptr", // HANDLE hFile
-      "u32", // DWORD dwFunc
-    ],
-    returns: "i32",
-  },
-  GetCommModemStatus: {
-    args: [
-      "ptr", // HANDLE hFile
-      "buf", // LPDWORD lpModemStat
-    ],
-    returns: "i32",
-  },
-  SetupComm: {
-    args: [
-      "ptr", // HANDLE hFile
-      "u32", // DWORD dwInQueue
-      "u32", // DWORD dwOutQueue
-    ],
-    returns: "i32",
-  },
+  // BOOL PurgeComm(HANDLE hFile, DWORD dwFlags)
+  PurgeComm: { args: ["ptr", "u32"], returns: "i32" },
+  // BOOL ClearCommError(HANDLE hFile, LPDWORD lpErrors, LPCOMSTAT lpStat)
+  ClearCommError: { args: ["ptr", "buf", "buf"], returns: "i32" },
+  // BOOL EscapeCommFunction(HANDLE hFile, DWORD dwFunc)
+  EscapeCommFunction: { args: ["ptr", "u32"], returns: "i32" },
+  // BOOL GetCommModemStatus(HANDLE hFile, LPDWORD lpModemStat)
+  GetCommModemStatus: { args: ["ptr", "buf"], returns: "i32" },
+  // BOOL SetupComm(HANDLE hFile, DWORD dwInQueue, DWORD dwOutQueue)
+  SetupComm: { args: ["ptr", "u32", "u32"], returns: "i32" },
   QueryDosDeviceW: {
     args: [
       "buf", // LPCWSTR lpDeviceName (NULL: list all)
@@ -482,73 +230,27 @@ export const kernel32Symbols = {
   },
 
   // --- named pipes ---
-  CreateNamedPipeW: {
-    args: [
-      "buf", // LPCWSTR lpName
-      "u32", // DWORD dwOpenMode
-      "u32", // DWORD dwPipeMode
-      "u32", // DWORD nMaxInstances
-      "u32", // DWORD nOutBufferSize
-      "u32", // DWORD nInBufferSize
-      "u32", // DWORD nDefaultTimeOut
-      "buf", // LPSECURITY_ATTRIBUTES lpSecurityAttributes
-    ],
-    returns: "ptr", // HANDLE
-  },
-  ConnectNamedPipe: {
-    args: [
-      "ptr", // HANDLE hNamedPipe
-      "ptr", // LPOVERLAPPED lpOverlapped
-    ],
-    returns: "i32",
-  },
+  // HANDLE CreateNamedPipeW(LPCWSTR lpName, DWORD dwOpenMode, DWORD dwPipeMode, DWORD nMaxInstances,
+  //   DWORD nOutBufferSize, DWORD nInBufferSize, DWORD nDefaultTimeOut,
+  //   LPSECURITY_ATTRIBUTES lpSecurityAttributes)
+  CreateNamedPipeW: { args: ["buf", "u32", "u32", "u32", "u32", "u32", "u32", "buf"], returns: "ptr" },
+  // BOOL ConnectNamedPipe(HANDLE hNamedPipe, LPOVERLAPPED lpOverlapped)
+  ConnectNamedPipe: { args: ["ptr", "ptr"], returns: "i32" },
   // BOOL DisconnectNamedPipe(HANDLE hNamedPipe)
   DisconnectNamedPipe: { args: ["ptr"], returns: "i32" },
-  WaitNamedPipeW: {
-    args: [
-      "buf", // LPCWSTR lpNamedPipeName
-      "u32", // DWORD nTimeOut
-    ],
-    returns: "i32",
-    blocking: true,
-  },
-  SetNamedPipeHandleState: {
-    args: [
-      "ptr", // HANDLE hNamedPipe
-      "buf", // LPDWORD lpMode
-      "ptr", // LPDWORD lpMaxCollectionCount
-      "ptr", // LPDWORD lpCollectDataTimeout
-    ],
-    returns: "i32",
-  },
-  GetNamedPipeInfo: {
-    args: [
-      "ptr", // HANDLE hNamedPipe
-      "buf", // LPDWORD lpFlags
-      "buf", // LPDWORD lpOutBufferSize
-      "buf", // LPDWORD lpInBufferSize
-      "buf", // LPDWORD lpMaxInstances
-    ],
-    returns: "i32",
-  },
-  PeekNamedPipe: {
-    args: [
-      "ptr", // HANDLE hNamedPipe
-      "ptr", // LPVOID lpBuffer
-      "u32", // DWORD nBufferSize
-      "buf", // LPDWORD lpBytesRead
-      "buf", // LPDWORD lpTotalBytesAvail
-      "buf", // LPDWORD lpBytesLeftThisMessage
-    ],
-    returns: "i32",
-  },
-  GetNamedPipeClientProcessId: {
-    args: [
-      "ptr", // HANDLE Pipe
-      "buf", // PULONG ClientProcessId
-    ],
-    returns: "i32",
-  },
+  // BOOL WaitNamedPipeW(LPCWSTR lpNamedPipeName, DWORD nTimeOut)
+  WaitNamedPipeW: { args: ["buf", "u32"], returns: "i32", blocking: true },
+  // BOOL SetNamedPipeHandleState(HANDLE hNamedPipe, LPDWORD lpMode, LPDWORD lpMaxCollectionCount,
+  //   LPDWORD lpCollectDataTimeout)
+  SetNamedPipeHandleState: { args: ["ptr", "buf", "ptr", "ptr"], returns: "i32" },
+  // BOOL GetNamedPipeInfo(HANDLE hNamedPipe, LPDWORD lpFlags, LPDWORD lpOutBufferSize,
+  //   LPDWORD lpInBufferSize, LPDWORD lpMaxInstances)
+  GetNamedPipeInfo: { args: ["ptr", "buf", "buf", "buf", "buf"], returns: "i32" },
+  // BOOL PeekNamedPipe(HANDLE hNamedPipe, LPVOID lpBuffer, DWORD nBufferSize, LPDWORD lpBytesRead,
+  //   LPDWORD lpTotalBytesAvail, LPDWORD lpBytesLeftThisMessage)
+  PeekNamedPipe: { args: ["ptr", "ptr", "u32", "buf", "buf", "buf"], returns: "i32" },
+  // BOOL GetNamedPipeClientProcessId(HANDLE Pipe, PULONG ClientProcessId)
+  GetNamedPipeClientProcessId: { args: ["ptr", "buf"], returns: "i32" },
 } as const satisfies SymbolTable;
 
 /** kernel32.dll, loaded once per process. */

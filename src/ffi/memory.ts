@@ -1,8 +1,9 @@
 /** Native (process heap) memory for data that must not move while Windows uses it. @module */
 import { backend } from "./runtime.ts";
 import { kernel32 } from "./kernel32.ts";
-import { HEAP_ZERO_MEMORY } from "./constants.ts";
+import { HEAP_ZERO_MEMORY } from "./headers/winnt.ts";
 import { Win32Error } from "./error.ts";
+import { ERROR_NOT_ENOUGH_MEMORY } from "./headers/winerror.ts";
 
 const heap = kernel32.sync.GetProcessHeap();
 let live = 0;
@@ -31,7 +32,7 @@ export class NativeMemory implements Disposable {
     this.size = size;
     const address = kernel32.sync.HeapAlloc(heap, HEAP_ZERO_MEMORY, BigInt(Math.max(1, size)));
     // HeapAlloc does not set the last error; it returns NULL only when out of memory.
-    if (address === 0n) throw new Win32Error("HeapAlloc", 8 /* ERROR_NOT_ENOUGH_MEMORY */);
+    if (address === 0n) throw new Win32Error("HeapAlloc", ERROR_NOT_ENOUGH_MEMORY);
     this.#address = address;
     live++;
     registry.register(this, address, this);

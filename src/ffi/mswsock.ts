@@ -8,19 +8,10 @@ import { backend } from "./runtime.ts";
 import type { Library, SymbolTable } from "./types.ts";
 
 export const mswsockSymbols = {
-  AcceptEx: {
-    args: [
-      "ptr", // SOCKET sListenSocket
-      "ptr", // SOCKET sAcceptSocket
-      "ptr", // PVOID lpOutputBuffer
-      "u32", // DWORD dwReceiveDataLength
-      "u32", // DWORD dwLocalAddressLength
-      "u32", // DWORD dwRemoteAddressLength
-      "ptr", // LPDWORD lpdwBytesReceived
-      "ptr", // LPOVERLAPPED lpOverlapped
-    ],
-    returns: "i32", // BOOL
-  },
+  // BOOL AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVOID lpOutputBuffer,
+  //   DWORD dwReceiveDataLength, DWORD dwLocalAddressLength, DWORD dwRemoteAddressLength,
+  //   LPDWORD lpdwBytesReceived, LPOVERLAPPED lpOverlapped)
+  AcceptEx: { args: ["ptr", "ptr", "ptr", "u32", "u32", "u32", "ptr", "ptr"], returns: "i32" },
 } as const satisfies SymbolTable;
 
 let lib: Library<typeof mswsockSymbols> | undefined;

@@ -6,23 +6,28 @@
  *   returned as `bigint`, so `INVALID_HANDLE_VALUE` (all ones) survives the round trip.
  * - `buf`: a pointer to caller memory, passed as a TypedArray (or `null`).
  * - `u32` etc.: C integers of that width; `BOOL` is `i32`.
+ *
+ * A symbol is one line under its C prototype comment; one whose parameters need a note (NULL
+ * meaning something, memory the kernel writes later) lists its arguments one per line instead,
+ * each with its C declaration.
  * @module
  */
 
+const numericTypes = ["void", "u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f64"] as const;
+type NumericType = typeof numericTypes[number];
+
 /** A C type in a symbol table. */
-export type FfiType =
-  | "void"
-  | "u8"
-  | "i8"
-  | "u16"
-  | "i16"
-  | "u32"
-  | "i32"
-  | "u64"
-  | "i64"
-  | "f64"
-  | "ptr"
-  | "buf";
+export type FfiType = NumericType | "ptr" | "buf";
+
+/**
+ * A runtime's FFI type name for each table type. Deno and Bun spell the numeric types alike and
+ * differ only in what `ptr` and `buf` become.
+ */
+export function runtimeTypes<N extends string>(ptr: N, buf: N): Readonly<Record<FfiType, N | NumericType>> {
+  const names: Partial<Record<FfiType, N | NumericType>> = { ptr, buf };
+  for (const t of numericTypes) names[t] = t;
+  return names as Record<FfiType, N | NumericType>;
+}
 
 /** One exported function: argument and return types, and whether it may block. */
 export interface SymbolSpec {
@@ -51,9 +56,14 @@ export type ReturnValue<T extends FfiType> = T extends "ptr" | "u64" | "i64" ? b
 
 type Args<A extends readonly FfiType[]> = { [I in keyof A]: ArgValue<A[I]> };
 
+/** A native function as JS calls it: arguments and result typed by its prototype. */
+export type NativeFunction<A extends readonly FfiType[], R extends FfiType> = (
+  ...args: Args<A>
+) => ReturnValue<R>;
+
 /** The synchronous functions of a loaded table. */
 export type SyncSymbols<T extends SymbolTable> = {
-  readonly [K in keyof T]: (...args: Args<T[K]["args"]>) => ReturnValue<T[K]["returns"]>;
+  readonly [K in keyof T]: NativeFunction<T[K]["args"], T[K]["returns"]>;
 };
 
 type BlockingKeys<T extends SymbolTable> = {

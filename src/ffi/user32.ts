@@ -1,6 +1,6 @@
 /**
- * user32.dll: windows, messages and the clipboard. Declared once for every runtime, each argument
- * with its C prototype.
+ * user32.dll: windows, messages and the clipboard. Declared once for every runtime, each symbol
+ * under its C prototype.
  * @module
  */
 import { backend } from "./runtime.ts";
@@ -9,13 +9,8 @@ import type { Library, SymbolTable } from "./types.ts";
 export const user32Symbols = {
   // ATOM RegisterClassExW(const WNDCLASSEXW *unnamedParam1)
   RegisterClassExW: { args: ["buf"], returns: "u16" },
-  UnregisterClassW: {
-    args: [
-      "buf", // LPCWSTR lpClassName
-      "ptr", // HINSTANCE hInstance
-    ],
-    returns: "i32",
-  },
+  // BOOL UnregisterClassW(LPCWSTR lpClassName, HINSTANCE hInstance)
+  UnregisterClassW: { args: ["buf", "ptr"], returns: "i32" },
   CreateWindowExW: {
     args: [
       "u32", // DWORD dwExStyle
@@ -45,39 +40,18 @@ export const user32Symbols = {
   },
   // BOOL IsWindow(HWND hWnd)
   IsWindow: { args: ["ptr"], returns: "i32" },
-  DefWindowProcW: {
-    args: [
-      "ptr", // HWND hWnd
-      "u32", // UINT Msg
-      "ptr", // WPARAM wParam
-      "ptr", // LPARAM lParam
-    ],
-    returns: "ptr", // LRESULT
-  },
-  GetMessageW: {
-    args: [
-      "buf", // LPMSG lpMsg
-      "ptr", // HWND hWnd
-      "u32", // UINT wMsgFilterMin
-      "u32", // UINT wMsgFilterMax
-    ],
-    returns: "i32",
-  },
+  // LRESULT DefWindowProcW(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam)
+  DefWindowProcW: { args: ["ptr", "u32", "ptr", "ptr"], returns: "ptr" },
+  // BOOL GetMessageW(LPMSG lpMsg, HWND hWnd, UINT wMsgFilterMin, UINT wMsgFilterMax)
+  GetMessageW: { args: ["buf", "ptr", "u32", "u32"], returns: "i32" },
   // BOOL TranslateMessage(const MSG *lpMsg)
   TranslateMessage: { args: ["buf"], returns: "i32" },
   // LRESULT DispatchMessageW(const MSG *lpMsg)
   DispatchMessageW: { args: ["buf"], returns: "ptr" },
   // void PostQuitMessage(int nExitCode)
   PostQuitMessage: { args: ["i32"], returns: "void" },
-  PostMessageW: {
-    args: [
-      "ptr", // HWND hWnd
-      "u32", // UINT Msg
-      "ptr", // WPARAM wParam
-      "ptr", // LPARAM lParam
-    ],
-    returns: "i32",
-  },
+  // BOOL PostMessageW(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam)
+  PostMessageW: { args: ["ptr", "u32", "ptr", "ptr"], returns: "i32" },
   SendMessageTimeoutW: {
     args: [
       "ptr", // HWND hWnd
@@ -91,15 +65,8 @@ export const user32Symbols = {
     returns: "ptr", // LRESULT
     blocking: true,
   },
-  FindWindowExW: {
-    args: [
-      "ptr", // HWND hWndParent
-      "ptr", // HWND hWndChildAfter
-      "buf", // LPCWSTR lpszClass
-      "buf", // LPCWSTR lpszWindow
-    ],
-    returns: "ptr", // HWND
-  },
+  // HWND FindWindowExW(HWND hWndParent, HWND hWndChildAfter, LPCWSTR lpszClass, LPCWSTR lpszWindow)
+  FindWindowExW: { args: ["ptr", "ptr", "buf", "buf"], returns: "ptr" },
   // UINT RegisterWindowMessageW(LPCWSTR lpString)
   RegisterWindowMessageW: { args: ["buf"], returns: "u32" },
 
@@ -110,13 +77,8 @@ export const user32Symbols = {
   CloseClipboard: { args: [], returns: "i32" },
   // BOOL EmptyClipboard(void)
   EmptyClipboard: { args: [], returns: "i32" },
-  SetClipboardData: {
-    args: [
-      "u32", // UINT uFormat
-      "ptr", // HANDLE hMem
-    ],
-    returns: "ptr", // HANDLE
-  },
+  // HANDLE SetClipboardData(UINT uFormat, HANDLE hMem)
+  SetClipboardData: { args: ["u32", "ptr"], returns: "ptr" },
   // HANDLE GetClipboardData(UINT uFormat)
   GetClipboardData: { args: ["u32"], returns: "ptr" },
   // BOOL IsClipboardFormatAvailable(UINT format)
@@ -125,14 +87,8 @@ export const user32Symbols = {
   EnumClipboardFormats: { args: ["u32"], returns: "u32" },
   // UINT RegisterClipboardFormatW(LPCWSTR lpszFormat)
   RegisterClipboardFormatW: { args: ["buf"], returns: "u32" },
-  GetClipboardFormatNameW: {
-    args: [
-      "u32", // UINT format
-      "buf", // LPWSTR lpszFormatName
-      "i32", // int cchMaxCount
-    ],
-    returns: "i32",
-  },
+  // int GetClipboardFormatNameW(UINT format, LPWSTR lpszFormatName, int cchMaxCount)
+  GetClipboardFormatNameW: { args: ["u32", "buf", "i32"], returns: "i32" },
   // DWORD GetClipboardSequenceNumber(void)
   GetClipboardSequenceNumber: { args: [], returns: "u32" },
   // BOOL AddClipboardFormatListener(HWND hwnd)

@@ -1,159 +1,53 @@
 /**
  * ws2_32.dll: Windows Sockets. SOCKET is a pointer-sized handle (`ptr`). Declared once for every
- * runtime, each argument with its C prototype.
+ * runtime, each symbol under its C prototype.
  * @module
  */
 import { backend } from "./runtime.ts";
 import type { Library, SymbolTable } from "./types.ts";
 
 export const ws2_32Symbols = {
-  WSAStartup: {
-    args: [
-      "u16", // WORD wVersionRequested
-      "buf", // LPWSADATA lpWSAData
-    ],
-    returns: "i32",
-  },
+  // int WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
+  WSAStartup: { args: ["u16", "buf"], returns: "i32" },
   // int WSACleanup(void)
   WSACleanup: { args: [], returns: "i32" },
   // int WSAGetLastError(void)
   WSAGetLastError: { args: [], returns: "i32" },
-  WSASocketW: {
-    args: [
-      "i32", // int af
-      "i32", // int type
-      "i32", // int protocol
-      "ptr", // LPWSAPROTOCOL_INFOW lpProtocolInfo
-      "u32", // GROUP g
-      "u32", // DWORD dwFlags
-    ],
-    returns: "ptr", // SOCKET
-  },
+  // SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocolInfo, GROUP g,
+  //   DWORD dwFlags)
+  WSASocketW: { args: ["i32", "i32", "i32", "ptr", "u32", "u32"], returns: "ptr" },
   // int closesocket(SOCKET s)
   closesocket: { args: ["ptr"], returns: "i32" },
-  bind: {
-    args: [
-      "ptr", // SOCKET s
-      "buf", // const sockaddr *name
-      "i32", // int namelen
-    ],
-    returns: "i32",
-  },
-  listen: {
-    args: [
-      "ptr", // SOCKET s
-      "i32", // int backlog
-    ],
-    returns: "i32",
-  },
-  accept: {
-    args: [
-      "ptr", // SOCKET s
-      "buf", // sockaddr *addr
-      "buf", // int *addrlen
-    ],
-    returns: "ptr", // SOCKET
-  },
-  connect: {
-    args: [
-      "ptr", // SOCKET s
-      "buf", // const sockaddr *name
-      "i32", // int namelen
-    ],
-    returns: "i32",
-  },
-  send: {
-    args: [
-      "ptr", // SOCKET s
-      "buf", // const char *buf
-      "i32", // int len
-      "i32", // int flags
-    ],
-    returns: "i32",
-  },
-  recv: {
-    args: [
-      "ptr", // SOCKET s
-      "buf", // char *buf
-      "i32", // int len
-      "i32", // int flags
-    ],
-    returns: "i32",
-  },
-  sendto: {
-    args: [
-      "ptr", // SOCKET s
-      "buf", // const char *buf
-      "i32", // int len
-      "i32", // int flags
-      "buf", // const sockaddr *to
-      "i32", // int tolen
-    ],
-    returns: "i32",
-  },
-  recvfrom: {
-    args: [
-      "ptr", // SOCKET s
-      "buf", // char *buf
-      "i32", // int len
-      "i32", // int flags
-      "buf", // sockaddr *from
-      "buf", // int *fromlen
-    ],
-    returns: "i32",
-  },
-  shutdown: {
-    args: [
-      "ptr", // SOCKET s
-      "i32", // int how
-    ],
-    returns: "i32",
-  },
-  setsockopt: {
-    args: [
-      "ptr", // SOCKET s
-      "i32", // int level
-      "i32", // int optname
-      "buf", // const char *optval
-      "i32", // int optlen
-    ],
-    returns: "i32",
-  },
-  getsockname: {
-    args: [
-      "ptr", // SOCKET s
-      "buf", // sockaddr *name
-      "buf", // int *namelen
-    ],
-    returns: "i32",
-  },
-  getpeername: {
-    args: [
-      "ptr", // SOCKET s
-      "buf", // sockaddr *name
-      "buf", // int *namelen
-    ],
-    returns: "i32",
-  },
-  GetAddrInfoW: {
-    args: [
-      "buf", // PCWSTR pNodeName
-      "buf", // PCWSTR pServiceName
-      "buf", // const ADDRINFOW *pHints
-      "buf", // PADDRINFOW *ppResult
-    ],
-    returns: "i32",
-  },
+  // int bind(SOCKET s, const sockaddr *name, int namelen)
+  bind: { args: ["ptr", "buf", "i32"], returns: "i32" },
+  // int listen(SOCKET s, int backlog)
+  listen: { args: ["ptr", "i32"], returns: "i32" },
+  // SOCKET accept(SOCKET s, sockaddr *addr, int *addrlen)
+  accept: { args: ["ptr", "buf", "buf"], returns: "ptr" },
+  // int connect(SOCKET s, const sockaddr *name, int namelen)
+  connect: { args: ["ptr", "buf", "i32"], returns: "i32" },
+  // int send(SOCKET s, const char *buf, int len, int flags)
+  send: { args: ["ptr", "buf", "i32", "i32"], returns: "i32" },
+  // int recv(SOCKET s, char *buf, int len, int flags)
+  recv: { args: ["ptr", "buf", "i32", "i32"], returns: "i32" },
+  // int sendto(SOCKET s, const char *buf, int len, int flags, const sockaddr *to, int tolen)
+  sendto: { args: ["ptr", "buf", "i32", "i32", "buf", "i32"], returns: "i32" },
+  // int recvfrom(SOCKET s, char *buf, int len, int flags, sockaddr *from, int *fromlen)
+  recvfrom: { args: ["ptr", "buf", "i32", "i32", "buf", "buf"], returns: "i32" },
+  // int shutdown(SOCKET s, int how)
+  shutdown: { args: ["ptr", "i32"], returns: "i32" },
+  // int setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen)
+  setsockopt: { args: ["ptr", "i32", "i32", "buf", "i32"], returns: "i32" },
+  // int getsockname(SOCKET s, sockaddr *name, int *namelen)
+  getsockname: { args: ["ptr", "buf", "buf"], returns: "i32" },
+  // int getpeername(SOCKET s, sockaddr *name, int *namelen)
+  getpeername: { args: ["ptr", "buf", "buf"], returns: "i32" },
+  // int GetAddrInfoW(PCWSTR pNodeName, PCWSTR pServiceName, const ADDRINFOW *pHints, PADDRINFOW *ppResult)
+  GetAddrInfoW: { args: ["buf", "buf", "buf", "buf"], returns: "i32" },
   // void FreeAddrInfoW(PADDRINFOW pAddrInfo)
   FreeAddrInfoW: { args: ["ptr"], returns: "void" },
-  WSAEventSelect: {
-    args: [
-      "ptr", // SOCKET s
-      "ptr", // WSAEVENT hEventObject
-      "i32", // long lNetworkEvents
-    ],
-    returns: "i32",
-  },
+  // int WSAEventSelect(SOCKET s, WSAEVENT hEventObject, long lNetworkEvents)
+  WSAEventSelect: { args: ["ptr", "ptr", "i32"], returns: "i32" },
   WSAEnumNetworkEvents: {
     args: [
       "ptr", // SOCKET s

@@ -10,6 +10,8 @@ import { TimeoutError, type WaitOptions } from "../core/errors.ts";
 import { createEvent, timeoutMs } from "./wait.ts";
 import type { OwnedHandle } from "../ffi/handle.ts";
 import { kernel32 } from "../ffi/kernel32.ts";
+import { WAIT_ABANDONED_0, WAIT_OBJECT_0 } from "../ffi/headers/winbase.ts";
+import { WAIT_TIMEOUT } from "../ffi/headers/winerror.ts";
 
 /** Worker request: wait on `mutex` or `cancel` for `ms`. Reply: the wait result. */
 export interface MutexWaitRequest {
@@ -47,10 +49,10 @@ export function acquireOnOwnerThread(mutex: bigint, opts: WaitOptions): Promise<
       pw.worker.unref?.();
       idle.push(pw);
       const r = ev.data;
-      if (r === 0) resolve(false);
-      else if (r === 0x80) resolve(true);
-      else if (r === 1) reject(signal?.reason);
-      else if (r === 258) reject(new TimeoutError(`mutex wait timed out after ${opts.timeout} ms`));
+      if (r === WAIT_OBJECT_0) resolve(false);
+      else if (r === WAIT_ABANDONED_0) resolve(true);
+      else if (r === WAIT_OBJECT_0 + 1) reject(signal?.reason); // the cancel event
+      else if (r === WAIT_TIMEOUT) reject(new TimeoutError(`mutex wait timed out after ${opts.timeout} ms`));
       else reject(new Error(`mutex wait failed (${r})`));
     };
     pw.worker.onerror = (e) => reject(e);

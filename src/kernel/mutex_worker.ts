@@ -5,6 +5,7 @@
  */
 import type { MutexWaitRequest } from "./mutex_wait.ts";
 import { bufferMessages } from "../ffi/worker_inbox.ts";
+import { WAIT_ABANDONED_0, WAIT_OBJECT_0 } from "../ffi/headers/winbase.ts";
 
 // deno-lint-ignore no-explicit-any
 const self_ = globalThis as any;
@@ -15,7 +16,7 @@ const k = kernel32.sync;
 const handle = (ev: MessageEvent<MutexWaitRequest>) => {
   const { mutex, cancel, ms } = ev.data;
   const r = k.WaitForMultipleObjects(2, new BigUint64Array([mutex, cancel]), 0, ms);
-  if (r === 0 || r === 0x80) k.ReleaseMutex(mutex); // taken here: hand it straight back
+  if (r === WAIT_OBJECT_0 || r === WAIT_ABANDONED_0) k.ReleaseMutex(mutex); // taken here: hand it straight back
   self_.postMessage(r);
 };
 ready(handle);

@@ -4,8 +4,9 @@
  * @module
  */
 import { kernel32 } from "../ffi/kernel32.ts";
-import { ERROR_IO_PENDING, ERROR_OPERATION_ABORTED } from "../ffi/constants.ts";
-import { lastError, Win32Error } from "../ffi/error.ts";
+import { ERROR_IO_PENDING, ERROR_OPERATION_ABORTED } from "../ffi/headers/winerror.ts";
+import { Win32Error } from "../ffi/error.ts";
+import { attempt } from "../ffi/check.ts";
 import { NativeMemory } from "../ffi/memory.ts";
 import type { WaitOptions } from "../core/errors.ts";
 import { createEvent, waitAny } from "./wait.ts";
@@ -16,6 +17,12 @@ const k = kernel32.sync;
 export interface IoResult {
   bytes: number;
   error: number;
+}
+
+/** Bytes in native memory: where an I/O call reads from or writes to. */
+export interface NativeRange {
+  readonly address: bigint;
+  readonly length: number;
 }
 
 /**
@@ -44,10 +51,9 @@ export class Overlapped implements Disposable {
     try {
       this.#mem.bytes.fill(0, 0, 24);
       k.ResetEvent(this.#event.value);
-      const ok = start(this.#mem.address);
-      if (!ok) {
-        const err = lastError();
-        if (err !== ERROR_IO_PENDING) return { bytes: this.#transferred(), error: err };
+      const started = attempt(() => start(this.#mem.address), (ok) => !ok);
+      if (!started.value) {
+        if (started.error !== ERROR_IO_PENDING) return { bytes: this.#transferred(), error: started.error };
         try {
           await waitAny([this.#event.value], opts);
         } catch (e) {
@@ -69,8 +75,34 @@ export class Overlapped implements Disposable {
   }
 
   #result(file: bigint): IoResult {
-    const ok = k.GetOverlappedResult(file, this.#mem.address, this.#count, 0);
-    return { bytes: this.#count[0], error: ok ? 0 : lastError() };
+    const r = attempt(() => k.GetOverlappedResult(file, this.#mem.address, this.#count, 0), (ok) => !ok);
+    return { bytes: this.#count[0], error: r.error };
+  }
+
+  /** One overlapped ReadFile of up to `into.length` bytes. */
+  readFile(file: bigint, into: NativeRange, opts: WaitOptions = {}): Promise<IoResult> {
+    return this.run(file, (ov) => k.ReadFile(file, into.address, into.length, null, ov), opts);
+  }
+
+  /** One overlapped WriteFile of `data` (it may write fewer bytes: see {@link writeAll}). */
+  writeFile(file: bigint, data: NativeRange, opts: WaitOptions = {}): Promise<IoResult> {
+    return this.run(file, (ov) => k.WriteFile(file, data.address, data.length, null, ov), opts);
+  }
+
+  /**
+   * The write-all loop: WriteFile again for the rest after a short write (a byte pipe or a port
+   * may take fewer bytes than asked), until all of `data` is written, a call fails, or a call
+   * writes nothing. Resolves with the bytes written and the code that stopped it (0 = success).
+   */
+  async writeAll(file: bigint, data: NativeRange, opts: WaitOptions = {}): Promise<IoResult> {
+    let done = 0;
+    while (done < data.length) {
+      const rest = { address: data.address + BigInt(done), length: data.length - done };
+      const r = await this.writeFile(file, rest, opts);
+      done += r.bytes;
+      if (r.error !== 0 || r.bytes === 0) return { bytes: done, error: r.error };
+    }
+    return { bytes: done, error: 0 };
   }
 
   [Symbol.dispose](): void {

@@ -5,8 +5,10 @@
  */
 import { advapi32 } from "../ffi/advapi32.ts";
 import { kernel32 } from "../ffi/kernel32.ts";
-import { SDDL_REVISION_1, TOKEN_QUERY, TOKEN_USER_CLASS } from "../ffi/constants.ts";
-import { win32Error } from "../ffi/error.ts";
+import { SDDL_REVISION_1 } from "../ffi/headers/sddl.ts";
+import { TOKEN_QUERY, TOKEN_USER_CLASS } from "../ffi/headers/winnt.ts";
+import { SECURITY_ATTRIBUTES } from "../ffi/headers/winbase.ts";
+import { check } from "../ffi/check.ts";
 import { NativeMemory } from "../ffi/memory.ts";
 import { OwnedHandle } from "../ffi/handle.ts";
 import { readWstr, wstr } from "../ffi/wstr.ts";
@@ -18,17 +20,16 @@ export function currentUserSid(): string {
   if (userSid) return userSid;
   const a = advapi32().sync;
   const out = new BigUint64Array(1);
-  if (!a.OpenProcessToken(kernel32.sync.GetCurrentProcess(), TOKEN_QUERY, out)) {
-    throw win32Error("OpenProcessToken");
-  }
+  check("OpenProcessToken", () => a.OpenProcessToken(kernel32.sync.GetCurrentProcess(), TOKEN_QUERY, out));
   using token = new OwnedHandle(out[0]);
   using info = new NativeMemory(1024);
   const needed = new Uint32Array(1);
-  if (!a.GetTokenInformation(token.value, TOKEN_USER_CLASS, info.bytes, info.size, needed)) {
-    throw win32Error("GetTokenInformation");
-  }
+  check(
+    "GetTokenInformation",
+    () => a.GetTokenInformation(token.value, TOKEN_USER_CLASS, info.bytes, info.size, needed),
+  );
   const sid = info.view().getBigUint64(0, true); // TOKEN_USER.User.Sid, points into `info`
-  if (!a.ConvertSidToStringSidW(sid, out)) throw win32Error("ConvertSidToStringSidW");
+  check("ConvertSidToStringSidW", () => a.ConvertSidToStringSidW(sid, out));
   try {
     userSid = readWstr(out[0], 256);
   } finally {
@@ -44,23 +45,27 @@ export function ownerOnlySddl(): string {
 
 /** A SECURITY_ATTRIBUTES structure holding a security descriptor parsed from SDDL. */
 export class SecurityAttributes implements Disposable {
-  readonly bytes = new Uint8Array(24);
+  readonly bytes: Uint8Array;
   #descriptor: bigint;
 
   constructor(sddl: string) {
     const out = new BigUint64Array(1);
-    const ok = advapi32().sync.ConvertStringSecurityDescriptorToSecurityDescriptorW(
-      wstr(sddl),
-      SDDL_REVISION_1,
-      out,
-      0n,
+    check(
+      `ConvertStringSecurityDescriptorToSecurityDescriptorW("${sddl}")`,
+      () =>
+        advapi32().sync.ConvertStringSecurityDescriptorToSecurityDescriptorW(
+          wstr(sddl),
+          SDDL_REVISION_1,
+          out,
+          0n,
+        ),
     );
-    if (!ok) throw win32Error(`ConvertStringSecurityDescriptorToSecurityDescriptorW("${sddl}")`);
     this.#descriptor = out[0];
-    const v = new DataView(this.bytes.buffer);
-    v.setUint32(0, 24, true); // nLength
-    v.setBigUint64(8, this.#descriptor, true); // lpSecurityDescriptor
-    v.setInt32(16, 0, true); // bInheritHandle
+    this.bytes = SECURITY_ATTRIBUTES.encode({
+      nLength: SECURITY_ATTRIBUTES.size,
+      lpSecurityDescriptor: this.#descriptor,
+      bInheritHandle: 0,
+    });
   }
 
   [Symbol.dispose](): void {

@@ -7,20 +7,23 @@
  */
 import { kernel32 } from "../ffi/kernel32.ts";
 import {
-  FILE_ATTRIBUTE_NORMAL,
   FILE_MAP_ALL_ACCESS,
   FILE_MAP_READ,
   FILE_MAP_WRITE,
+  INVALID_HANDLE_VALUE,
+  OPEN_ALWAYS,
+} from "../ffi/headers/winbase.ts";
+import {
+  FILE_ATTRIBUTE_NORMAL,
   FILE_SHARE_READ,
   FILE_SHARE_WRITE,
   GENERIC_READ,
   GENERIC_WRITE,
-  INVALID_HANDLE_VALUE,
-  OPEN_ALWAYS,
   PAGE_READWRITE,
-} from "../ffi/constants.ts";
-import { lastError, Win32Error } from "../ffi/error.ts";
-import { isInvalidHandle, OwnedHandle } from "../ffi/handle.ts";
+} from "../ffi/headers/winnt.ts";
+import { Win32Error } from "../ffi/error.ts";
+import { attempt, check, checkHandle, checkPointer } from "../ffi/check.ts";
+import { OwnedHandle } from "../ffi/handle.ts";
 import { backend } from "../ffi/runtime.ts";
 import { wstr } from "../ffi/wstr.ts";
 import { createKernelObject, type KernelObjectOptions, openKernelObject } from "./sync.ts";
@@ -47,7 +50,9 @@ export interface SharedMemoryOptions extends KernelObjectOptions {
 
 /** Options for {@link SharedMemory.open}. */
 export interface SharedMemoryOpenOptions {
+  /** The mapping is in `Global\` (it was created with `global: true`), not `Local\`. */
   global?: boolean;
+  /** Map read-only: views offer `read()` but no live `bytes`. */
   readOnly?: boolean;
   /** The size to map. Default: the mapping's size rounded up to whole pages. */
   size?: number;
@@ -62,24 +67,36 @@ function checkRange(offset: number, length: number, size: number): void {
   }
 }
 
+/** Where a {@link SharedView}'s memory is (the internal constructor's argument). */
+export interface ViewMemory {
+  /** The address the mapping call returned. */
+  readonly base: bigint;
+  /** Bytes from `base` to the view's first byte (view offsets are aligned down). Default 0. */
+  readonly delta?: number;
+  readonly length: number;
+  readonly readOnly: boolean;
+  /** Undoes the mapping. Default UnmapViewOfFile. */
+  readonly release?: (base: bigint) => void;
+}
+
 /** One mapped view of a mapping. Unmapped on dispose; the arrays it gave out are then invalid. */
 export class SharedView implements Disposable {
   #base: bigint;
   #bytes: Uint8Array | undefined;
-
+  /** The view's size in bytes. */
+  readonly length: number;
+  /** Whether the view was mapped read-only. */
+  readonly readOnly: boolean;
   readonly #release: (base: bigint) => void;
 
-  /** @internal `release` undoes the mapping (default UnmapViewOfFile). */
-  constructor(
-    base: bigint,
-    delta: number,
-    readonly length: number,
-    readonly readOnly: boolean,
-    release: (base: bigint) => void = (b) => k.UnmapViewOfFile(b),
-  ) {
-    this.#base = base;
-    this.#release = release;
-    this.#bytes = new Uint8Array(backend.memory(base, delta + length), delta, length);
+  /** @internal Views come from {@link SharedMemory.view} and `whole`. */
+  constructor(memory: ViewMemory) {
+    const delta = memory.delta ?? 0;
+    this.#base = memory.base;
+    this.length = memory.length;
+    this.readOnly = memory.readOnly;
+    this.#release = memory.release ?? ((b) => k.UnmapViewOfFile(b));
+    this.#bytes = new Uint8Array(backend.memory(memory.base, delta + memory.length), delta, memory.length);
   }
 
   #array(): Uint8Array {
@@ -120,9 +137,10 @@ export class SharedView implements Disposable {
 
   /** Writes dirty pages of a file-backed view to the file (FlushViewOfFile). */
   flush(): void {
-    if (!k.FlushViewOfFile(this.#base, 0n)) throw new Win32Error("FlushViewOfFile", lastError());
+    check("FlushViewOfFile", () => k.FlushViewOfFile(this.#base, 0n));
   }
 
+  /** Unmaps the view; later calls do nothing. */
   [Symbol.dispose](): void {
     if (!this.#bytes) return;
     this.#bytes = undefined;
@@ -132,16 +150,21 @@ export class SharedView implements Disposable {
 
 /** Memory several processes see: a file mapping, or a DLL's shared section. */
 export interface SharedRegion extends Disposable {
+  /** Its size in bytes. */
   readonly size: number;
   /** A view of all of it. */
   readonly whole: SharedView;
+  /** All of its bytes, live (writes are seen by every process sharing it). */
   readonly bytes: Uint8Array;
+  /** A copy of `length` bytes at `offset` (default: to the end). */
   read(offset?: number, length?: number): Uint8Array;
+  /** Copies `data` in at `offset`. */
   write(offset: number, data: Uint8Array): void;
+  /** Releases this process's hold on it; the arrays it gave out are then invalid. Idempotent. */
   close(): void;
 }
 
-/** The byte accessors every region offers, through its whole view. */
+/** @internal The byte accessors every region offers, through its whole view. */
 export abstract class RegionBase implements SharedRegion {
   abstract readonly size: number;
   abstract readonly whole: SharedView;
@@ -162,34 +185,78 @@ export abstract class RegionBase implements SharedRegion {
     this.whole.write(offset, data);
   }
 
+  /** Same as `close()`. */
   [Symbol.dispose](): void {
     this.close();
   }
 }
 
-/** A file mapping object and its views. */
-export class SharedMemory extends RegionBase {
+/** What a {@link SharedMemory} is made of (its private constructor's argument). */
+interface MappingParts {
+  readonly mapping: OwnedHandle;
+  readonly file?: OwnedHandle;
+  readonly name: string | undefined;
+  readonly size: number;
+  readonly created: boolean;
+  readonly readOnly: boolean;
+}
+
+/**
+ * A file mapping object and its views: memory shared by name with other processes, backed by
+ * the paging file or by a file.
+ *
+ * @example
+ * ```ts
+ * import { SharedMemory } from "@winipc/winipc/shm";
+ *
+ * // Process A: create (or open) the mapping and write into it.
+ * using memory = SharedMemory.create("status", { size: 4096 });
+ * memory.write(0, new TextEncoder().encode("ready"));
+ *
+ * // Process B: open it and read.
+ * using peer = SharedMemory.open("status");
+ * console.log(new TextDecoder().decode(peer.read(0, 5))); // "ready"
+ * ```
+ */
+export class SharedMemory extends RegionBase implements SharedRegion {
   readonly #mapping: OwnedHandle;
   readonly #file: OwnedHandle | undefined;
   readonly #views = new Set<SharedView>();
   #whole: SharedView | undefined;
+  /** The full kernel name (`Local\NAME`), or undefined for an unnamed mapping. */
+  readonly name: string | undefined;
+  /** The mapping's size in bytes (for an opened mapping: rounded up to whole pages unless given). */
+  readonly size: number;
+  /** False when `create` found and opened an existing mapping (or after `open`). */
+  readonly created: boolean;
+  /** Whether every view of it is read-only. */
+  readonly readOnly: boolean;
 
-  private constructor(
-    mapping: OwnedHandle,
-    file: OwnedHandle | undefined,
-    readonly name: string | undefined,
-    readonly size: number,
-    readonly created: boolean,
-    readonly readOnly: boolean,
-  ) {
+  private constructor(parts: MappingParts) {
     super();
-    this.#mapping = mapping;
-    this.#file = file;
+    this.#mapping = parts.mapping;
+    this.#file = parts.file;
+    this.name = parts.name;
+    this.size = parts.size;
+    this.created = parts.created;
+    this.readOnly = parts.readOnly;
   }
 
   /**
-   * Creates a mapping of `size` bytes, or opens the existing one of that name (`created` false;
-   * `mode: "create"` makes that an AddressInUseError). Unnamed mappings are for handle passing.
+   * Creates a mapping of `size` bytes, or opens the existing one of that name (`created` false).
+   * Named mappings are `Local\NAME` and owner-only unless the options say otherwise; unnamed
+   * ones are for handle passing.
+   *
+   * @example
+   * ```ts
+   * import { SharedMemory } from "@winipc/winipc/shm";
+   *
+   * using memory = SharedMemory.create("frames", { size: 1 << 20, mode: "create" });
+   * const counter = memory.whole.int32(0, 4);
+   * Atomics.add(counter, 0, 1);
+   * ```
+   * @throws {AddressInUseError} when `mode: "create"` and the name exists.
+   * @throws {RangeError} when `size` is not a positive integer.
    */
   static create(name: string | undefined, opts: SharedMemoryOptions): SharedMemory {
     const size = opts.size;
@@ -198,17 +265,15 @@ export class SharedMemory extends RegionBase {
     }
     let file: OwnedHandle | undefined;
     if (opts.file !== undefined) {
-      const h = k.CreateFileW(
-        wstr(opts.file),
-        (GENERIC_READ | GENERIC_WRITE) >>> 0,
-        FILE_SHARE_READ | FILE_SHARE_WRITE,
-        0n,
-        OPEN_ALWAYS,
-        FILE_ATTRIBUTE_NORMAL,
-        0n,
+      const path = wstr(opts.file);
+      const access = (GENERIC_READ | GENERIC_WRITE) >>> 0;
+      const share = FILE_SHARE_READ | FILE_SHARE_WRITE;
+      file = new OwnedHandle(
+        checkHandle(
+          `CreateFileW(${opts.file})`,
+          () => k.CreateFileW(path, access, share, 0n, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, 0n),
+        ),
       );
-      if (isInvalidHandle(h)) throw new Win32Error(`CreateFileW(${opts.file})`, lastError());
-      file = new OwnedHandle(h);
     }
     try {
       const r = createKernelObject(
@@ -225,14 +290,32 @@ export class SharedMemory extends RegionBase {
             n,
           ),
       );
-      return new SharedMemory(r.handle, file, r.name, size, r.created, false);
+      return new SharedMemory({
+        mapping: r.handle,
+        file,
+        name: r.name,
+        size,
+        created: r.created,
+        readOnly: false,
+      });
     } catch (e) {
       file?.close();
       throw e;
     }
   }
 
-  /** Opens an existing named mapping (NotFoundError if none). */
+  /**
+   * Opens an existing named mapping.
+   *
+   * @example
+   * ```ts
+   * import { SharedMemory } from "@winipc/winipc/shm";
+   *
+   * using memory = SharedMemory.open("frames", { readOnly: true });
+   * const header = memory.read(0, 16);
+   * ```
+   * @throws {NotFoundError} when no mapping has that name.
+   */
   static open(name: string, opts: SharedMemoryOpenOptions = {}): SharedMemory {
     const access = opts.readOnly ? FILE_MAP_READ : FILE_MAP_ALL_ACCESS;
     const r = openKernelObject(
@@ -244,24 +327,25 @@ export class SharedMemory extends RegionBase {
     let size = opts.size;
     if (size === undefined) {
       // The mapping's size is not queryable; a whole view's region size is (rounded to pages).
-      const base = k.MapViewOfFile(
-        r.handle.value,
-        opts.readOnly ? FILE_MAP_READ : FILE_MAP_READ | FILE_MAP_WRITE,
-        0,
-        0,
-        0n,
-      );
+      const viewAccess = opts.readOnly ? FILE_MAP_READ : FILE_MAP_READ | FILE_MAP_WRITE;
+      const mapped = attempt(() => k.MapViewOfFile(r.handle.value, viewAccess, 0, 0, 0n), (b) => b === 0n);
+      const base = mapped.value;
       if (base === 0n) {
-        const code = lastError();
         r.handle.close();
-        throw new Win32Error("MapViewOfFile", code);
+        throw new Win32Error("MapViewOfFile", mapped.error);
       }
       const info = new Uint8Array(48);
       k.VirtualQuery(base, info, 48n);
       size = Number(new DataView(info.buffer).getBigUint64(24, true)); // MEMORY_BASIC_INFORMATION.RegionSize
       k.UnmapViewOfFile(base);
     }
-    return new SharedMemory(r.handle, undefined, r.name, size, false, opts.readOnly ?? false);
+    return new SharedMemory({
+      mapping: r.handle,
+      name: r.name,
+      size,
+      created: false,
+      readOnly: opts.readOnly ?? false,
+    });
   }
 
   /** The mapping HANDLE (owned). */
@@ -277,15 +361,15 @@ export class SharedMemory extends RegionBase {
     const g = allocationGranularity();
     const aligned = Math.floor(offset / g) * g;
     const delta = offset - aligned;
-    const base = k.MapViewOfFile(
-      this.#mapping.value,
-      readOnly ? FILE_MAP_READ : FILE_MAP_READ | FILE_MAP_WRITE,
-      Math.floor(aligned / 2 ** 32),
-      aligned % 2 ** 32,
-      BigInt(delta + length),
-    );
-    if (base === 0n) throw new Win32Error("MapViewOfFile", lastError());
-    const v = new SharedView(base, delta, length, readOnly);
+    const base = checkPointer("MapViewOfFile", () =>
+      k.MapViewOfFile(
+        this.#mapping.value,
+        readOnly ? FILE_MAP_READ : FILE_MAP_READ | FILE_MAP_WRITE,
+        Math.floor(aligned / 2 ** 32),
+        aligned % 2 ** 32,
+        BigInt(delta + length),
+      ));
+    const v = new SharedView({ base, delta, length, readOnly });
     this.#views.add(v);
     return v;
   }
@@ -295,6 +379,7 @@ export class SharedMemory extends RegionBase {
     return this.#whole ??= this.view(0, this.size);
   }
 
+  /** Writes the dirty pages of every view to the backing file (FlushViewOfFile). */
   flush(): void {
     for (const v of this.#views) v.flush();
   }

@@ -6,18 +6,16 @@
  * @module
  */
 import { kernel32 } from "../ffi/kernel32.ts";
+import { WAIT_ABANDONED_0, WAIT_OBJECT_0 } from "../ffi/headers/winbase.ts";
+import { ERROR_ALREADY_EXISTS, ERROR_FILE_NOT_FOUND, WAIT_TIMEOUT } from "../ffi/headers/winerror.ts";
 import {
-  ERROR_ALREADY_EXISTS,
-  ERROR_FILE_NOT_FOUND,
   EVENT_MODIFY_STATE,
   MUTEX_MODIFY_STATE,
   SEMAPHORE_MODIFY_STATE,
   SYNCHRONIZE,
-  WAIT_ABANDONED_0,
-  WAIT_OBJECT_0,
-  WAIT_TIMEOUT,
-} from "../ffi/constants.ts";
-import { lastError, Win32Error } from "../ffi/error.ts";
+} from "../ffi/headers/winnt.ts";
+import { Win32Error } from "../ffi/error.ts";
+import { attempt, attemptReporting, check, lastErrorAfter } from "../ffi/check.ts";
 import { isInvalidHandle, OwnedHandle } from "../ffi/handle.ts";
 import { type Signalled, waitAny } from "./wait.ts";
 import { ownerOnlySddl, SecurityAttributes } from "./security.ts";
@@ -65,12 +63,11 @@ export function createKernelObject(
 ): { handle: OwnedHandle; created: boolean; name?: string } {
   const full = name === undefined ? undefined : kernelObjectName(name, opts.global);
   using sa = full === undefined ? undefined : new SecurityAttributes(opts.sddl ?? ownerOnlySddl());
-  k.SetLastError(0); // success leaves the code alone; ERROR_ALREADY_EXISTS must not be stale
-  const h = create(sa?.bytes ?? null, full === undefined ? null : wstr(full));
-  const code = lastError();
-  if (isInvalidHandle(h)) throw new Win32Error(`${api}(${full ?? "unnamed"})`, code);
-  const handle = new OwnedHandle(h);
-  const created = code !== ERROR_ALREADY_EXISTS;
+  // Success reports ERROR_ALREADY_EXISTS when the name existed.
+  const r = attemptReporting(() => create(sa?.bytes ?? null, full === undefined ? null : wstr(full)));
+  if (isInvalidHandle(r.value)) throw new Win32Error(`${api}(${full ?? "unnamed"})`, r.error);
+  const handle = new OwnedHandle(r.value);
+  const created = r.error !== ERROR_ALREADY_EXISTS;
   if (!created && opts.mode === "create") {
     handle.close();
     throw new AddressInUseError(`${full} already exists`);
@@ -86,17 +83,17 @@ export function openKernelObject(
   open: (name: Uint16Array) => bigint,
 ) {
   const full = kernelObjectName(name, global);
-  const h = open(wstr(full));
-  if (isInvalidHandle(h)) {
-    const code = lastError();
-    if (code === ERROR_FILE_NOT_FOUND) throw new NotFoundError(`no object named ${full}`);
-    throw new Win32Error(`${api}(${full})`, code);
+  const r = attempt(() => open(wstr(full)), isInvalidHandle);
+  if (isInvalidHandle(r.value)) {
+    if (r.error === ERROR_FILE_NOT_FOUND) throw new NotFoundError(`no object named ${full}`);
+    throw new Win32Error(`${api}(${full})`, r.error);
   }
-  return { handle: new OwnedHandle(h), name: full };
+  return { handle: new OwnedHandle(r.value), name: full };
 }
 
 /** Anything with a waitable kernel handle. */
 export interface Waitable {
+  /** The HANDLE (owned by the object: do not close it). */
   readonly handle: bigint;
 }
 
@@ -108,18 +105,26 @@ export function waitForAny(objects: readonly Waitable[], opts: WaitOptions = {})
   return waitAny(objects.map((o) => o.handle), opts);
 }
 
-abstract class KernelObject implements Waitable, Disposable {
+/** What events, semaphores and mutexes share: an owned handle, the name, and whether it was new. */
+export abstract class KernelObject implements Waitable, Disposable {
+  /** @internal */
   protected constructor(
+    /** @internal */
     protected readonly owned: OwnedHandle,
+    /** The full kernel name (`Local\NAME`), or undefined for an unnamed object. */
     readonly name: string | undefined,
+    /** False when `create` opened an object that already existed (and after `open`). */
     readonly created: boolean,
   ) {}
+  /** The HANDLE, for waits (see {@link waitForAny}). Throws after close. */
   get handle(): bigint {
     return this.owned.value;
   }
+  /** Closes this process's handle; the object lives while any process has one. Idempotent. */
   close(): void {
     this.owned.close();
   }
+  /** Same as `close()`. */
   [Symbol.dispose](): void {
     this.close();
   }
@@ -129,12 +134,32 @@ abstract class KernelObject implements Waitable, Disposable {
 export interface EventOptions extends KernelObjectOptions {
   /** Manual reset stays signalled until reset; auto reset (default) releases one waiter. */
   manualReset?: boolean;
+  /** Start signalled. Default false. */
   initialState?: boolean;
 }
 
-/** An event object (CreateEventW). */
+/**
+ * An event object (CreateEventW): one process sets it, others wait for it.
+ *
+ * @example
+ * ```ts
+ * import { KernelEvent } from "@winipc/winipc/sync";
+ *
+ * // Process A:
+ * using ready = KernelEvent.create("job-ready", { manualReset: true });
+ * // Process B:
+ * using seen = KernelEvent.open("job-ready");
+ * seen.set();
+ * // Process A:
+ * await ready.wait({ timeout: 10_000 });
+ * ```
+ */
 export class KernelEvent extends KernelObject {
-  /** Creates an event; a named one that exists is opened (`created` is false) unless `mode: "create"`. */
+  /**
+   * Creates an event (unnamed when `name` is undefined); a named one that exists is opened
+   * (`created` is false).
+   * @throws {AddressInUseError} when `mode: "create"` and the name exists.
+   */
   static create(name?: string, opts: EventOptions = {}): KernelEvent {
     const r = createKernelObject(
       "CreateEventW",
@@ -144,7 +169,10 @@ export class KernelEvent extends KernelObject {
     );
     return new KernelEvent(r.handle, r.name, r.created);
   }
-  /** Opens an existing named event. */
+  /**
+   * Opens an existing named event (`global`: in `Global\`).
+   * @throws {NotFoundError} when no event has that name.
+   */
   static open(name: string, opts: { global?: boolean } = {}): KernelEvent {
     const r = openKernelObject(
       "OpenEventW",
@@ -154,13 +182,19 @@ export class KernelEvent extends KernelObject {
     );
     return new KernelEvent(r.handle, r.name, false);
   }
+  /** Signals the event: releases one waiter (auto reset) or all until reset (manual reset). */
   set(): void {
-    if (!k.SetEvent(this.handle)) throw new Win32Error("SetEvent", lastError());
+    check("SetEvent", () => k.SetEvent(this.handle));
   }
+  /** Unsignals a manual-reset event. */
   reset(): void {
-    if (!k.ResetEvent(this.handle)) throw new Win32Error("ResetEvent", lastError());
+    check("ResetEvent", () => k.ResetEvent(this.handle));
   }
-  /** Resolves when the event is signalled (an auto-reset event is reset by this wait). */
+  /**
+   * Resolves when the event is signalled (an auto-reset event is reset by this wait). Rejects
+   * with `signal.reason` on abort.
+   * @throws {TimeoutError} when `timeout` passes first.
+   */
   async wait(opts?: WaitOptions): Promise<void> {
     await waitAny([this.handle], opts);
   }
@@ -168,12 +202,36 @@ export class KernelEvent extends KernelObject {
 
 /** Options for {@link Semaphore.create}. */
 export interface SemaphoreOptions extends KernelObjectOptions {
+  /** Units available at first, 0 to `maximumCount`. Default `maximumCount`. */
   initialCount?: number;
+  /** The most units it can hold, 1 to 2^31-1. Default 1. */
   maximumCount?: number;
 }
 
-/** A counting semaphore (CreateSemaphoreW). */
+/**
+ * A counting semaphore (CreateSemaphoreW): at most `maximumCount` holders at once, across
+ * processes.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore } from "@winipc/winipc/sync";
+ *
+ * using slots = Semaphore.create("render-slots", { maximumCount: 4 });
+ * await slots.acquire({ timeout: 30_000 });
+ * try {
+ *   // at most four processes are here at once
+ * } finally {
+ *   slots.release();
+ * }
+ * ```
+ */
 export class Semaphore extends KernelObject {
+  /**
+   * Creates a semaphore (unnamed when `name` is undefined), or opens the existing one of that
+   * name (`created` false; its counts are then the creator's).
+   * @throws {AddressInUseError} when `mode: "create"` and the name exists.
+   * @throws {RangeError} when the counts are out of range.
+   */
   static create(name?: string, opts: SemaphoreOptions = {}): Semaphore {
     const max = opts.maximumCount ?? 1;
     const initial = opts.initialCount ?? max;
@@ -191,6 +249,10 @@ export class Semaphore extends KernelObject {
     );
     return new Semaphore(r.handle, r.name, r.created);
   }
+  /**
+   * Opens an existing named semaphore (`global`: in `Global\`).
+   * @throws {NotFoundError} when no semaphore has that name.
+   */
   static open(name: string, opts: { global?: boolean } = {}): Semaphore {
     const r = openKernelObject(
       "OpenSemaphoreW",
@@ -200,16 +262,25 @@ export class Semaphore extends KernelObject {
     );
     return new Semaphore(r.handle, r.name, false);
   }
-  /** Takes one unit, waiting while the count is zero. */
+  /**
+   * Takes one unit, waiting while the count is zero. Rejects with `signal.reason` on abort.
+   * @throws {TimeoutError} when `timeout` passes first.
+   */
   async acquire(opts?: WaitOptions): Promise<void> {
     await waitAny([this.handle], opts);
   }
   /** Returns `count` units; resolves the previous count. */
   release(count = 1): number {
     const prev = new Int32Array(1);
-    if (!k.ReleaseSemaphore(this.handle, count, prev)) throw new Win32Error("ReleaseSemaphore", lastError());
+    check("ReleaseSemaphore", () => k.ReleaseSemaphore(this.handle, count, prev));
     return prev[0];
   }
+}
+
+/** Options for {@link Mutex.create}. */
+export interface MutexOptions extends KernelObjectOptions {
+  /** The JS thread owns the new mutex at once (ignored when it already existed). */
+  initialOwner?: boolean;
 }
 
 /** What {@link Mutex.acquire} reports. */
@@ -221,10 +292,29 @@ export interface MutexAcquired {
 /**
  * A mutex (CreateMutexW), owned by the JS thread while acquired. Waiting happens on a helper
  * thread that takes the mutex and hands it straight back, then the JS thread takes it; so the
- * owner is always the thread that will call {@link release}.
+ * owner is always the thread that will call {@link Mutex.release}.
+ *
+ * @example
+ * ```ts
+ * import { Mutex } from "@winipc/winipc/sync";
+ *
+ * using lock = Mutex.create("settings-file");
+ * const { abandoned } = await lock.acquire({ timeout: 5_000 });
+ * try {
+ *   if (abandoned) console.warn("the last holder died: check the file");
+ *   // read-modify-write the settings file
+ * } finally {
+ *   lock.release();
+ * }
+ * ```
  */
 export class Mutex extends KernelObject {
-  static create(name?: string, opts: KernelObjectOptions & { initialOwner?: boolean } = {}): Mutex {
+  /**
+   * Creates a mutex (unnamed when `name` is undefined), or opens the existing one of that name
+   * (`created` false).
+   * @throws {AddressInUseError} when `mode: "create"` and the name exists.
+   */
+  static create(name?: string, opts: MutexOptions = {}): Mutex {
     const r = createKernelObject(
       "CreateMutexW",
       name,
@@ -233,6 +323,10 @@ export class Mutex extends KernelObject {
     );
     return new Mutex(r.handle, r.name, r.created);
   }
+  /**
+   * Opens an existing named mutex (`global`: in `Global\`).
+   * @throws {NotFoundError} when no mutex has that name.
+   */
   static open(name: string, opts: { global?: boolean } = {}): Mutex {
     const r = openKernelObject(
       "OpenMutexW",
@@ -245,14 +339,18 @@ export class Mutex extends KernelObject {
 
   /** Takes the mutex without waiting; undefined if another thread or process holds it. */
   tryAcquire(): MutexAcquired | undefined {
-    const r = k.WaitForSingleObject(this.handle, 0);
+    const { value: r, error } = lastErrorAfter(() => k.WaitForSingleObject(this.handle, 0));
     if (r === WAIT_OBJECT_0) return { abandoned: false };
     if (r === WAIT_ABANDONED_0) return { abandoned: true };
     if (r === WAIT_TIMEOUT) return undefined;
-    throw new Win32Error("WaitForSingleObject", lastError());
+    throw new Win32Error("WaitForSingleObject", error);
   }
 
-  /** Takes the mutex, waiting (off the JS thread) while another holder has it. */
+  /**
+   * Takes the mutex, waiting (off the JS thread) while another holder has it. Rejects with
+   * `signal.reason` on abort. A mutex can be taken again by its owner (release it as often).
+   * @throws {TimeoutError} when `timeout` passes first.
+   */
   async acquire(opts: WaitOptions = {}): Promise<MutexAcquired> {
     const deadline = opts.timeout === undefined ? undefined : Date.now() + opts.timeout;
     let abandoned = false;
@@ -268,8 +366,11 @@ export class Mutex extends KernelObject {
     }
   }
 
-  /** Releases one level of ownership. */
+  /**
+   * Releases one level of ownership.
+   * @throws {Win32Error} when the JS thread does not own the mutex.
+   */
   release(): void {
-    if (!k.ReleaseMutex(this.handle)) throw new Win32Error("ReleaseMutex", lastError());
+    check("ReleaseMutex", () => k.ReleaseMutex(this.handle));
   }
 }

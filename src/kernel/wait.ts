@@ -5,24 +5,20 @@
  * @module
  */
 import { kernel32 } from "../ffi/kernel32.ts";
-import {
-  INFINITE,
-  MAXIMUM_WAIT_OBJECTS,
-  WAIT_ABANDONED_0,
-  WAIT_FAILED,
-  WAIT_OBJECT_0,
-} from "../ffi/constants.ts";
-import { lastError, Win32Error, win32Error } from "../ffi/error.ts";
-import { isInvalidHandle, OwnedHandle } from "../ffi/handle.ts";
+import { INFINITE, WAIT_ABANDONED_0, WAIT_FAILED, WAIT_OBJECT_0 } from "../ffi/headers/winbase.ts";
+import { MAXIMUM_WAIT_OBJECTS } from "../ffi/headers/winnt.ts";
+import { Win32Error } from "../ffi/error.ts";
+import { attempt, checkHandle } from "../ffi/check.ts";
+import { OwnedHandle } from "../ffi/handle.ts";
 import { TimeoutError, type WaitOptions } from "../core/errors.ts";
 
 const k = kernel32.sync;
 
 /** An unnamed event (manual or auto reset). */
 export function createEvent(manualReset: boolean, initialState = false): OwnedHandle {
-  const h = k.CreateEventW(null, manualReset ? 1 : 0, initialState ? 1 : 0, null);
-  if (isInvalidHandle(h)) throw win32Error("CreateEventW");
-  return new OwnedHandle(h);
+  return new OwnedHandle(
+    checkHandle("CreateEventW", () => k.CreateEventW(null, manualReset ? 1 : 0, initialState ? 1 : 0, null)),
+  );
 }
 
 /** Converts a timeout option to WaitForMultipleObjects milliseconds. */
@@ -34,7 +30,9 @@ export function timeoutMs(timeout: number | undefined): number {
 
 /** The outcome of a wait: which handle was signalled, and whether a mutex was abandoned. */
 export interface Signalled {
+  /** The position of the signalled handle in the list waited on. */
   index: number;
+  /** It is a mutex whose owner died holding it: the data it guards may be inconsistent. */
   abandoned: boolean;
 }
 
@@ -118,9 +116,12 @@ class WaitGroup {
   /** After WAIT_FAILED: fail the registrations whose handles are no longer valid. */
   #rejectInvalid(): void {
     for (const e of [...this.#entries]) {
-      if (e.handles.some((h) => k.WaitForSingleObject(h, 0) === WAIT_FAILED)) {
-        const err = lastError();
-        if (this.#take(e)) e.settle(undefined, new Win32Error("WaitForMultipleObjects", err));
+      const invalid = attempt(
+        () => e.handles.some((h) => k.WaitForSingleObject(h, 0) === WAIT_FAILED),
+        (f) => f,
+      );
+      if (invalid.value && this.#take(e)) {
+        e.settle(undefined, new Win32Error("WaitForMultipleObjects", invalid.error));
       }
     }
   }

@@ -7,6 +7,8 @@
  */
 import { user32 } from "../ffi/user32.ts";
 import { wstr } from "../ffi/wstr.ts";
+import { WM_APP } from "../ffi/headers/winuser.ts";
+import { Win32Error } from "../ffi/error.ts";
 import { ChannelClosedError, WinipcError } from "../core/errors.ts";
 
 /** What the host tells its worker first. */
@@ -23,40 +25,70 @@ export type WindowHostEvent =
   | { type: "closed" }
   | { type: "copydata"; from: bigint; tag: bigint; data: Uint8Array }
   | { type: "clipboard" }
-  | { type: "listening"; ok: boolean }
+  | { type: "listening"; ok: boolean; error: number }
   | { type: "stalling" }
   | { type: "message"; msg: number; wParam: bigint; lParam: bigint };
 
-const WM_COMMAND_FROM_HOST = 0x8001;
+const WM_COMMAND_FROM_HOST = WM_APP + 1; // window_worker.ts's command message
 
 /** Options for {@link WindowHost.create}. */
 export interface WindowHostOptions {
   /** The window class name (registered once per process, with DefWindowProcW as its procedure). */
   className: string;
+  /** The window title: with the class, how other processes find the window (FindWindowExW). */
   title: string;
-  /** Largest WM_COPYDATA payload accepted (larger ones are refused, LRESULT 2). */
+  /** Largest WM_COPYDATA payload accepted (larger ones are refused, LRESULT 2). Default 64 MiB. */
   maxMessageSize?: number;
 }
 
-/** A message-only window and the thread that pumps its messages. */
+/**
+ * A message-only window and the thread that pumps its messages. What the window receives arrives
+ * here as calls of the `on…` handlers, on the JS thread.
+ *
+ * @example
+ * ```ts
+ * import { postWindowMessage, registerWindowMessage, WindowHost } from "@winipc/winipc/window";
+ *
+ * const PING = registerWindowMessage("my-app-ping");
+ * await using host = await WindowHost.create({ className: "my-app", title: "my-app-main" });
+ * host.onMessage = (msg, wParam) => {
+ *   if (msg === PING) console.log("ping", wParam);
+ * };
+ * postWindowMessage(host.hwnd, PING, 42n); // usually from another process that found the window
+ * ```
+ */
 export class WindowHost implements AsyncDisposable {
   readonly #worker: Worker;
   readonly #closed: Promise<void>;
   #closing = false;
+  /**
+   * A WM_COPYDATA arrived: `from` is the sender's wParam (by convention its window), `tag` the
+   * COPYDATASTRUCT's dwData, `data` a copy of its bytes (size checked before the copy).
+   */
   onCopyData: (from: bigint, tag: bigint, data: Uint8Array) => void = () => {};
+  /** The clipboard changed (after {@link WindowHost.listenClipboard}). */
   onClipboardUpdate: () => void = () => {};
+  /** A registered message (0xC000 to 0xFFFF, see {@link registerWindowMessage}) arrived. */
   onMessage: (msg: number, wParam: bigint, lParam: bigint) => void = () => {};
   /** @internal */
-  onListening: ((ok: boolean) => void) | undefined;
+  onListening: ((ok: boolean, error: number) => void) | undefined;
   /** @internal */
   onStalling: (() => void) | undefined;
 
-  private constructor(worker: Worker, readonly hwnd: bigint, closed: Promise<void>) {
+  private constructor(
+    worker: Worker,
+    /** The window's handle, for other processes to send or post to. */
+    readonly hwnd: bigint,
+    closed: Promise<void>,
+  ) {
     this.#worker = worker;
     this.#closed = closed;
   }
 
-  /** Creates the window on a new worker thread; resolves once it exists. */
+  /**
+   * Creates the window on a new worker thread; resolves once it exists.
+   * @throws {WinipcError} when the window cannot be created.
+   */
   static create(opts: WindowHostOptions): Promise<WindowHost> {
     const worker = new Worker(new URL("./window_worker.ts", import.meta.url).href, { type: "module" });
     let host: WindowHost | undefined;
@@ -77,7 +109,7 @@ export class WindowHost implements AsyncDisposable {
           closedResolve();
         } else if (e.type === "copydata") host?.onCopyData(e.from, e.tag, e.data);
         else if (e.type === "clipboard") host?.onClipboardUpdate();
-        else if (e.type === "listening") host?.onListening?.(e.ok);
+        else if (e.type === "listening") host?.onListening?.(e.ok, e.error);
         else if (e.type === "stalling") host?.onStalling?.();
         else if (e.type === "message") host?.onMessage(e.msg, e.wParam, e.lParam);
       };
@@ -110,10 +142,15 @@ export class WindowHost implements AsyncDisposable {
     });
   }
 
-  /** Starts WM_CLIPBOARDUPDATE notifications (AddClipboardFormatListener). */
-  listenClipboard(): Promise<boolean> {
-    return new Promise((resolve) => {
-      this.onListening = resolve;
+  /**
+   * Starts WM_CLIPBOARDUPDATE notifications (AddClipboardFormatListener, called on the window's
+   * thread, which also reads its error code).
+   * @throws {Win32Error} when the window cannot listen.
+   */
+  listenClipboard(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.onListening = (ok, error) =>
+        ok ? resolve() : reject(new Win32Error("AddClipboardFormatListener", error));
       this.#command(3);
     });
   }
@@ -127,6 +164,7 @@ export class WindowHost implements AsyncDisposable {
     this.#worker.terminate();
   }
 
+  /** Same as `close()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -139,7 +177,11 @@ export function registerWindowMessage(name: string): number {
   return id;
 }
 
-/** Posts a message to a window without waiting (PostMessageW): two pointer-sized numbers of payload. */
+/**
+ * Posts a message to a window without waiting (PostMessageW): two pointer-sized numbers of
+ * payload. The parameters are PostMessageW's own, in its order.
+ * @throws {ChannelClosedError} when the message cannot be posted (the window is gone).
+ */
 export function postWindowMessage(hwnd: bigint, msg: number, wParam = 0n, lParam = 0n): void {
   if (!user32().sync.PostMessageW(hwnd, msg, wParam, lParam)) {
     throw new ChannelClosedError(`PostMessageW to window ${hwnd} failed (is it gone?)`);

@@ -7,6 +7,14 @@
  */
 import type { WindowHostEvent, WindowHostInit } from "./window_host.ts";
 import { bufferMessages } from "../ffi/worker_inbox.ts";
+import {
+  GWLP_WNDPROC,
+  HWND_MESSAGE,
+  WM_APP,
+  WM_CLIPBOARDUPDATE,
+  WM_COPYDATA,
+  WM_DESTROY,
+} from "../ffi/headers/winuser.ts";
 
 // deno-lint-ignore no-explicit-any
 const self_ = globalThis as any;
@@ -16,14 +24,10 @@ const { backend } = await import("../ffi/runtime.ts");
 const { user32 } = await import("../ffi/user32.ts");
 const { kernel32 } = await import("../ffi/kernel32.ts");
 const { wstr } = await import("../ffi/wstr.ts");
+const { attempt } = await import("../ffi/check.ts");
 const u = user32().sync;
 
-const WM_DESTROY = 0x0002;
-const WM_COPYDATA = 0x004a;
-const WM_CLIPBOARDUPDATE = 0x031d;
-const WM_COMMAND_FROM_HOST = 0x8001; // WM_APP + 1
-const HWND_MESSAGE = 0xfffffffffffffffdn; // (HWND)-3
-const GWLP_WNDPROC = -4;
+const WM_COMMAND_FROM_HOST = WM_APP + 1;
 const CMD_DESTROY = 1n, CMD_STALL = 2n, CMD_CLIPBOARD_LISTEN = 3n;
 
 function post(ev: WindowHostEvent, transfer: Transferable[] = []) {
@@ -58,7 +62,8 @@ function run(init: WindowHostInit) {
           post({ type: "stalling" });
           Atomics.wait(stall, 0, 0, Number(lParam)); // stop pumping, on purpose
         } else if (wParam === CMD_CLIPBOARD_LISTEN) {
-          post({ type: "listening", ok: u.AddClipboardFormatListener(hwnd) !== 0 });
+          const r = attempt(() => u.AddClipboardFormatListener(hwnd), (ok) => ok === 0);
+          post({ type: "listening", ok: r.value !== 0, error: r.error });
         }
         return 0n;
       }
@@ -95,9 +100,13 @@ function run(init: WindowHostInit) {
   v.setBigUint64(24, hInstance, true); // hInstance
   v.setBigUint64(64, backend.addressOf(className), true); // lpszClassName
   u.RegisterClassExW(wc); // fails harmlessly when another host of this process registered it
-  const hwnd = u.CreateWindowExW(0, className, title, 0, 0, 0, 0, 0, HWND_MESSAGE, 0n, hInstance, 0n);
+  const created = attempt(
+    () => u.CreateWindowExW(0, className, title, 0, 0, 0, 0, 0, HWND_MESSAGE, 0n, hInstance, 0n),
+    (h) => h === 0n,
+  );
+  const hwnd = created.value;
   if (hwnd === 0n) {
-    post({ type: "error", message: `CreateWindowExW failed (${kernel32.sync.GetLastError()})` });
+    post({ type: "error", message: `CreateWindowExW failed (${created.error})` });
     cb.close();
     return;
   }

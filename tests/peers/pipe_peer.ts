@@ -11,7 +11,8 @@ import { kernel32 } from "../../src/ffi/kernel32.ts";
 import { backend } from "../../src/ffi/runtime.ts";
 import { isInvalidHandle } from "../../src/ffi/handle.ts";
 import { wstr } from "../../src/ffi/wstr.ts";
-import { GENERIC_READ, GENERIC_WRITE, OPEN_EXISTING } from "../../src/ffi/constants.ts";
+import { OPEN_EXISTING } from "../../src/ffi/headers/winbase.ts";
+import { GENERIC_READ, GENERIC_WRITE } from "../../src/ffi/headers/winnt.ts";
 import process from "node:process";
 
 const [role, name, ...rest] = process.argv.slice(2);

@@ -13,36 +13,57 @@ import { kernel32 } from "../../ffi/kernel32.ts";
 import { user32 } from "../../ffi/user32.ts";
 import { backend } from "../../ffi/runtime.ts";
 import { fromWstr, wstr } from "../../ffi/wstr.ts";
-import { ChannelClosedError, TimeoutError, WinipcError } from "../../core/errors.ts";
+import { check, checkPointer } from "../../ffi/check.ts";
+import { ChannelClosedError, TimeoutError, type WaitOptions, WinipcError } from "../../core/errors.ts";
+import { callScope, raceAbort } from "../../core/op_queue.ts";
 import { WindowHost } from "../../kernel/window_host.ts";
 import { decodeDropFiles, decodeHtmlFormat, encodeHtmlFormat } from "./formats.ts";
+import { CF_HDROP, CF_UNICODETEXT } from "../../ffi/headers/winuser.ts";
+import { GMEM_MOVEABLE } from "../../ffi/headers/winbase.ts";
+
+export { CF_HDROP, CF_UNICODETEXT } from "../../ffi/headers/winuser.ts";
 
 const u = () => user32().sync;
 const k = kernel32.sync;
-export const CF_UNICODETEXT = 13;
-export const CF_HDROP = 15;
-const GMEM_MOVEABLE = 0x0002;
-/** The most this library reads from one clipboard entry. */
+/** The most this library reads from one clipboard entry (bytes): 256 MiB. */
 export const MAX_CLIPBOARD_READ = 256 * 1024 * 1024;
 let serial = 0;
 
 /** The clipboard could not be opened: another process held it for the whole retry time. */
 export class ClipboardBusyError extends TimeoutError {}
 
-/** Options for clipboard calls. */
+/** Options for {@link Clipboard.open}. */
 export interface ClipboardOptions {
   /** How long to keep retrying while another process holds the clipboard (ms). Default 2000. */
   busyTimeout?: number;
 }
 
-/** Access to the clipboard, owned by a message-only window of this process. */
+/**
+ * Access to the clipboard, owned by a message-only window of this process (the owner of what
+ * this process puts there, and the receiver of change notifications). Every call that opens the
+ * clipboard retries while another process holds it, up to `busyTimeout`, then rejects with
+ * {@link ClipboardBusyError}.
+ *
+ * @example
+ * ```ts
+ * import { Clipboard } from "@winipc/winipc/clipboard";
+ *
+ * await using clipboard = await Clipboard.open();
+ * await clipboard.writeText("hello from winipc");
+ * console.log(await clipboard.readText());
+ *
+ * for await (const sequence of clipboard.changes({ signal: AbortSignal.timeout(60_000) })) {
+ *   console.log("clipboard changed", sequence, await clipboard.formats());
+ * }
+ * ```
+ */
 export class Clipboard implements AsyncDisposable {
   readonly #host: WindowHost;
   readonly #busyTimeout: number;
-  #listening: Promise<boolean> | undefined;
+  readonly #closing = new AbortController();
+  #listening: Promise<void> | undefined;
   #changeWaiters: (() => void)[] = [];
   #changes = 0;
-  #closed = false;
 
   private constructor(host: WindowHost, busyTimeout: number) {
     this.#host = host;
@@ -53,13 +74,21 @@ export class Clipboard implements AsyncDisposable {
     };
   }
 
-  /** Creates the owner window. */
+  /**
+   * Creates the owner window (on its own thread). Close the clipboard object when done: the
+   * window and its thread live until then.
+   * @throws {WinipcError} when the window cannot be created.
+   */
   static async open(opts: ClipboardOptions = {}): Promise<Clipboard> {
     const host = await WindowHost.create({
       className: "winipc-clipboard",
       title: `winipc-clipboard-${++serial}`,
     });
     return new Clipboard(host, opts.busyTimeout ?? 2000);
+  }
+
+  get #closed(): boolean {
+    return this.#closing.signal.aborted;
   }
 
   /** Opens the clipboard (retrying while it is busy), runs `fn`, closes it. */
@@ -82,22 +111,22 @@ export class Clipboard implements AsyncDisposable {
     }
   }
 
+  /** Puts a copy of `bytes` on the open clipboard in `format`; the system owns the copy after. */
   #set(format: number, bytes: Uint8Array): void {
-    const h = k.GlobalAlloc(GMEM_MOVEABLE, BigInt(Math.max(1, bytes.byteLength)));
-    if (h === 0n) throw new WinipcError("GlobalAlloc failed");
-    const p = k.GlobalLock(h);
-    if (p === 0n) {
-      k.GlobalFree(h);
-      throw new WinipcError("GlobalLock failed");
-    }
-    new Uint8Array(backend.memory(p, bytes.byteLength)).set(bytes);
-    k.GlobalUnlock(h);
-    if (u().SetClipboardData(format, h) === 0n) {
+    const size = BigInt(Math.max(1, bytes.byteLength));
+    const h = checkPointer("GlobalAlloc", () => k.GlobalAlloc(GMEM_MOVEABLE, size));
+    try {
+      const p = checkPointer("GlobalLock", () => k.GlobalLock(h));
+      new Uint8Array(backend.memory(p, bytes.byteLength)).set(bytes);
+      k.GlobalUnlock(h);
+      checkPointer(`SetClipboardData(${format})`, () => u().SetClipboardData(format, h));
+    } catch (e) {
       k.GlobalFree(h); // still ours: the system took nothing
-      throw new WinipcError(`SetClipboardData(${format}) failed`);
+      throw e;
     }
   }
 
+  /** A copy of the open clipboard's `format` entry (size-checked first), or null if absent. */
   #get(format: number): Uint8Array | null {
     const h = u().GetClipboardData(format);
     if (h === 0n) return null;
@@ -114,22 +143,34 @@ export class Clipboard implements AsyncDisposable {
     }
   }
 
-  /** Replaces the clipboard's contents with several formats at once. */
+  /**
+   * Replaces the clipboard's contents with several formats at once (the bytes as they are: no
+   * length prefix, unlike {@link Clipboard.writeBytes}).
+   * @throws {ClipboardBusyError} when another process holds the clipboard for `busyTimeout`.
+   * @throws {Win32Error} when the system refuses an entry.
+   */
   write(entries: readonly [format: number, bytes: Uint8Array][]): Promise<void> {
     return this.#with(() => {
-      if (!u().EmptyClipboard()) throw new WinipcError("EmptyClipboard failed");
+      check("EmptyClipboard", () => u().EmptyClipboard());
       for (const [f, b] of entries) this.#set(f, b);
     });
   }
 
-  /** Puts `text` on the clipboard (CF_UNICODETEXT). */
+  /**
+   * Puts `text` on the clipboard (CF_UNICODETEXT).
+   * @throws {TypeError} when `text` contains U+0000 (it would end the text).
+   * @throws {ClipboardBusyError} when another process holds the clipboard for `busyTimeout`.
+   */
   writeText(text: string): Promise<void> {
     if (text.includes("\0")) throw new TypeError("clipboard text cannot contain U+0000 (it ends the text)");
     const units = wstr(text);
     return this.write([[CF_UNICODETEXT, new Uint8Array(units.buffer)]]);
   }
 
-  /** The clipboard's text, or null if it has none. */
+  /**
+   * The clipboard's text, or null if it has none.
+   * @throws {ClipboardBusyError} when another process holds the clipboard for `busyTimeout`.
+   */
   readText(): Promise<string | null> {
     return this.#with(() => {
       const b = this.#get(CF_UNICODETEXT);
@@ -138,14 +179,16 @@ export class Clipboard implements AsyncDisposable {
     });
   }
 
-  /** The id of a registered clipboard format (RegisterClipboardFormatW). */
+  /** The id of a registered clipboard format (RegisterClipboardFormatW): the same in every process. */
   static format(name: string): number {
-    const id = u().RegisterClipboardFormatW(wstr(name));
-    if (id === 0) throw new WinipcError(`RegisterClipboardFormatW(${name}) failed`);
-    return id;
+    return check(`RegisterClipboardFormatW(${name})`, () => u().RegisterClipboardFormatW(wstr(name)));
   }
 
-  /** Puts raw bytes in a registered format (a 4-byte length goes first: sizes read back may be rounded up). */
+  /**
+   * Puts raw bytes in a registered format (a 4-byte length goes first: sizes read back may be
+   * rounded up). Read them back with {@link Clipboard.readBytes}.
+   * @throws {ClipboardBusyError} when another process holds the clipboard for `busyTimeout`.
+   */
   writeBytes(format: string | number, bytes: Uint8Array): Promise<void> {
     const id = typeof format === "number" ? format : Clipboard.format(format);
     const framed = new Uint8Array(4 + bytes.byteLength);
@@ -154,7 +197,10 @@ export class Clipboard implements AsyncDisposable {
     return this.write([[id, framed]]);
   }
 
-  /** The bytes of a registered format written by {@link writeBytes}, or null. */
+  /**
+   * The bytes of a registered format written by {@link Clipboard.writeBytes}, or null.
+   * @throws {WinipcError} when the entry was not written by `writeBytes` (its length is wrong).
+   */
   readBytes(format: string | number): Promise<Uint8Array | null> {
     const id = typeof format === "number" ? format : Clipboard.format(format);
     return this.#with(() => {
@@ -216,32 +262,43 @@ export class Clipboard implements AsyncDisposable {
     return u().GetClipboardSequenceNumber();
   }
 
-  /** How many change notifications this object has received (see {@link waitForChange}). */
+  /** How many change notifications this object has received (see {@link Clipboard.waitForChange}). */
   get changeCount(): number {
     return this.#changes;
   }
 
-  /** Starts change notifications (AddClipboardFormatListener); once. */
+  /**
+   * Starts change notifications (AddClipboardFormatListener); only the first call does anything.
+   * `waitForChange` and `changes` call it themselves.
+   * @throws {Win32Error} when the system refuses (the code comes from the window's thread).
+   */
   async listen(): Promise<void> {
     this.#listening ??= this.#host.listenClipboard();
-    if (!(await this.#listening)) throw new WinipcError("AddClipboardFormatListener failed");
+    await this.#listening;
   }
 
   /**
    * Resolves once `changeCount` differs from `since` (at once if it already does). Reading the
    * count before looking at the clipboard, then waiting with it, loses no change in between.
+   * Rejects with `signal.reason` on abort.
+   * @throws {TimeoutError} when `timeout` passes first.
+   * @throws {ChannelClosedError} when the clipboard object is closed.
    */
-  async waitForChange(since: number, signal?: AbortSignal): Promise<void> {
+  async waitForChange(since: number, opts: WaitOptions = {}): Promise<void> {
     await this.listen();
-    while (this.#changes === since && !this.#closed) {
-      signal?.throwIfAborted();
-      await new Promise<void>((resolve) => {
-        this.#changeWaiters.push(resolve);
-        signal?.addEventListener("abort", () => resolve(), { once: true });
-      });
-    }
-    signal?.throwIfAborted();
     if (this.#closed) throw new ChannelClosedError("clipboard is closed");
+    const scope = callScope(this.#closing.signal, opts);
+    try {
+      while (this.#changes === since) {
+        await raceAbort(new Promise<void>((resolve) => this.#changeWaiters.push(resolve)), scope.signal);
+      }
+    } catch (e) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (this.#closed) throw new ChannelClosedError("clipboard is closed");
+      throw e;
+    } finally {
+      scope.done();
+    }
   }
 
   /**
@@ -253,7 +310,7 @@ export class Clipboard implements AsyncDisposable {
     let seen = this.#changes;
     while (!this.#closed && !opts.signal?.aborted) {
       try {
-        await this.waitForChange(seen, opts.signal);
+        await this.waitForChange(seen, { signal: opts.signal });
       } catch {
         return;
       }
@@ -262,13 +319,15 @@ export class Clipboard implements AsyncDisposable {
     }
   }
 
+  /** Ends pending waits (ChannelClosedError) and destroys the owner window. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
-    for (const w of this.#changeWaiters.splice(0)) w();
+    this.#closing.abort(new ChannelClosedError("clipboard is closed"));
+    this.#changeWaiters.length = 0;
     await this.#host.close();
   }
 
+  /** Same as `close()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

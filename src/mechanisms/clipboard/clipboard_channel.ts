@@ -8,7 +8,7 @@
  * @module
  */
 import { ChannelClosedError, TimeoutError, type WaitOptions } from "../../core/errors.ts";
-import { ChannelBase, type ChannelOptions, ListenerBase } from "../../core/channel.ts";
+import { type Channel, ChannelBase, type Listener, ListenerBase } from "../../core/channel.ts";
 import { callScope } from "../../core/op_queue.ts";
 import { Clipboard } from "./clipboard.ts";
 import type { Scheme } from "../../core/scheme.ts";
@@ -16,21 +16,25 @@ import type { Scheme } from "../../core/scheme.ts";
 const MAGIC = 0x42434957; // "WICB"
 const DATA = 1, ACK = 2, HELLO = 3, BYE = 4;
 const CLIENT = 1, SERVER = 2;
-/** How long a send waits for the acknowledgement by default (ms). */
+/** How long a send waits for the acknowledgement, and a connect for the server, by default (ms). */
 export const CLIPBOARD_ACK_TIMEOUT = 5000;
+/** The largest message a clipboard channel carries (bytes): 16 MiB. */
+export const CLIPBOARD_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
 
+/** One entry of the channel's format: a header and, for DATA, the message. */
 interface Entry {
   kind: number;
   from: number;
   seq: number;
   /** The highest sequence number the writer has received from the other side. */
   ack: number;
-  payload: Uint8Array;
+  payload?: Uint8Array;
 }
 const HEADER = 16;
 
-function encode(kind: number, from: number, seq: number, ack: number, payload?: Uint8Array): Uint8Array {
-  const body = payload ?? new Uint8Array(0);
+function encode(e: Entry): Uint8Array {
+  const { kind, from, seq, ack } = e;
+  const body = e.payload ?? new Uint8Array(0);
   const b = new Uint8Array(HEADER + body.byteLength);
   const v = new DataView(b.buffer);
   v.setUint32(0, MAGIC, true);
@@ -42,7 +46,7 @@ function encode(kind: number, from: number, seq: number, ack: number, payload?: 
   return b;
 }
 
-function decode(b: Uint8Array | null): Entry | undefined {
+function decode(b: Uint8Array | null): Required<Entry> | undefined {
   if (!b || b.byteLength < HEADER) return undefined;
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (v.getUint32(0, true) !== MAGIC) return undefined;
@@ -55,49 +59,68 @@ function decode(b: Uint8Array | null): Entry | undefined {
   };
 }
 
-/** Waits (on change notifications) until the clipboard holds an entry matching `want`. */
-async function waitFor(
-  clip: Clipboard,
-  format: string,
-  want: (e: Entry) => boolean,
-  signal: AbortSignal,
-): Promise<Entry> {
-  await clip.listen();
-  while (true) {
-    const since = clip.changeCount; // before reading: a change after the read still wakes us
-    const e = decode(await clip.readBytes(format).catch(() => null));
-    if (e && want(e)) return e;
-    await clip.waitForChange(since, signal);
+/** The channel `name`'s private clipboard format, seen through one side's Clipboard object. */
+class Slot {
+  readonly format: string;
+
+  constructor(readonly clip: Clipboard, readonly name: string) {
+    this.format = `winipc-clipboard-channel:${name}`;
+  }
+
+  /** Opens this side's Clipboard object for the channel `name`. */
+  static async open(name: string): Promise<Slot> {
+    return new Slot(await Clipboard.open(), name);
+  }
+
+  /** Replaces the clipboard's contents with `e`. */
+  put(e: Entry): Promise<void> {
+    return this.clip.writeBytes(this.format, encode(e));
+  }
+
+  /** Waits (on change notifications) until the clipboard holds an entry matching `want`. */
+  async waitFor(want: (e: Entry) => boolean, signal: AbortSignal): Promise<Entry> {
+    await this.clip.listen();
+    while (true) {
+      const since = this.clip.changeCount; // before reading: a change after the read still wakes us
+      const e = decode(await this.clip.readBytes(this.format).catch(() => null));
+      if (e && want(e)) return e;
+      await this.clip.waitForChange(since, { signal });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.clip.close();
   }
 }
 
-/** One end of a clipboard channel. */
-export class ClipboardChannel extends ChannelBase {
+/**
+ * One end of a clipboard channel: a {@link Channel} of at most one message in flight, each
+ * acknowledged, up to {@link CLIPBOARD_MAX_MESSAGE_SIZE} bytes. A toy: see the module doc.
+ */
+export class ClipboardChannel extends ChannelBase implements Channel {
+  readonly #slot: Slot;
+  readonly #me: number;
   #sendSeq = 0;
   #recvSeq = 0;
 
-  /** @internal */
-  constructor(
-    address: string,
-    private readonly clip: Clipboard,
-    private readonly format: string,
-    private readonly me: number,
-  ) {
-    super(address, opts());
+  /** @internal Use {@link connectClipboard} or {@link ClipboardChannelServer}. */
+  constructor(slot: Slot, me: typeof CLIENT | typeof SERVER) {
+    super(`clipboard:${slot.name}`, { maxMessageSize: CLIPBOARD_MAX_MESSAGE_SIZE });
+    this.#slot = slot;
+    this.#me = me;
   }
 
   get #peer(): number {
-    return this.me === CLIENT ? SERVER : CLIENT;
+    return this.#me === CLIENT ? SERVER : CLIENT;
   }
 
+  /** Writes the message and waits for the peer's acknowledgement (or its bye). */
   protected async sendMessage(message: Uint8Array, signal: AbortSignal): Promise<void> {
     const seq = ++this.#sendSeq;
-    await this.clip.writeBytes(this.format, encode(DATA, this.me, seq, this.#recvSeq, message));
+    await this.#slot.put({ kind: DATA, from: this.#me, seq, ack: this.#recvSeq, payload: message });
     const scope = callScope(signal, { timeout: CLIPBOARD_ACK_TIMEOUT });
     try {
-      const e = await waitFor(
-        this.clip,
-        this.format,
+      const e = await this.#slot.waitFor(
         (e) => e.from === this.#peer && (e.ack >= seq || e.kind === BYE),
         scope.signal,
       );
@@ -115,72 +138,79 @@ export class ClipboardChannel extends ChannelBase {
     }
   }
 
+  /** Waits for the peer's next message (or its bye) and acknowledges it. */
   protected async receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
     const seq = this.#recvSeq + 1;
-    const e = await waitFor(
-      this.clip,
-      this.format,
+    const e = await this.#slot.waitFor(
       (e) => e.from === this.#peer && (e.kind === DATA && e.seq === seq || e.kind === BYE),
       signal,
     );
     if (e.kind === BYE) return null;
     this.#recvSeq = seq;
-    await this.clip.writeBytes(this.format, encode(ACK, this.me, 0, seq));
-    return e.payload;
+    await this.#slot.put({ kind: ACK, from: this.#me, seq: 0, ack: seq });
+    return e.payload ?? new Uint8Array(0);
   }
 
+  /** Writes a bye (acknowledging what arrived), then closes this side's Clipboard object. */
   protected async closeTransport(): Promise<void> {
-    await this.clip.writeBytes(this.format, encode(BYE, this.me, 0, this.#recvSeq)).catch(() => {});
-    await this.clip.close();
+    await this.#slot.put({ kind: BYE, from: this.#me, seq: 0, ack: this.#recvSeq }).catch(() => {});
+    await this.#slot.close();
   }
 }
 
-function opts(): ChannelOptions {
-  return { maxMessageSize: 16 * 1024 * 1024 };
-}
-
-const formatFor = (name: string) => `winipc-clipboard-channel:${name}`;
-
-/** The server end: waits for one client's hello. */
-export class ClipboardChannelServer extends ListenerBase<ClipboardChannel> {
-  constructor(readonly name: string) {
+/** The server end of `clipboard:NAME`: each accept waits for one client's hello. */
+export class ClipboardChannelServer extends ListenerBase<ClipboardChannel>
+  implements Listener<ClipboardChannel> {
+  /** Serves the clipboard channel `name`; nothing happens until `accept`. */
+  constructor(
+    /** The channel's name. */
+    readonly name: string,
+  ) {
     super(`clipboard:${name}`);
   }
 
+  /** Waits for a client's hello and acknowledges it. */
   protected async acceptChannel(signal: AbortSignal): Promise<ClipboardChannel> {
-    const clip = await Clipboard.open();
+    const slot = await Slot.open(this.name);
     try {
-      await waitFor(clip, formatFor(this.name), (e) => e.kind === HELLO && e.from === CLIENT, signal);
-      await clip.writeBytes(formatFor(this.name), encode(ACK, SERVER, 0, 0));
-      return new ClipboardChannel(this.address, clip, formatFor(this.name), SERVER);
+      await slot.waitFor((e) => e.kind === HELLO && e.from === CLIENT, signal);
+      await slot.put({ kind: ACK, from: SERVER, seq: 0, ack: 0 });
+      return new ClipboardChannel(slot, SERVER);
     } catch (e) {
-      await clip.close();
+      await slot.close();
       throw e;
     }
   }
 
+  /** Nothing to release: each accept's Clipboard object belongs to its channel, or is closed. */
   protected closeListener(): void {}
 }
 
-/** Connects to a clipboard channel server (which must be waiting in accept). */
+/**
+ * Connects to a clipboard channel server, which must be waiting in accept.
+ *
+ * @example
+ * ```ts
+ * import { connectClipboard } from "@winipc/winipc/clipboard";
+ *
+ * await using channel = await connectClipboard("demo", { timeout: 5_000 });
+ * await channel.send(new TextEncoder().encode("over the clipboard"));
+ * ```
+ * @throws {TimeoutError} when no server answers within `timeout` (default {@link CLIPBOARD_ACK_TIMEOUT}).
+ */
 export async function connectClipboard(name: string, o: WaitOptions = {}): Promise<ClipboardChannel> {
-  const clip = await Clipboard.open();
+  const slot = await Slot.open(name);
   const scope = callScope(new AbortController().signal, {
     signal: o.signal,
     timeout: o.timeout ?? CLIPBOARD_ACK_TIMEOUT,
   });
   try {
-    await clip.writeBytes(formatFor(name), encode(HELLO, CLIENT, 0, 0));
-    await waitFor(
-      clip,
-      formatFor(name),
-      // Its ACK, or already its first DATA (which may have overwritten the ACK).
-      (e) => e.from === SERVER,
-      scope.signal,
-    );
-    return new ClipboardChannel(`clipboard:${name}`, clip, formatFor(name), CLIENT);
+    await slot.put({ kind: HELLO, from: CLIENT, seq: 0, ack: 0 });
+    // Its ACK, or already its first DATA (which may have overwritten the ACK).
+    await slot.waitFor((e) => e.from === SERVER, scope.signal);
+    return new ClipboardChannel(slot, CLIENT);
   } catch (e) {
-    await clip.close();
+    await slot.close();
     throw e;
   } finally {
     scope.done();

@@ -11,35 +11,39 @@
  * @module
  */
 import { kernel32 } from "../../ffi/kernel32.ts";
+import { CREATE_ALWAYS, OPEN_EXISTING } from "../../ffi/headers/winbase.ts";
 import {
-  CREATE_ALWAYS,
   FILE_ATTRIBUTE_NORMAL,
   FILE_SHARE_READ,
   GENERIC_READ,
   GENERIC_WRITE,
-  OPEN_EXISTING,
-} from "../../ffi/constants.ts";
-import { lastError, Win32Error } from "../../ffi/error.ts";
+} from "../../ffi/headers/winnt.ts";
+import { Win32Error } from "../../ffi/error.ts";
+import { attempt, check, checkHandle, checkPointer } from "../../ffi/check.ts";
 import { isInvalidHandle, OwnedHandle } from "../../ffi/handle.ts";
 import { backend } from "../../ffi/runtime.ts";
 import { fromWstr, wstr } from "../../ffi/wstr.ts";
-import { AddressError } from "../../core/errors.ts";
+import { AddressError, WinipcError } from "../../core/errors.ts";
 import { buildSharedSectionDll, SHARED_SECTION_RVA } from "./pe_image.ts";
-import { RegionBase, SharedView } from "../../kernel/shared_memory.ts";
+import { RegionBase, type SharedRegion, SharedView } from "../../kernel/shared_memory.ts";
 
 const k = kernel32.sync;
 
-/** The DLL file for a name and size: `%TEMP%\winipc-NAME-SIZE.dll`. */
+/**
+ * The DLL file for a section name and size: `%TEMP%\winipc-NAME-SIZE.dll`.
+ * @throws {AddressError} when `name` is not 1 to 100 of `A-Z a-z 0-9 _ . -`.
+ */
 export function sharedDllPath(name: string, size: number): string {
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name)) {
     throw new AddressError(`bad DLL section name '${name}': use 1 to 100 of A-Z a-z 0-9 _ . -`);
   }
   const buf = new Uint16Array(262);
-  const n = k.GetTempPathW(buf.length, buf);
-  if (n === 0 || n > buf.length) throw new Win32Error("GetTempPathW", lastError());
+  const r = attempt(() => k.GetTempPathW(buf.length, buf), (n) => n === 0 || n > buf.length);
+  if (r.value === 0 || r.value > buf.length) throw new Win32Error("GetTempPathW", r.error);
   return `${fromWstr(buf)}winipc-${name}-${size}.dll`;
 }
 
+/** Up to `length + 1` bytes of the file at `path`, or undefined if it cannot be read. */
 function readFileHead(path: string, length: number): Uint8Array | undefined {
   const h = k.CreateFileW(
     wstr(path),
@@ -58,30 +62,57 @@ function readFileHead(path: string, length: number): Uint8Array | undefined {
   return buf.subarray(0, got[0]);
 }
 
+/** Replaces the file at `path` with `data`. */
 function writeFile(path: string, data: Uint8Array): void {
-  const h = k.CreateFileW(wstr(path), GENERIC_WRITE >>> 0, 0, 0n, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, 0n);
-  if (isInvalidHandle(h)) throw new Win32Error(`CreateFileW(${path})`, lastError());
-  using file = new OwnedHandle(h);
+  using file = new OwnedHandle(checkHandle(
+    `CreateFileW(${path})`,
+    () => k.CreateFileW(wstr(path), GENERIC_WRITE >>> 0, 0, 0n, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, 0n),
+  ));
   const put = new Uint32Array(1);
-  if (!k.WriteFile(file.value, backend.addressOf(data), data.length, put, 0n) || put[0] !== data.length) {
-    throw new Win32Error(`WriteFile(${path})`, lastError());
+  check(`WriteFile(${path})`, () => k.WriteFile(file.value, backend.addressOf(data), data.length, put, 0n));
+  if (put[0] !== data.length) {
+    throw new WinipcError(`WriteFile(${path}) wrote ${put[0]} of ${data.length} bytes`);
   }
 }
 
-/** A DLL's shared section, loaded into this process. */
-export class DllSharedMemory extends RegionBase {
+/**
+ * A DLL's shared section, loaded into this process: memory shared with every process that
+ * loads the same name and size, with no security descriptor (prefer `SharedMemory` from
+ * `@winipc/winipc/shm` unless a legacy peer needs this).
+ *
+ * @example
+ * ```ts
+ * import { DllSharedMemory } from "@winipc/winipc/dll";
+ *
+ * using section = DllSharedMemory.load("counters", 4096);
+ * const words = section.whole.int32(0, 16);
+ * Atomics.add(words, 0, 1); // seen by every process that loaded "counters" with 4096 bytes
+ * ```
+ */
+export class DllSharedMemory extends RegionBase implements SharedRegion {
   readonly #module: OwnedHandle;
+  /** A view of the whole section. */
   readonly whole: SharedView;
 
-  private constructor(module: OwnedHandle, readonly path: string, readonly size: number) {
+  private constructor(
+    module: OwnedHandle,
+    /** The DLL file, from {@link sharedDllPath}. */
+    readonly path: string,
+    /** The section's size in bytes. */
+    readonly size: number,
+  ) {
     super();
     this.#module = module;
-    this.whole = new SharedView(module.value + BigInt(SHARED_SECTION_RVA), 0, size, false, () => {});
+    const base = module.value + BigInt(SHARED_SECTION_RVA);
+    this.whole = new SharedView({ base, length: size, readOnly: false, release: () => {} }); // FreeLibrary unmaps
   }
 
   /**
    * Loads (writing it first if needed) the DLL for `name` with a `size`-byte shared section.
-   * Every process that loads the same name and size shares the section.
+   * Every process that loads the same name and size shares the section; it starts zero-filled
+   * and lives while any process has it loaded.
+   * @throws {AddressError} when `name` is not 1 to 100 of `A-Z a-z 0-9 _ . -`.
+   * @throws {RangeError} when `size` is not 1 byte to 1 GiB.
    */
   static load(name: string, size: number): DllSharedMemory {
     const image = buildSharedSectionDll(size);
@@ -90,8 +121,7 @@ export class DllSharedMemory extends RegionBase {
     if (!existing || existing.length !== image.length || existing.some((b, i) => b !== image[i])) {
       writeFile(path, image);
     }
-    const h = k.LoadLibraryW(wstr(path));
-    if (h === 0n) throw new Win32Error(`LoadLibraryW(${path})`, lastError());
+    const h = checkPointer(`LoadLibraryW(${path})`, () => k.LoadLibraryW(wstr(path)));
     return new DllSharedMemory(new OwnedHandle(h, (m) => k.FreeLibrary(m)), path, size);
   }
 

@@ -11,29 +11,30 @@
  * @module
  */
 import { kernel32 } from "../../ffi/kernel32.ts";
+import { MAILSLOT_NO_MESSAGE, MAILSLOT_WAIT_FOREVER, OPEN_EXISTING } from "../../ffi/headers/winbase.ts";
 import {
   ERROR_ACCESS_DENIED,
   ERROR_ALREADY_EXISTS,
   ERROR_FILE_NOT_FOUND,
   ERROR_INSUFFICIENT_BUFFER,
   ERROR_INVALID_PARAMETER,
+} from "../../ffi/headers/winerror.ts";
+import {
   FILE_ATTRIBUTE_NORMAL,
   FILE_SHARE_READ,
   FILE_SHARE_WRITE,
   GENERIC_WRITE,
-  MAILSLOT_NO_MESSAGE,
-  MAILSLOT_WAIT_FOREVER,
-  OPEN_EXISTING,
-} from "../../ffi/constants.ts";
-import { lastError, Win32Error } from "../../ffi/error.ts";
+} from "../../ffi/headers/winnt.ts";
+import { Win32Error } from "../../ffi/error.ts";
+import { attempt, check } from "../../ffi/check.ts";
 import { isInvalidHandle, OwnedHandle } from "../../ffi/handle.ts";
 import { NativeMemory } from "../../ffi/memory.ts";
-import { Overlapped } from "../../kernel/overlapped.ts";
+import { checkIo, type IoResult, Overlapped } from "../../kernel/overlapped.ts";
 import { backend } from "../../ffi/runtime.ts";
 import { ownerOnlySddl, SecurityAttributes } from "../../kernel/security.ts";
 import { wstr } from "../../ffi/wstr.ts";
 import { AddressError, AddressInUseError, MessageTooLargeError, NotFoundError } from "../../core/errors.ts";
-import { ChannelBase, type ChannelOptions } from "../../core/channel.ts";
+import { ChannelBase } from "../../core/channel.ts";
 import { ReceiveOnlyChannel, SendOnlyChannel } from "../../core/one_way.ts";
 import { SharedMemory } from "../../kernel/shared_memory.ts";
 
@@ -45,7 +46,10 @@ export const MAILSLOT_BROADCAST_LIMIT = 424;
 export const DEFAULT_MAILSLOT_MESSAGE_SIZE = 64 * 1024;
 const INFO_MAGIC = 0x534c4957; // "WILS"
 
-/** Parses a mailslot name or path into its full path and whether it leaves this machine. */
+/**
+ * Parses a mailslot name or path into its full path and whether it leaves this machine.
+ * @throws {AddressError} the name is empty, has empty parts, or is too long.
+ */
 export function mailslotPath(name: string): { path: string; remote: boolean } {
   const full = /^\\\\([^\\]+)\\mailslot\\(.+)$/i.exec(name);
   const host = full ? full[1] : ".";
@@ -65,22 +69,26 @@ function infoName(localPath: string): string {
 
 /** What GetMailslotInfo reports. */
 export interface MailslotInfo {
+  /** The largest message the mailslot accepts, in bytes. */
   maxMessageSize: number;
   /** Size of the next message, or null if none is waiting. */
   nextSize: number | null;
+  /** How many messages are waiting. */
   messageCount: number;
+  /** The read timeout the mailslot was created with, in ms. */
   readTimeout: number;
 }
 
+/** The receiving transport: overlapped reads of whole messages. */
 class MailslotReader extends ChannelBase {
   readonly #handle: OwnedHandle;
   readonly #ov = new Overlapped();
   #buffer: NativeMemory;
 
-  constructor(handle: OwnedHandle, address: string, opts: ChannelOptions, bufferSize: number) {
-    super(address, opts);
+  constructor(handle: OwnedHandle, opts: { address: string; maxMessageSize: number }) {
+    super(opts.address, opts);
     this.#handle = handle;
-    this.#buffer = new NativeMemory(bufferSize);
+    this.#buffer = new NativeMemory(opts.maxMessageSize);
   }
 
   get handle(): bigint {
@@ -92,23 +100,26 @@ class MailslotReader extends ChannelBase {
   }
 
   protected async receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
-    const h = this.#handle.value;
     while (true) {
       const buf = this.#buffer;
-      const r = await this.#ov.run(h, (ov) => k.ReadFile(h, buf.address, buf.size, null, ov), { signal });
+      const r = await this.#read(buf, signal);
       if (r.error === 0) return buf.bytes.slice(0, r.bytes);
-      if (r.error !== ERROR_INSUFFICIENT_BUFFER) throw new Win32Error("ReadFile(mailslot)", r.error);
+      checkIo("ReadFile(mailslot)", r, ERROR_INSUFFICIENT_BUFFER);
       // A message larger than our buffer (a foreign writer, or Wine not enforcing the limit).
-      const next = mailslotInfo(h).nextSize ?? 0;
+      const next = mailslotInfo(this.handle).nextSize ?? 0;
       if (next > this.maxMessageSize) {
         // Drain it so the mailslot is not stuck, then report it.
         using big = new NativeMemory(next);
-        await this.#ov.run(h, (ov) => k.ReadFile(h, big.address, big.size, null, ov), { signal });
+        await this.#read(big, signal);
         throw new MessageTooLargeError(next, this.maxMessageSize);
       }
       this.#buffer[Symbol.dispose]();
       this.#buffer = new NativeMemory(next);
     }
+  }
+
+  #read(into: NativeMemory, signal: AbortSignal): Promise<IoResult> {
+    return this.#ov.readFile(this.handle, { address: into.address, length: into.size }, { signal });
   }
 
   protected closeTransport(): void {
@@ -120,9 +131,10 @@ class MailslotReader extends ChannelBase {
 
 function mailslotInfo(h: bigint): MailslotInfo {
   const v = new Uint32Array(4);
-  if (!k.GetMailslotInfo(h, v.subarray(0, 1), v.subarray(1, 2), v.subarray(2, 3), v.subarray(3, 4))) {
-    throw new Win32Error("GetMailslotInfo", lastError());
-  }
+  check(
+    "GetMailslotInfo",
+    () => k.GetMailslotInfo(h, v.subarray(0, 1), v.subarray(1, 2), v.subarray(2, 3), v.subarray(3, 4)),
+  );
   return {
     maxMessageSize: v[0],
     nextSize: v[1] === MAILSLOT_NO_MESSAGE ? null : v[1],
@@ -141,16 +153,34 @@ export interface MailslotServerOptions {
 
 /** The receiving end of a mailslot: a receive-only channel of whole messages, in order. */
 export class MailslotServer extends ReceiveOnlyChannel {
+  /** The full path, `\\.\mailslot\NAME`. */
   readonly path: string;
+  readonly #reader: MailslotReader;
   readonly #info: SharedMemory | undefined;
 
   private constructor(reader: MailslotReader, path: string, info: SharedMemory | undefined) {
     super(reader);
     this.path = path;
+    this.#reader = reader;
     this.#info = info;
   }
 
-  /** Creates `\\.\mailslot\NAME`. AddressInUseError if it exists. */
+  /**
+   * Creates `\\.\mailslot\NAME` and receives what is sent to it.
+   *
+   * @example
+   * ```ts
+   * import { MailslotClient, MailslotServer } from "@winipc/winipc/mailslot";
+   *
+   * await using inbox = MailslotServer.create("events", { maxMessageSize: 4096 });
+   * await using outbox = MailslotClient.open("events");
+   * await outbox.send(new TextEncoder().encode("started"));
+   * console.log(new TextDecoder().decode(await inbox.receive({ timeout: 5_000 })));
+   * ```
+   * @throws {AddressInUseError} the mailslot already exists.
+   * @throws {AddressError} the name is bad, or names another machine (a server is always local).
+   * @throws {RangeError} `maxMessageSize` is not 1 byte to 16 MiB.
+   */
   static create(name: string, opts: MailslotServerOptions = {}): MailslotServer {
     const { path, remote } = mailslotPath(name);
     if (remote) throw new AddressError(`${path}: a mailslot server is always local (\\\\.\\mailslot\\NAME)`);
@@ -158,55 +188,67 @@ export class MailslotServer extends ReceiveOnlyChannel {
     if (!Number.isInteger(max) || max < 1 || max > 16 * 1024 * 1024) {
       throw new RangeError(`maxMessageSize must be 1 byte to 16 MiB, got ${max}`);
     }
-    using sa = new SecurityAttributes(opts.sddl ?? ownerOnlySddl());
-    const h = k.CreateMailslotW(wstr(path), max, MAILSLOT_WAIT_FOREVER, sa.bytes);
-    if (isInvalidHandle(h)) {
-      const code = lastError();
-      if (code === ERROR_ALREADY_EXISTS || code === ERROR_ACCESS_DENIED) {
-        throw new AddressInUseError(`${path} already exists`, {
-          cause: new Win32Error("CreateMailslotW", code),
-        });
-      }
-      throw new Win32Error(`CreateMailslotW(${path})`, code);
-    }
-    const handle = new OwnedHandle(h);
-    let info: SharedMemory | undefined;
-    try {
-      info = SharedMemory.create(infoName(path), { size: 8, sddl: opts.sddl });
-      const w = info.whole.int32(0, 8);
-      Atomics.store(w, 1, max);
-      Atomics.store(w, 0, INFO_MAGIC);
-    } catch {
-      info?.close(); // publishing the limit is a courtesy; the server works without it
-      info = undefined;
-    }
-    const reader = new MailslotReader(handle, `mailslot:${name}`, { maxMessageSize: max }, max);
-    return new MailslotServer(reader, path, info);
+    const handle = createMailslot(path, max, opts.sddl);
+    const reader = new MailslotReader(handle, { address: `mailslot:${name}`, maxMessageSize: max });
+    return new MailslotServer(reader, path, publishLimit(path, max, opts.sddl));
   }
 
   /** Pending messages, next size, limit and timeout (GetMailslotInfo). */
   info(): MailslotInfo {
-    return mailslotInfo((this.inner as MailslotReader).handle);
+    return mailslotInfo(this.#reader.handle);
   }
 
+  /** Closes the mailslot; a pending receive rejects with ChannelClosedError. Idempotent. */
   override async close(): Promise<void> {
     await super.close();
     this.#info?.close();
   }
 
+  /** `await using`: {@link close}. */
   override [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
 }
 
+function createMailslot(path: string, max: number, sddl: string | undefined): OwnedHandle {
+  using sa = new SecurityAttributes(sddl ?? ownerOnlySddl());
+  const r = attempt(
+    () => k.CreateMailslotW(wstr(path), max, MAILSLOT_WAIT_FOREVER, sa.bytes),
+    isInvalidHandle,
+  );
+  if (!isInvalidHandle(r.value)) return new OwnedHandle(r.value);
+  if (r.error === ERROR_ALREADY_EXISTS || r.error === ERROR_ACCESS_DENIED) {
+    throw new AddressInUseError(`${path} already exists`, {
+      cause: new Win32Error("CreateMailslotW", r.error),
+    });
+  }
+  throw new Win32Error(`CreateMailslotW(${path})`, r.error);
+}
+
+/** Publishes the server's limit for winipc clients; a courtesy: the server works without it. */
+function publishLimit(path: string, max: number, sddl: string | undefined): SharedMemory | undefined {
+  let info: SharedMemory | undefined;
+  try {
+    info = SharedMemory.create(infoName(path), { size: 8, sddl });
+    const w = info.whole.int32(0, 8);
+    Atomics.store(w, 1, max);
+    Atomics.store(w, 0, INFO_MAGIC);
+    return info;
+  } catch {
+    info?.close();
+    return undefined;
+  }
+}
+
+/** The sending transport: synchronous writes (they never wait for the reader). */
 class MailslotWriter extends ChannelBase {
   readonly #handle: OwnedHandle;
   readonly #serverLimit: number | undefined;
 
-  constructor(handle: OwnedHandle, address: string, opts: ChannelOptions, serverLimit: number | undefined) {
-    super(address, opts);
+  constructor(handle: OwnedHandle, opts: { address: string; maxMessageSize: number; serverLimit?: number }) {
+    super(opts.address, opts);
     this.#handle = handle;
-    this.#serverLimit = serverLimit;
+    this.#serverLimit = opts.serverLimit;
   }
 
   protected sendMessage(message: Uint8Array): Promise<void> {
@@ -224,20 +266,16 @@ class MailslotWriter extends ChannelBase {
     }
     // Mailslot writes never wait for the reader: a synchronous WriteFile returns at once.
     const written = new Uint32Array(1);
-    const ok = k.WriteFile(
-      this.#handle.value,
-      message.byteLength ? backend.addressOf(message) : 0n,
-      message.byteLength,
-      written,
-      0n,
+    const data = message.byteLength ? backend.addressOf(message) : 0n;
+    const r = attempt(
+      () => k.WriteFile(this.#handle.value, data, message.byteLength, written, 0n),
+      (ok) => !ok,
     );
-    if (!ok) {
-      const code = lastError();
-      if (code === ERROR_INVALID_PARAMETER) {
-        throw new MessageTooLargeError(message.byteLength, this.#serverLimit ?? 0);
-      }
-      throw new Win32Error("WriteFile(mailslot)", code);
+    if (r.value) return;
+    if (r.error === ERROR_INVALID_PARAMETER) {
+      throw new MessageTooLargeError(message.byteLength, this.#serverLimit ?? 0);
     }
+    throw new Win32Error("WriteFile(mailslot)", r.error);
   }
 
   protected receiveMessage(): Promise<Uint8Array | null> {
@@ -259,6 +297,7 @@ export interface MailslotClientOptions {
 export class MailslotClient extends SendOnlyChannel {
   /** The limit in force for this client's messages. */
   readonly limit: number;
+  /** Whether the path leaves this machine (a domain broadcast or another computer). */
   readonly remote: boolean;
 
   private constructor(writer: MailslotWriter, limit: number, remote: boolean) {
@@ -267,10 +306,39 @@ export class MailslotClient extends SendOnlyChannel {
     this.remote = remote;
   }
 
-  /** Opens `\\.\mailslot\NAME` (or a remote/broadcast path) for sending. NotFoundError if no server. */
+  /**
+   * Opens `\\.\mailslot\NAME` (or a remote or broadcast path such as `\\*\mailslot\NAME`) for
+   * sending.
+   *
+   * @example
+   * ```ts
+   * import { MailslotClient } from "@winipc/winipc/mailslot";
+   *
+   * await using outbox = MailslotClient.open("events");
+   * await outbox.send(new TextEncoder().encode("hello"));
+   * ```
+   * @throws {NotFoundError} no mailslot server has the name.
+   * @throws {AddressError} the name is bad.
+   */
   static open(name: string, opts: MailslotClientOptions = {}): MailslotClient {
     const { path, remote } = mailslotPath(name);
-    const h = k.CreateFileW(
+    const handle = openMailslot(path);
+    const serverLimit = remote ? MAILSLOT_BROADCAST_LIMIT : publishedLimit(path);
+    const own = opts.maxMessageSize ?? 0xffffffff;
+    const limit = Math.min(own, serverLimit ?? 0xffffffff);
+    const address = `mailslot:${name}`;
+    const writer = new MailslotWriter(handle, {
+      address,
+      maxMessageSize: Math.min(own, 0xffffffff),
+      serverLimit,
+    });
+    return new MailslotClient(writer, limit, remote);
+  }
+}
+
+function openMailslot(path: string): OwnedHandle {
+  const r = attempt(() =>
+    k.CreateFileW(
       wstr(path),
       GENERIC_WRITE >>> 0,
       FILE_SHARE_READ | FILE_SHARE_WRITE, // a mailslot has many writers
@@ -278,26 +346,18 @@ export class MailslotClient extends SendOnlyChannel {
       OPEN_EXISTING,
       FILE_ATTRIBUTE_NORMAL,
       0n,
-    );
-    if (isInvalidHandle(h)) {
-      const code = lastError();
-      if (code === ERROR_FILE_NOT_FOUND) throw new NotFoundError(`no mailslot server at ${path}`);
-      throw new Win32Error(`CreateFileW(${path})`, code);
-    }
-    const handle = new OwnedHandle(h);
-    let serverLimit: number | undefined = remote ? MAILSLOT_BROADCAST_LIMIT : undefined;
-    if (!remote) {
-      try {
-        using info = SharedMemory.open(infoName(path), { size: 8, readOnly: true });
-        const v = new DataView(info.read(0, 8).buffer);
-        if (v.getUint32(0, true) === INFO_MAGIC) serverLimit = v.getUint32(4, true);
-      } catch { /* not a winipc server: the kernel enforces its limit */ }
-    }
-    const own = opts.maxMessageSize ?? 0xffffffff;
-    const limit = Math.min(own, serverLimit ?? 0xffffffff);
-    const writer = new MailslotWriter(handle, `mailslot:${name}`, {
-      maxMessageSize: Math.min(own, 0xffffffff),
-    }, serverLimit);
-    return new MailslotClient(writer, limit, remote);
-  }
+    ), isInvalidHandle);
+  if (!isInvalidHandle(r.value)) return new OwnedHandle(r.value);
+  if (r.error === ERROR_FILE_NOT_FOUND) throw new NotFoundError(`no mailslot server at ${path}`);
+  throw new Win32Error(`CreateFileW(${path})`, r.error);
+}
+
+/** The limit a winipc server published, if this is one. */
+function publishedLimit(path: string): number | undefined {
+  try {
+    using info = SharedMemory.open(infoName(path), { size: 8, readOnly: true });
+    const v = new DataView(info.read(0, 8).buffer);
+    if (v.getUint32(0, true) === INFO_MAGIC) return v.getUint32(4, true);
+  } catch { /* not a winipc server: the kernel enforces its limit */ }
+  return undefined;
 }

@@ -4,8 +4,11 @@
  *
  * ```ts
  * import { MailslotClient, MailslotServer } from "@winipc/winipc/mailslot";
+ *
  * await using inbox = MailslotServer.create("events");
  * await using outbox = MailslotClient.open("events");
+ * await outbox.send(new Uint8Array([1, 2, 3]));
+ * console.log(await inbox.receive({ timeout: 5_000 })); // Uint8Array [1, 2, 3]
  * ```
  * @module
  */
@@ -19,4 +22,7 @@ export {
   MailslotServer,
   type MailslotServerOptions,
 } from "./mailslot.ts";
-export { ReceiveOnlyChannel, SendOnlyChannel } from "../../core/one_way.ts";
+export { type OneWayChannel, ReceiveOnlyChannel, SendOnlyChannel } from "../../core/one_way.ts";
+// The shared channel types the classes above implement (the root module exports them too).
+export type { Channel, ChannelOptions, ReceiveChannel, SendChannel } from "../../core/channel.ts";
+export type { WaitOptions } from "../../core/errors.ts";

@@ -4,8 +4,12 @@
  *
  * ```ts
  * import { connectNamedPipe, NamedPipeServer } from "@winipc/winipc/pipe";
+ *
  * await using server = NamedPipeServer.listen("orders");
  * await using client = await connectNamedPipe("orders");
+ * await using channel = await server.accept({ timeout: 5_000 });
+ * await client.send(new Uint8Array([1, 2, 3]));
+ * console.log(await channel.receive({ timeout: 5_000 })); // Uint8Array [1, 2, 3]
  * ```
  * @module
  */
@@ -13,9 +17,14 @@ export {
   connectNamedPipe,
   DEFAULT_CONNECT_TIMEOUT,
   NamedPipeChannel,
+  type NamedPipeChannelOptions,
   type NamedPipeConnectOptions,
   NamedPipeServer,
   type NamedPipeServerOptions,
   type PipeMode,
   pipePath,
 } from "./named_pipe.ts";
+export { type Closer, OwnedHandle } from "../../ffi/handle.ts";
+// The shared channel types the classes above implement (the root module exports them too).
+export type { Channel, ChannelOptions, Listener, ReceiveChannel, SendChannel } from "../../core/channel.ts";
+export type { WaitOptions } from "../../core/errors.ts";

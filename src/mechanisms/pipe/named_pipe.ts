@@ -14,21 +14,8 @@
  */
 import { kernel32 } from "../../ffi/kernel32.ts";
 import {
-  ERROR_ACCESS_DENIED,
-  ERROR_BROKEN_PIPE,
-  ERROR_FILE_NOT_FOUND,
-  ERROR_HANDLE_EOF,
-  ERROR_INVALID_NAME,
-  ERROR_MORE_DATA,
-  ERROR_NO_DATA,
-  ERROR_PIPE_BUSY,
-  ERROR_PIPE_CONNECTED,
-  ERROR_PIPE_NOT_CONNECTED,
-  ERROR_SEM_TIMEOUT,
   FILE_FLAG_FIRST_PIPE_INSTANCE,
   FILE_FLAG_OVERLAPPED,
-  GENERIC_READ,
-  GENERIC_WRITE,
   NMPWAIT_NOWAIT,
   OPEN_EXISTING,
   PIPE_ACCESS_DUPLEX,
@@ -41,11 +28,22 @@ import {
   PIPE_WAIT,
   SECURITY_IDENTIFICATION,
   SECURITY_SQOS_PRESENT,
-} from "../../ffi/constants.ts";
-import { lastError, Win32Error } from "../../ffi/error.ts";
+} from "../../ffi/headers/winbase.ts";
+import {
+  ERROR_ACCESS_DENIED,
+  ERROR_FILE_NOT_FOUND,
+  ERROR_INVALID_NAME,
+  ERROR_NO_DATA,
+  ERROR_PIPE_BUSY,
+  ERROR_PIPE_CONNECTED,
+  ERROR_SEM_TIMEOUT,
+} from "../../ffi/headers/winerror.ts";
+import { GENERIC_READ, GENERIC_WRITE } from "../../ffi/headers/winnt.ts";
+import { Win32Error } from "../../ffi/error.ts";
+import { attempt, check } from "../../ffi/check.ts";
 import { isInvalidHandle, OwnedHandle } from "../../ffi/handle.ts";
-import { NativeMemory } from "../../ffi/memory.ts";
-import { Overlapped } from "../../kernel/overlapped.ts";
+import { checkIo, Overlapped } from "../../kernel/overlapped.ts";
+import { HandleStream } from "../../kernel/handle_stream.ts";
 import { ownerOnlySddl, SecurityAttributes } from "../../kernel/security.ts";
 import { wstr } from "../../ffi/wstr.ts";
 import {
@@ -57,9 +55,20 @@ import {
   TimeoutError,
   type WaitOptions,
 } from "../../core/errors.ts";
-import { ChannelBase, type ChannelOptions, ListenerBase } from "../../core/channel.ts";
+import {
+  type Channel,
+  type ChannelOptions,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  type Listener,
+  ListenerBase,
+} from "../../core/channel.ts";
+import {
+  type ByteStream,
+  type FrameCodec,
+  FramedChannel,
+  lengthPrefixCodec,
+} from "../../core/framed_channel.ts";
 import { callScope, raceAbort, sleep } from "../../core/op_queue.ts";
-import { encodeFrame, FrameDecoder } from "../../core/framing.ts";
 import { type Address, boolParam, enumParam, intParam } from "../../core/address.ts";
 import type { Scheme } from "../../core/scheme.ts";
 
@@ -116,111 +125,41 @@ export function pipePath(name: string): string {
   return path;
 }
 
-/** True for the codes that mean the other end of the pipe is gone. */
-function isPeerGone(code: number): boolean {
-  return code === ERROR_BROKEN_PIPE || code === ERROR_PIPE_NOT_CONNECTED || code === ERROR_NO_DATA ||
-    code === ERROR_HANDLE_EOF;
+/** How a {@link NamedPipeChannel} wraps a connected pipe handle. */
+export interface NamedPipeChannelOptions extends ChannelOptions {
+  /** The channel's address, for messages and errors (`pipe:NAME`). */
+  address: string;
+  /** The pipe's mode; the handle must read in it (PIPE_READMODE_MESSAGE or _BYTE). */
+  mode: PipeMode;
+  /** Read buffer size in bytes. Default 64 KiB. */
+  bufferSize?: number;
 }
 
-/** One connected pipe instance (either end) as a message channel. */
-export class NamedPipeChannel extends ChannelBase {
-  readonly mode: PipeMode;
-  readonly #handle: OwnedHandle;
-  readonly #readOv = new Overlapped();
-  readonly #writeOv = new Overlapped();
-  readonly #readBuf: NativeMemory;
-  #writeBuf: NativeMemory | undefined;
-  readonly #decoder: FrameDecoder;
-  #partial: Uint8Array[] = []; // message-mode pieces read before an abort; kept, not lost
-  #partialSize = 0;
-  #fatal: Error | undefined;
+/**
+ * A message-mode pipe as a byte stream whose reads are whole pipe messages: pieces ending in
+ * ERROR_MORE_DATA are joined, bounded by the channel's limit. Pieces read before an aborted
+ * read are kept for the next one, not lost.
+ */
+class PipeMessageStream implements ByteStream {
+  #parts: Uint8Array[] = [];
+  #size = 0;
 
-  /** @internal Use {@link connectNamedPipe} or {@link NamedPipeServer}. */
-  constructor(
-    handle: OwnedHandle,
-    address: string,
-    mode: PipeMode,
-    opts: ChannelOptions & { bufferSize?: number },
-  ) {
-    super(address, opts);
-    this.#handle = handle;
-    this.mode = mode;
-    this.#readBuf = new NativeMemory(opts.bufferSize ?? DEFAULT_BUFFER_SIZE);
-    this.#decoder = new FrameDecoder(this.maxMessageSize);
-  }
+  constructor(readonly stream: HandleStream, readonly limit: number) {}
 
-  /** The raw pipe HANDLE (owned by this channel). */
-  get handle(): bigint {
-    return this.#handle.value;
-  }
-
-  protected async sendMessage(message: Uint8Array, signal: AbortSignal): Promise<void> {
-    if (this.#fatal) throw this.#fatal;
-    const data = this.mode === "byte" ? encodeFrame(message) : message;
-    const buf = this.#writeBufferFor(data.byteLength);
-    buf.bytes.set(data);
-    const h = this.#handle.value;
-    let r;
-    try {
-      r = await this.#writeOv.run(h, (ov) => k.WriteFile(h, buf.address, data.byteLength, null, ov), {
-        signal,
-      });
-    } catch (e) {
-      // A byte stream cut inside a frame cannot be resynchronised: end the channel.
-      if (this.mode === "byte") {
-        this.#fatal = new ChannelClosedError(`${this.address}: a send was aborted mid-frame`);
-      }
-      throw e;
-    }
-    if (isPeerGone(r.error)) throw new ChannelClosedError(`${this.address}: the peer closed the pipe`);
-    if (r.error !== 0) throw new Win32Error("WriteFile", r.error);
-    if (r.bytes !== data.byteLength) {
-      this.#fatal = new ChannelClosedError(`${this.address}: short write (${r.bytes} of ${data.byteLength})`);
-      throw this.#fatal;
-    }
-  }
-
-  #writeBufferFor(size: number): NativeMemory {
-    if (!this.#writeBuf || this.#writeBuf.size < size) {
-      this.#writeBuf?.[Symbol.dispose]();
-      this.#writeBuf = new NativeMemory(Math.max(size, 4096));
-    }
-    return this.#writeBuf;
-  }
-
-  async #read(signal: AbortSignal) {
-    const h = this.#handle.value;
-    const buf = this.#readBuf;
-    return await this.#readOv.run(h, (ov) => k.ReadFile(h, buf.address, buf.size, null, ov), { signal });
-  }
-
-  protected async receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
-    if (this.#fatal) throw this.#fatal;
-    try {
-      return this.mode === "byte" ? await this.#receiveFrame(signal) : await this.#receivePipeMessage(signal);
-    } catch (e) {
-      if (e instanceof MessageTooLargeError) this.#fatal = e;
-      throw e;
-    }
-  }
-
-  async #receivePipeMessage(signal: AbortSignal): Promise<Uint8Array | null> {
+  async read(opts: WaitOptions): Promise<Uint8Array | null> {
     while (true) {
-      const r = await this.#read(signal);
-      if (isPeerGone(r.error)) return null;
-      if (r.error !== 0 && r.error !== ERROR_MORE_DATA) throw new Win32Error("ReadFile", r.error);
-      this.#partialSize += r.bytes;
-      if (this.#partialSize > this.maxMessageSize) {
-        throw new MessageTooLargeError(this.#partialSize, this.maxMessageSize);
-      }
-      this.#partial.push(this.#readBuf.bytes.slice(0, r.bytes));
-      if (r.error === 0) return this.#takePartial();
+      const chunk = await this.stream.readChunk(opts);
+      if (!chunk) return null;
+      this.#size += chunk.bytes.byteLength;
+      if (this.#size > this.limit) throw new MessageTooLargeError(this.#size, this.limit);
+      this.#parts.push(chunk.bytes);
+      if (!chunk.more) return this.#take();
     }
   }
 
-  #takePartial(): Uint8Array {
-    const parts = this.#partial;
-    const out = parts.length === 1 ? parts[0] : new Uint8Array(this.#partialSize);
+  #take(): Uint8Array {
+    const parts = this.#parts;
+    const out = parts.length === 1 ? parts[0] : new Uint8Array(this.#size);
     if (parts.length !== 1) {
       let at = 0;
       for (const p of parts) {
@@ -228,35 +167,112 @@ export class NamedPipeChannel extends ChannelBase {
         at += p.byteLength;
       }
     }
-    this.#partial = [];
-    this.#partialSize = 0;
+    this.#parts = [];
+    this.#size = 0;
     return out;
   }
 
-  async #receiveFrame(signal: AbortSignal): Promise<Uint8Array | null> {
-    while (true) {
-      const m = this.#decoder.next();
-      if (m) return m;
-      const r = await this.#read(signal);
-      if (isPeerGone(r.error)) return null;
-      if (r.error !== 0) throw new Win32Error("ReadFile", r.error);
-      this.#decoder.push(this.#readBuf.bytes.subarray(0, r.bytes));
-    }
+  write(bytes: Uint8Array, opts: WaitOptions): Promise<void> {
+    return this.stream.write(bytes, opts);
   }
 
-  protected closeTransport(): void {
-    // CloseHandle (not DisconnectNamedPipe) so the peer can still read what was written.
-    this.#handle.close();
-    this.#readOv[Symbol.dispose]();
-    this.#writeOv[Symbol.dispose]();
-    this.#readBuf[Symbol.dispose]();
-    this.#writeBuf?.[Symbol.dispose]();
+  close(): Promise<void> {
+    return this.stream.close();
   }
 }
 
-/** A named pipe server: accepts clients, one {@link NamedPipeChannel} each. */
-export class NamedPipeServer extends ListenerBase<NamedPipeChannel> {
+/** The pipe's own framing: each read of a {@link PipeMessageStream} is one whole message. */
+const pipeMessages: FrameCodec = {
+  encode: (message) => message,
+  decoder: () => {
+    const queue: Uint8Array[] = [];
+    return { push: (chunk) => queue.push(chunk), next: () => queue.shift() };
+  },
+};
+
+/**
+ * One connected pipe instance (either end) as a message channel: a framed channel over the
+ * pipe handle, with the pipe's own message framing in message mode and length-prefixed frames
+ * in byte mode.
+ */
+export class NamedPipeChannel extends FramedChannel implements Channel {
+  /** The pipe's mode (a client follows its server's). */
+  readonly mode: PipeMode;
+  readonly #stream: HandleStream;
+  #fatal: Error | undefined;
+
+  /**
+   * Wraps a connected pipe handle opened for overlapped I/O; the channel owns it. Channels
+   * usually come from {@link NamedPipeServer.accept} or {@link connectNamedPipe}.
+   */
+  constructor(handle: OwnedHandle, opts: NamedPipeChannelOptions) {
+    const message = opts.mode === "message";
+    const stream = new HandleStream(handle, {
+      name: opts.address,
+      readBufferSize: opts.bufferSize,
+      messageMode: message,
+    });
+    super(opts.address, message ? new PipeMessageStream(stream, maxMessageSize(opts)) : stream, {
+      maxMessageSize: opts.maxMessageSize,
+      codec: message ? pipeMessages : lengthPrefixCodec,
+    });
+    this.mode = opts.mode;
+    this.#stream = stream;
+  }
+
+  /** The raw pipe HANDLE (owned by this channel). */
+  get handle(): bigint {
+    return this.#stream.handle;
+  }
+
+  /** Sends one message; in byte mode a failed send ends the channel (it may have cut a frame). */
+  protected override async sendMessage(message: Uint8Array, signal: AbortSignal): Promise<void> {
+    if (this.#fatal) throw this.#fatal;
+    try {
+      await super.sendMessage(message, signal);
+    } catch (e) {
+      // A byte stream cut inside a frame cannot be resynchronised: end the channel.
+      if (this.mode === "byte") {
+        this.#fatal ??= new ChannelClosedError(`${this.address}: a send failed mid-frame`, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  /** Receives one message; an oversized one ends the channel (its rest cannot be skipped). */
+  protected override async receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
+    if (this.#fatal) throw this.#fatal;
+    try {
+      return await super.receiveMessage(signal);
+    } catch (e) {
+      if (e instanceof MessageTooLargeError) this.#fatal = e;
+      throw e;
+    }
+  }
+}
+
+function maxMessageSize(opts: ChannelOptions): number {
+  return opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+}
+
+/**
+ * A named pipe server: keeps one listening instance ready and accepts clients, one
+ * {@link NamedPipeChannel} each; it keeps accepting after clients disconnect.
+ *
+ * @example Echo every message back
+ * ```ts
+ * import { NamedPipeServer } from "@winipc/winipc/pipe";
+ *
+ * await using server = NamedPipeServer.listen("orders");
+ * for await (const channel of server) {
+ *   for await (const message of channel) await channel.send(message);
+ * }
+ * ```
+ */
+export class NamedPipeServer extends ListenerBase<NamedPipeChannel> implements Listener<NamedPipeChannel> {
+  /** The full pipe path, `\\.\pipe\NAME`. */
   readonly path: string;
+  /** The mode of every instance (clients follow it). */
   readonly mode: PipeMode;
   readonly #opts: NamedPipeServerOptions;
   readonly #security: SecurityAttributes;
@@ -268,40 +284,56 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> {
     super(`pipe:${name}`);
     this.path = path;
     this.mode = opts.mode ?? "message";
-    if (this.mode !== "message" && this.mode !== "byte") throw new TypeError(`bad pipe mode '${this.mode}'`);
-    const max = opts.maxInstances ?? PIPE_UNLIMITED_INSTANCES;
-    if (!Number.isInteger(max) || max < 1 || max > PIPE_UNLIMITED_INSTANCES) {
-      throw new RangeError(`maxInstances must be 1 to 255, got ${max}`);
-    }
-    const size = opts.bufferSize ?? DEFAULT_BUFFER_SIZE;
-    if (!Number.isInteger(size) || size < 1 || size > 0x7fffffff) {
-      throw new RangeError(`bad bufferSize ${size}`);
-    }
+    checkServerOptions(this.mode, opts);
     this.#opts = opts;
     this.#security = new SecurityAttributes(opts.sddl ?? ownerOnlySddl());
     try {
       this.#next = this.#createInstance(opts.firstInstance ?? true);
     } catch (e) {
       this.#security[Symbol.dispose]();
+      this.#connectOv[Symbol.dispose]();
       throw e;
     }
   }
 
-  /** Starts serving `\\.\pipe\NAME`. Throws AddressInUseError if another server has it. */
+  /**
+   * Starts serving `\\.\pipe\NAME` (a name, or a full `\\.\pipe\` path).
+   *
+   * @example A server and a client in one process
+   * ```ts
+   * import { connectNamedPipe, NamedPipeServer } from "@winipc/winipc/pipe";
+   *
+   * await using server = NamedPipeServer.listen("orders", { mode: "byte" });
+   * await using client = await connectNamedPipe("orders");
+   * await using channel = await server.accept({ timeout: 5_000 });
+   * await client.send(new TextEncoder().encode("hello"));
+   * console.log(new TextDecoder().decode(await channel.receive({ timeout: 5_000 })));
+   * ```
+   * @throws {AddressInUseError} another server already serves the name.
+   * @throws {AddressError} the name is not a valid pipe name.
+   * @throws {RangeError} `mode`, `maxInstances` or `bufferSize` is out of range.
+   * @throws {Win32Error} the system refused otherwise (a malformed `sddl`, ...).
+   */
   static listen(name: string, opts: NamedPipeServerOptions = {}): NamedPipeServer {
     return new NamedPipeServer(name, opts);
   }
 
   #createInstance(first: boolean): OwnedHandle {
-    const o = this.#opts;
     if (first && this.#served()) {
       throw new AddressInUseError(`${this.path} is already served by another server`);
     }
+    const r = attempt(() => this.#createNamedPipe(first), isInvalidHandle);
+    if (isInvalidHandle(r.value)) throw this.#createError(r.error, first);
+    return new OwnedHandle(r.value);
+  }
+
+  #createNamedPipe(first: boolean): bigint {
+    const o = this.#opts;
     const typeBits = this.mode === "message"
       ? PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE
       : PIPE_TYPE_BYTE | PIPE_READMODE_BYTE;
     const size = o.bufferSize ?? DEFAULT_BUFFER_SIZE;
-    const h = k.CreateNamedPipeW(
+    return k.CreateNamedPipeW(
       wstr(this.path),
       PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0),
       typeBits | PIPE_WAIT | ((o.rejectRemoteClients ?? true) ? PIPE_REJECT_REMOTE_CLIENTS : 0),
@@ -311,22 +343,20 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> {
       0,
       this.#security.bytes,
     );
-    if (isInvalidHandle(h)) {
-      const code = lastError();
-      if (code === ERROR_ACCESS_DENIED && first) {
-        throw new AddressInUseError(`${this.path} is already served by another server`, {
-          cause: new Win32Error("CreateNamedPipeW", code),
-        });
-      }
-      if (code === ERROR_PIPE_BUSY) {
-        throw new AddressInUseError(`${this.path}: all ${o.maxInstances} instances are in use`, {
-          cause: new Win32Error("CreateNamedPipeW", code),
-        });
-      }
-      if (code === ERROR_INVALID_NAME) throw new AddressError(`bad pipe name ${this.path}`);
-      throw new Win32Error("CreateNamedPipeW", code);
+  }
+
+  #createError(code: number, first: boolean): Error {
+    const cause = new Win32Error("CreateNamedPipeW", code);
+    if (code === ERROR_ACCESS_DENIED && first) {
+      return new AddressInUseError(`${this.path} is already served by another server`, { cause });
     }
-    return new OwnedHandle(h);
+    if (code === ERROR_PIPE_BUSY) {
+      return new AddressInUseError(`${this.path}: all ${this.#opts.maxInstances} instances are in use`, {
+        cause,
+      });
+    }
+    if (code === ERROR_INVALID_NAME) return new AddressError(`bad pipe name ${this.path}`, { cause });
+    return cause;
   }
 
   /**
@@ -335,29 +365,40 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> {
    * catches the same mistake there too.
    */
   #served(): boolean {
-    if (k.WaitNamedPipeW(wstr(this.path), NMPWAIT_NOWAIT)) return true;
-    const code = lastError();
-    return code === ERROR_SEM_TIMEOUT || code === ERROR_PIPE_BUSY;
+    const r = attempt(() => k.WaitNamedPipeW(wstr(this.path), NMPWAIT_NOWAIT), (ok) => !ok);
+    return r.value !== 0 || r.error === ERROR_SEM_TIMEOUT || r.error === ERROR_PIPE_BUSY;
   }
 
   /** Waits for the next client and returns its channel. A new instance is ready before it returns. */
   protected async acceptChannel(signal: AbortSignal): Promise<NamedPipeChannel> {
     while (true) {
-      if (!this.#next) throw new ChannelClosedError(`${this.address}: server closed`);
-      const h = this.#next.value;
+      const listening = this.#next ??= this.#createInstance(false);
+      const h = listening.value;
       const r = await this.#connectOv.run(h, (ov) => k.ConnectNamedPipe(h, ov), { signal });
       if (r.error === ERROR_NO_DATA) {
-        // The client came and went before the accept: recycle the instance.
-        k.DisconnectNamedPipe(h);
+        k.DisconnectNamedPipe(h); // the client came and went before the accept: recycle the instance
         continue;
       }
-      if (r.error !== 0 && r.error !== ERROR_PIPE_CONNECTED) {
-        throw new Win32Error("ConnectNamedPipe", r.error);
-      }
-      const connected = this.#next;
+      checkIo("ConnectNamedPipe", r, ERROR_PIPE_CONNECTED);
       this.#next = undefined;
+      try {
+        this.#readyNext();
+      } catch (e) {
+        listening.close();
+        throw e;
+      }
+      const o = this.#opts;
+      const opts = { address: this.address, mode: this.mode, bufferSize: o.bufferSize };
+      return new NamedPipeChannel(listening, { ...opts, maxMessageSize: o.maxMessageSize });
+    }
+  }
+
+  /** The next instance, so a client arriving between accepts finds one; at the instance limit, the next accept makes it. */
+  #readyNext(): void {
+    try {
       this.#next = this.#createInstance(false);
-      return new NamedPipeChannel(connected, this.address, this.mode, this.#opts);
+    } catch (e) {
+      if (!(e instanceof AddressInUseError)) throw e;
     }
   }
 
@@ -370,50 +411,45 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> {
   }
 }
 
+function checkServerOptions(mode: PipeMode, opts: NamedPipeServerOptions): void {
+  if (mode !== "message" && mode !== "byte") throw new TypeError(`bad pipe mode '${mode}'`);
+  const max = opts.maxInstances ?? PIPE_UNLIMITED_INSTANCES;
+  if (!Number.isInteger(max) || max < 1 || max > PIPE_UNLIMITED_INSTANCES) {
+    throw new RangeError(`maxInstances must be 1 to 255, got ${max}`);
+  }
+  const size = opts.bufferSize ?? DEFAULT_BUFFER_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > 0x7fffffff) {
+    throw new RangeError(`bad bufferSize ${size}`);
+  }
+}
+
 /**
  * Connects to the server at `\\.\pipe\NAME`. While every instance is busy it waits
  * (WaitNamedPipeW) and retries, within `timeout` (default 10 s); an instance that vanishes
- * between the wait and the open is retried too. A pipe that does not exist fails at once with
- * NotFoundError unless `waitForServer` is set.
+ * between the wait and the open is retried too. The channel takes the server's mode.
+ *
+ * @example
+ * ```ts
+ * import { connectNamedPipe } from "@winipc/winipc/pipe";
+ *
+ * await using channel = await connectNamedPipe("orders", { timeout: 5_000 });
+ * await channel.send(new TextEncoder().encode("hello"));
+ * const reply = await channel.receive({ timeout: 5_000 });
+ * ```
+ * @throws {NotFoundError} no server has the name (unless `waitForServer` is set).
+ * @throws {TimeoutError} no instance became free (or no server came) within `timeout`.
+ * @throws {AddressError} the name is not a valid pipe name.
  */
 export async function connectNamedPipe(
   name: string,
   opts: NamedPipeConnectOptions = {},
 ): Promise<NamedPipeChannel> {
   const path = pipePath(name);
-  const wpath = wstr(path);
-  const never = new AbortController().signal;
   const timeout = opts.timeout ?? DEFAULT_CONNECT_TIMEOUT;
-  const scope = callScope(never, { signal: opts.signal, timeout });
-  const started = Date.now();
-  let sawServer = false;
+  const scope = callScope(new AbortController().signal, { signal: opts.signal, timeout });
   try {
-    while (true) {
-      scope.signal.throwIfAborted();
-      const h = k.CreateFileW(
-        wpath,
-        (GENERIC_READ | GENERIC_WRITE) >>> 0,
-        0,
-        0n,
-        OPEN_EXISTING,
-        FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION,
-        0n,
-      );
-      if (!isInvalidHandle(h)) return openClient(new OwnedHandle(h), name, opts);
-      const code = lastError();
-      const left = Math.max(1, timeout - (Date.now() - started));
-      if (code === ERROR_FILE_NOT_FOUND) {
-        if (!sawServer && !opts.waitForServer) {
-          throw new NotFoundError(`no server at ${path}`, { cause: new Win32Error("CreateFileW", code) });
-        }
-        await sleep(Math.min(20, left), scope.signal); // the server is between instances, or starting
-      } else if (code === ERROR_PIPE_BUSY) {
-        sawServer = true;
-        await raceAbort(kernel32.async.WaitNamedPipeW(wpath, Math.min(250, left)), scope.signal);
-      } else {
-        throw new Win32Error("CreateFileW", code);
-      }
-    }
+    const retry = { waitForServer: opts.waitForServer ?? false, deadline: Date.now() + timeout };
+    return openClient(await openPipe(path, { ...retry, signal: scope.signal }), name, opts);
   } catch (e) {
     if (e instanceof TimeoutError) {
       throw new TimeoutError(`connecting to ${path} timed out after ${timeout} ms`);
@@ -424,20 +460,66 @@ export async function connectNamedPipe(
   }
 }
 
+/** How {@link openPipe} retries. */
+interface OpenRetry {
+  waitForServer: boolean;
+  deadline: number;
+  signal: AbortSignal;
+}
+
+/** Opens the client end, retrying while every instance is busy (or, if asked, the pipe is missing). */
+async function openPipe(path: string, retry: OpenRetry): Promise<OwnedHandle> {
+  const wpath = wstr(path);
+  let sawServer = false;
+  while (true) {
+    retry.signal.throwIfAborted();
+    const r = attempt(() => createFile(wpath), isInvalidHandle);
+    if (!isInvalidHandle(r.value)) return new OwnedHandle(r.value);
+    const left = Math.max(1, retry.deadline - Date.now());
+    if (r.error === ERROR_FILE_NOT_FOUND) {
+      if (!sawServer && !retry.waitForServer) {
+        throw new NotFoundError(`no server at ${path}`, { cause: new Win32Error("CreateFileW", r.error) });
+      }
+      await sleep(Math.min(20, left), retry.signal); // the server is between instances, or starting
+    } else if (r.error === ERROR_PIPE_BUSY) {
+      sawServer = true;
+      await raceAbort(kernel32.async.WaitNamedPipeW(wpath, Math.min(250, left)), retry.signal);
+    } else {
+      throw new Win32Error("CreateFileW", r.error);
+    }
+  }
+}
+
+function createFile(wpath: Uint16Array): bigint {
+  return k.CreateFileW(
+    wpath,
+    (GENERIC_READ | GENERIC_WRITE) >>> 0,
+    0,
+    0n,
+    OPEN_EXISTING,
+    FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION,
+    0n,
+  );
+}
+
+/** The channel on a freshly opened client handle, in the server's mode (GetNamedPipeInfo). */
 function openClient(handle: OwnedHandle, name: string, opts: NamedPipeConnectOptions): NamedPipeChannel {
   try {
+    const h = handle.value;
     const flags = new Uint32Array(1);
-    if (!k.GetNamedPipeInfo(handle.value, flags, null, null, null)) {
-      throw new Win32Error("GetNamedPipeInfo", lastError());
-    }
+    check("GetNamedPipeInfo", () => k.GetNamedPipeInfo(h, flags, null, null, null));
     const mode: PipeMode = flags[0] & PIPE_TYPE_MESSAGE ? "message" : "byte";
-    if (
-      mode === "message" &&
-      !k.SetNamedPipeHandleState(handle.value, new Uint32Array([PIPE_READMODE_MESSAGE]), 0n, 0n)
-    ) {
-      throw new Win32Error("SetNamedPipeHandleState", lastError());
+    if (mode === "message") {
+      const readMode = new Uint32Array([PIPE_READMODE_MESSAGE]);
+      check("SetNamedPipeHandleState", () => k.SetNamedPipeHandleState(h, readMode, 0n, 0n));
     }
-    return new NamedPipeChannel(handle, `pipe:${name}`, mode, opts);
+    const address = `pipe:${name}`;
+    return new NamedPipeChannel(handle, {
+      address,
+      mode,
+      bufferSize: opts.bufferSize,
+      maxMessageSize: opts.maxMessageSize,
+    });
   } catch (e) {
     handle.close();
     throw e;

@@ -19,19 +19,9 @@ import { kernel32 } from "../../ffi/kernel32.ts";
 import {
   CREATE_NO_WINDOW,
   CREATE_UNICODE_ENVIRONMENT,
-  DUPLICATE_CLOSE_SOURCE,
-  DUPLICATE_SAME_ACCESS,
-  ERROR_BROKEN_PIPE,
-  ERROR_HANDLE_EOF,
-  ERROR_NO_DATA,
-  ERROR_PIPE_NOT_CONNECTED,
   EXTENDED_STARTUPINFO_PRESENT,
   FILE_FLAG_FIRST_PIPE_INSTANCE,
   FILE_FLAG_OVERLAPPED,
-  FILE_SHARE_READ,
-  FILE_SHARE_WRITE,
-  GENERIC_READ,
-  GENERIC_WRITE,
   OPEN_EXISTING,
   PIPE_ACCESS_INBOUND,
   PIPE_ACCESS_OUTBOUND,
@@ -40,72 +30,63 @@ import {
   PIPE_TYPE_BYTE,
   PIPE_WAIT,
   PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
-  PROCESS_DUP_HANDLE,
+  PROCESS_INFORMATION,
+  SECURITY_ATTRIBUTES,
   STARTF_USESTDHANDLES,
+  STARTUPINFOEXW,
   STD_ERROR_HANDLE,
   STD_INPUT_HANDLE,
   STD_OUTPUT_HANDLE,
   STILL_ACTIVE,
-} from "../../ffi/constants.ts";
-import { lastError, Win32Error } from "../../ffi/error.ts";
+} from "../../ffi/headers/winbase.ts";
+import {
+  DUPLICATE_CLOSE_SOURCE,
+  DUPLICATE_SAME_ACCESS,
+  FILE_SHARE_READ,
+  FILE_SHARE_WRITE,
+  GENERIC_READ,
+  GENERIC_WRITE,
+  PROCESS_DUP_HANDLE,
+} from "../../ffi/headers/winnt.ts";
+import { Win32Error } from "../../ffi/error.ts";
+import { attempt, check, checkHandle } from "../../ffi/check.ts";
 import { isInvalidHandle, OwnedHandle } from "../../ffi/handle.ts";
 import { NativeMemory } from "../../ffi/memory.ts";
 import { waitAny } from "../../kernel/wait.ts";
-import { Overlapped } from "../../kernel/overlapped.ts";
+import { HandleStream } from "../../kernel/handle_stream.ts";
 import { ownerOnlySddl, SecurityAttributes } from "../../kernel/security.ts";
 import { wstr } from "../../ffi/wstr.ts";
 import { backend } from "../../ffi/runtime.ts";
-import { ChannelClosedError, type WaitOptions } from "../../core/errors.ts";
-import { ChannelBase, type ChannelOptions } from "../../core/channel.ts";
-import { OpQueue } from "../../core/op_queue.ts";
-import { encodeFrame, FrameDecoder } from "../../core/framing.ts";
+import type { WaitOptions } from "../../core/errors.ts";
+import type { ChannelOptions } from "../../core/channel.ts";
+import { FramedChannel } from "../../core/framed_channel.ts";
 import { ReceiveOnlyChannel, SendOnlyChannel } from "../../core/one_way.ts";
 
 const k = kernel32.sync;
 const PIPE_BUFFER = 64 * 1024;
 let pipeSerial = 0;
 
-const peerGone = (code: number) =>
-  code === ERROR_BROKEN_PIPE || code === ERROR_HANDLE_EOF || code === ERROR_NO_DATA ||
-  code === ERROR_PIPE_NOT_CONNECTED;
-
 /** An inheritable SECURITY_ATTRIBUTES (no descriptor: the default for the process). */
 function inheritable(): Uint8Array {
-  const sa = new Uint8Array(24);
-  const v = new DataView(sa.buffer);
-  v.setUint32(0, 24, true);
-  v.setInt32(16, 1, true); // bInheritHandle
-  return sa;
+  return SECURITY_ATTRIBUTES.encode({ nLength: SECURITY_ATTRIBUTES.size, bInheritHandle: 1 });
 }
 
-/** The parent's end of a child pipe: reads with overlapped I/O. */
+/**
+ * The parent's end of a child's output pipe: reads with overlapped I/O, so a read waits off the
+ * JS thread and can be cancelled.
+ */
 export class PipeReader implements AsyncDisposable {
-  readonly #handle: OwnedHandle;
-  readonly #ov = new Overlapped();
-  readonly #buf = new NativeMemory(PIPE_BUFFER);
-  readonly #reads = new OpQueue("pipe reader");
-  #eof = false;
+  readonly #stream: HandleStream;
   #readable: ReadableStream<Uint8Array> | undefined;
 
-  /** @internal */
+  /** Wraps the read end of a pipe opened for overlapped I/O (FILE_FLAG_OVERLAPPED); it owns `handle`. */
   constructor(handle: OwnedHandle) {
-    this.#handle = handle;
+    this.#stream = new HandleStream(handle, { name: "pipe (child)", readBufferSize: PIPE_BUFFER });
   }
 
   /** The next bytes as they arrive (any chunking), or null at end-of-stream. */
   read(opts?: WaitOptions): Promise<Uint8Array | null> {
-    return this.#reads.run(opts, async (signal) => {
-      if (this.#eof) return null;
-      const h = this.#handle.value;
-      const buf = this.#buf;
-      const r = await this.#ov.run(h, (ov) => k.ReadFile(h, buf.address, buf.size, null, ov), { signal });
-      if (peerGone(r.error)) {
-        this.#eof = true;
-        return null;
-      }
-      if (r.error !== 0) throw new Win32Error("ReadFile", r.error);
-      return buf.bytes.slice(0, r.bytes);
-    });
+    return this.#stream.read(opts);
   }
 
   /** Everything until end-of-stream, as one array. */
@@ -121,7 +102,7 @@ export class PipeReader implements AsyncDisposable {
     return out;
   }
 
-  /** The bytes as a Web stream (ends at end-of-stream). */
+  /** The bytes as a Web stream (ends at end-of-stream; cancelling it closes the pipe). */
   get readable(): ReadableStream<Uint8Array> {
     return this.#readable ??= new ReadableStream<Uint8Array>({
       pull: async (c) => {
@@ -135,17 +116,15 @@ export class PipeReader implements AsyncDisposable {
 
   /** A receive-only channel of length-prefixed messages over this pipe (use it or read(), not both). */
   messages(opts: ChannelOptions = {}): ReceiveOnlyChannel {
-    return new ReceiveOnlyChannel(new FramedPipeChannel("pipe (child)", this, undefined, opts));
+    return new ReceiveOnlyChannel(new FramedChannel("pipe (child)", this.#stream, opts));
   }
 
-  async close(): Promise<void> {
-    if (this.#reads.closed) return;
-    await this.#reads.close();
-    this.#handle.close();
-    this.#ov[Symbol.dispose]();
-    this.#buf[Symbol.dispose]();
+  /** Ends a pending read (ChannelClosedError) and closes the pipe. Idempotent. */
+  close(): Promise<void> {
+    return this.#stream.close();
   }
 
+  /** `await using`: {@link close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -153,42 +132,23 @@ export class PipeReader implements AsyncDisposable {
 
 /** The parent's end of a child's input pipe: writes with overlapped I/O. */
 export class PipeWriter implements AsyncDisposable {
-  readonly #handle: OwnedHandle;
-  readonly #ov = new Overlapped();
-  readonly #writes = new OpQueue("pipe writer");
-  #buf: NativeMemory | undefined;
+  readonly #stream: HandleStream;
   #writable: WritableStream<Uint8Array> | undefined;
 
-  /** @internal */
+  /** Wraps the write end of a pipe opened for overlapped I/O (FILE_FLAG_OVERLAPPED); it owns `handle`. */
   constructor(handle: OwnedHandle) {
-    this.#handle = handle;
+    this.#stream = new HandleStream(handle, { name: "pipe (child)" });
   }
 
-  /** Writes all of `bytes`; ChannelClosedError if the child closed its end. */
+  /**
+   * Writes all of `bytes`.
+   * @throws {ChannelClosedError} the child closed its end (or exited), or this end is closed.
+   */
   write(bytes: Uint8Array, opts?: WaitOptions): Promise<void> {
-    return this.#writes.run(opts, async (signal) => {
-      if (bytes.byteLength === 0) return;
-      if (!this.#buf || this.#buf.size < bytes.byteLength) {
-        this.#buf?.[Symbol.dispose]();
-        this.#buf = new NativeMemory(Math.max(bytes.byteLength, 4096));
-      }
-      const buf = this.#buf;
-      buf.bytes.set(bytes);
-      const h = this.#handle.value;
-      let done = 0;
-      while (done < bytes.byteLength) {
-        const r = await this.#ov.run(
-          h,
-          (ov) => k.WriteFile(h, buf.address + BigInt(done), bytes.byteLength - done, null, ov),
-          { signal },
-        );
-        if (peerGone(r.error)) throw new ChannelClosedError("the child closed its end of the pipe");
-        if (r.error !== 0) throw new Win32Error("WriteFile", r.error);
-        done += r.bytes;
-      }
-    });
+    return this.#stream.write(bytes, opts);
   }
 
+  /** A Web stream over {@link write}; closing it closes the pipe. */
   get writable(): WritableStream<Uint8Array> {
     return this.#writable ??= new WritableStream<Uint8Array>({
       write: (chunk) => this.write(chunk),
@@ -199,108 +159,67 @@ export class PipeWriter implements AsyncDisposable {
 
   /** A send-only channel of length-prefixed messages over this pipe. */
   messages(opts: ChannelOptions = {}): SendOnlyChannel {
-    return new SendOnlyChannel(new FramedPipeChannel("pipe (child)", undefined, this, opts));
+    return new SendOnlyChannel(new FramedChannel("pipe (child)", this.#stream, opts));
   }
 
   /** Closes the parent's end once queued writes are done: the child then reads end-of-stream. */
-  async close(): Promise<void> {
-    if (this.#writes.closed) return;
-    await this.#writes.idle();
-    await this.#writes.close();
-    this.#handle.close();
-    this.#ov[Symbol.dispose]();
-    this.#buf?.[Symbol.dispose]();
+  close(): Promise<void> {
+    return this.#stream.close();
   }
 
+  /** `await using`: {@link close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
 }
 
-/** Length-prefixed messages over a PipeReader and/or PipeWriter. */
-class FramedPipeChannel extends ChannelBase {
-  readonly #decoder: FrameDecoder;
-  constructor(
-    address: string,
-    readonly reader: PipeReader | undefined,
-    readonly writer: PipeWriter | undefined,
-    opts: ChannelOptions,
-  ) {
-    super(address, opts);
-    this.#decoder = new FrameDecoder(this.maxMessageSize);
-  }
-  protected async sendMessage(message: Uint8Array, signal: AbortSignal): Promise<void> {
-    await this.writer!.write(encodeFrame(message), { signal });
-  }
-  protected async receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
-    while (true) {
-      const m = this.#decoder.next();
-      if (m) return m;
-      const chunk = await this.reader!.read({ signal });
-      if (!chunk) return null;
-      this.#decoder.push(chunk);
-    }
-  }
-  protected async closeTransport(): Promise<void> {
-    await this.reader?.close();
-    await this.writer?.close();
-  }
-}
-
 /** Makes a pipe pair: the parent's overlapped end and the child's synchronous, inheritable end. */
-function childPipe(parentReads: boolean): { parent: OwnedHandle; child: OwnedHandle } {
+function childPipe(parentReads: boolean): Required<StdHandle> {
   const name = `\\\\.\\pipe\\winipc-anon-${k.GetCurrentProcessId()}-${++pipeSerial}-${
     Math.random().toString(36).slice(2)
   }`;
   using sa = new SecurityAttributes(ownerOnlySddl());
-  const server = k.CreateNamedPipeW(
-    wstr(name),
-    (parentReads ? PIPE_ACCESS_INBOUND : PIPE_ACCESS_OUTBOUND) | FILE_FLAG_OVERLAPPED |
-      FILE_FLAG_FIRST_PIPE_INSTANCE,
-    PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
-    1,
-    PIPE_BUFFER,
-    PIPE_BUFFER,
-    0,
-    sa.bytes,
-  );
-  if (isInvalidHandle(server)) throw new Win32Error("CreateNamedPipeW", lastError());
+  const server = checkHandle("CreateNamedPipeW", () =>
+    k.CreateNamedPipeW(
+      wstr(name),
+      (parentReads ? PIPE_ACCESS_INBOUND : PIPE_ACCESS_OUTBOUND) | FILE_FLAG_OVERLAPPED |
+        FILE_FLAG_FIRST_PIPE_INSTANCE,
+      PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
+      1,
+      PIPE_BUFFER,
+      PIPE_BUFFER,
+      0,
+      sa.bytes,
+    ));
   const parent = new OwnedHandle(server);
-  const access = parentReads ? GENERIC_WRITE : GENERIC_READ;
-  const inherit = inheritable(); // referenced until the call returns
-  const client = k.CreateFileW(
-    wstr(name),
-    access >>> 0,
-    0,
-    backend.addressOf(inherit),
-    OPEN_EXISTING,
-    0,
-    0n,
-  );
-  if (isInvalidHandle(client)) {
-    const code = lastError();
+  try {
+    return { parent, child: openInheritable(name, parentReads ? GENERIC_WRITE : GENERIC_READ, 0) };
+  } catch (e) {
     parent.close();
-    throw new Win32Error("CreateFileW", code);
+    throw e;
   }
-  return { parent, child: new OwnedHandle(client) };
+}
+
+/** Opens `path` (synchronous I/O) as an inheritable handle. */
+function openInheritable(path: string, access: number, share: number): OwnedHandle {
+  const inherit = inheritable(); // referenced until the call returns
+  const open = () =>
+    k.CreateFileW(wstr(path), access >>> 0, share, backend.addressOf(inherit), OPEN_EXISTING, 0, 0n);
+  return new OwnedHandle(checkHandle(`CreateFileW(${path})`, open));
+}
+
+/** A standard handle for the child (inheritable), and the parent's end when it is a pipe. */
+interface StdHandle {
+  parent?: OwnedHandle;
+  child: OwnedHandle;
 }
 
 /** An inheritable handle for the child to use as a standard handle. */
-function stdHandle(kind: StdioOption, which: number, pipeParentReads: boolean) {
+function stdHandle(kind: StdioOption, which: number, pipeParentReads: boolean): StdHandle {
   if (kind === "pipe") return childPipe(pipeParentReads);
   if (kind === "null") {
-    const inherit = inheritable();
-    const h = k.CreateFileW(
-      wstr("NUL"),
-      (GENERIC_READ | GENERIC_WRITE) >>> 0,
-      FILE_SHARE_READ | FILE_SHARE_WRITE,
-      backend.addressOf(inherit),
-      OPEN_EXISTING,
-      0,
-      0n,
-    );
-    if (isInvalidHandle(h)) throw new Win32Error("CreateFileW(NUL)", lastError());
-    return { parent: undefined, child: new OwnedHandle(h) };
+    const nul = openInheritable("NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE);
+    return { parent: undefined, child: nul };
   }
   // "inherit": an inheritable duplicate of our own standard handle (or NUL if we have none).
   const own = k.GetStdHandle(which);
@@ -318,16 +237,17 @@ export type StdioOption = "pipe" | "null" | "inherit";
 
 /** Options for {@link spawn}. */
 export interface SpawnOptions {
+  /** The arguments after `file`, each quoted as needed ({@link quoteWindowsArg}). */
   args?: readonly string[];
   /** Working directory. Default: this process's. */
   cwd?: string;
   /** The whole environment of the child. Default: this process's. */
   env?: Readonly<Record<string, string>>;
-  /** Default "pipe". */
+  /** The child's stdin. Default "pipe" ({@link ChildProcess.stdin}). */
   stdin?: StdioOption;
-  /** Default "pipe". */
+  /** The child's stdout. Default "pipe" ({@link ChildProcess.stdout}). */
   stdout?: StdioOption;
-  /** Default "inherit". */
+  /** The child's stderr. Default "inherit". */
   stderr?: StdioOption;
 }
 
@@ -351,20 +271,40 @@ export function quoteWindowsArg(arg: string): string {
   return out + '"';
 }
 
+/** The parts of a {@link ChildProcess}, as {@link spawn} hands them over. */
+export interface ChildProcessParts {
+  /** The process handle; the ChildProcess owns it from now on. */
+  process: OwnedHandle;
+  /** The process id. */
+  pid: number;
+  /** The parent's end of the child's stdin pipe, if it has one. */
+  stdin?: PipeWriter;
+  /** The parent's end of the child's stdout pipe, if it has one. */
+  stdout?: PipeReader;
+  /** The parent's end of the child's stderr pipe, if it has one. */
+  stderr?: PipeReader;
+}
+
 /** A child process started by {@link spawn}. */
 export class ChildProcess implements AsyncDisposable {
+  /** The process id. */
+  readonly pid: number;
+  /** Writes to the child's stdin (when `stdin` is "pipe"). */
+  readonly stdin: PipeWriter | undefined;
+  /** Reads the child's stdout (when `stdout` is "pipe"). */
+  readonly stdout: PipeReader | undefined;
+  /** Reads the child's stderr (when `stderr` is "pipe"). */
+  readonly stderr: PipeReader | undefined;
   readonly #process: OwnedHandle;
   #exitCode: number | null = null;
 
-  /** @internal */
-  constructor(
-    process: OwnedHandle,
-    readonly pid: number,
-    readonly stdin: PipeWriter | undefined,
-    readonly stdout: PipeReader | undefined,
-    readonly stderr: PipeReader | undefined,
-  ) {
-    this.#process = process;
+  /** Adopts a started process and the parent's ends of its pipes; it owns them from now on. */
+  constructor(parts: ChildProcessParts) {
+    this.#process = parts.process;
+    this.pid = parts.pid;
+    this.stdin = parts.stdin;
+    this.stdout = parts.stdout;
+    this.stderr = parts.stderr;
   }
 
   /** The process HANDLE (owned; valid until dispose). */
@@ -381,25 +321,25 @@ export class ChildProcess implements AsyncDisposable {
     return this.#exitCode;
   }
 
-  /** Resolves with the exit code when the process ends. */
+  /**
+   * Resolves with the exit code when the process ends.
+   * @throws {TimeoutError} the process still runs after `timeout`.
+   */
   async wait(opts?: WaitOptions): Promise<number> {
     if (this.exitCode !== null) return this.exitCode;
     await waitAny([this.#process.value], opts);
     const code = new Uint32Array(1);
-    if (!k.GetExitCodeProcess(this.#process.value, code)) {
-      throw new Win32Error("GetExitCodeProcess", lastError());
-    }
+    check("GetExitCodeProcess", () => k.GetExitCodeProcess(this.#process.value, code));
     this.#exitCode = code[0];
     return code[0];
   }
 
-  /** Ends the process (TerminateProcess) with `exitCode`. */
+  /** Ends the process (TerminateProcess) with `exitCode`; does nothing once it has ended. */
   kill(exitCode = 1): void {
     if (this.exitCode !== null) return;
-    if (!k.TerminateProcess(this.#process.value, exitCode)) {
-      const code = lastError();
-      if (this.exitCode === null) throw new Win32Error("TerminateProcess", code);
-    }
+    const r = attempt(() => k.TerminateProcess(this.#process.value, exitCode), (ok) => !ok);
+    // It may have ended on its own in between: then there is nothing to report.
+    if (!r.value && this.exitCode === null) throw new Win32Error("TerminateProcess", r.error);
   }
 
   /** Kills the process if it still runs, waits for it, and closes the pipes and the handle. */
@@ -416,11 +356,22 @@ export class ChildProcess implements AsyncDisposable {
 /**
  * Starts `file` (an executable path, or a name found on PATH) with CreateProcessW. Standard
  * handles are pipes (default for stdin/stdout), NUL, or inherited from this process.
+ *
+ * @example Run a command and read its output
+ * ```ts
+ * import { spawn } from "@winipc/winipc/process";
+ *
+ * await using child = spawn("cmd.exe", { args: ["/c", "echo hello"], stdin: "null" });
+ * const out = new TextDecoder().decode(await child.stdout!.readAll({ timeout: 10_000 }));
+ * console.log(out.trim(), await child.wait({ timeout: 10_000 })); // hello 0
+ * ```
+ * @throws {RangeError} the command line is longer than 32767 characters.
+ * @throws {Win32Error} the process could not be started (CreateProcessW: no such file, ...).
  */
 export function spawn(file: string, opts: SpawnOptions = {}): ChildProcess {
   const cmdline = [file, ...(opts.args ?? [])].map(quoteWindowsArg).join(" ");
   if (cmdline.length >= 32767) throw new RangeError("command line longer than 32767 characters");
-  const created: { parent?: OwnedHandle; child: OwnedHandle }[] = [];
+  const created: StdHandle[] = [];
   try {
     const stdin = stdHandle(opts.stdin ?? "pipe", STD_INPUT_HANDLE, false);
     created.push(stdin);
@@ -428,72 +379,16 @@ export function spawn(file: string, opts: SpawnOptions = {}): ChildProcess {
     created.push(stdout);
     const stderr = stdHandle(opts.stderr ?? "inherit", STD_ERROR_HANDLE, true);
     created.push(stderr);
-    const childHandles = [stdin.child.value, stdout.child.value, stderr.child.value];
-
-    // The explicit list of handles the child inherits.
-    using handleList = new NativeMemory(childHandles.length * 8);
-    childHandles.forEach((h, i) => handleList.view().setBigUint64(i * 8, h, true));
-    const size = new BigUint64Array(1);
-    k.InitializeProcThreadAttributeList(0n, 1, 0, size);
-    using attrs = new NativeMemory(Number(size[0]));
-    if (!k.InitializeProcThreadAttributeList(attrs.address, 1, 0, size)) {
-      throw new Win32Error("InitializeProcThreadAttributeList", lastError());
-    }
-    try {
-      if (
-        !k.UpdateProcThreadAttribute(
-          attrs.address,
-          0,
-          BigInt(PROC_THREAD_ATTRIBUTE_HANDLE_LIST),
-          handleList.address,
-          BigInt(handleList.size),
-          0n,
-          0n,
-        )
-      ) throw new Win32Error("UpdateProcThreadAttribute", lastError());
-
-      const si = new Uint8Array(112); // STARTUPINFOEXW
-      const v = new DataView(si.buffer);
-      v.setUint32(0, 112, true); // cb
-      v.setUint32(60, STARTF_USESTDHANDLES, true); // dwFlags
-      v.setBigUint64(80, stdin.child.value, true);
-      v.setBigUint64(88, stdout.child.value, true);
-      v.setBigUint64(96, stderr.child.value, true);
-      v.setBigUint64(104, attrs.address, true); // lpAttributeList
-      const pi = new Uint8Array(24); // PROCESS_INFORMATION
-      let envBlock: Uint16Array | null = null;
-      if (opts.env) {
-        const entries = Object.entries(opts.env).map(([key, val]) => `${key}=${val}`).sort((a, b) =>
-          a.toUpperCase() < b.toUpperCase() ? -1 : 1
-        );
-        envBlock = wstr(entries.join("\0") + "\0");
-      }
-      const ok = k.CreateProcessW(
-        null,
-        wstr(cmdline),
-        0n,
-        0n,
-        1,
-        EXTENDED_STARTUPINFO_PRESENT | CREATE_UNICODE_ENVIRONMENT | CREATE_NO_WINDOW,
-        envBlock,
-        opts.cwd === undefined ? null : wstr(opts.cwd),
-        si,
-        pi,
-      );
-      if (!ok) throw new Win32Error(`CreateProcessW(${cmdline.slice(0, 200)})`, lastError());
-      const pv = new DataView(pi.buffer);
-      const proc = new OwnedHandle(pv.getBigUint64(0, true));
-      k.CloseHandle(pv.getBigUint64(8, true)); // the primary thread: not needed
-      return new ChildProcess(
-        proc,
-        pv.getUint32(16, true),
-        stdin.parent && new PipeWriter(stdin.parent),
-        stdout.parent && new PipeReader(stdout.parent),
-        stderr.parent && new PipeReader(stderr.parent),
-      );
-    } finally {
-      k.DeleteProcThreadAttributeList(attrs.address);
-    }
+    const std = [stdin.child.value, stdout.child.value, stderr.child.value] as const;
+    const info = withInheritedHandles(std, (attrs) => createProcess(cmdline, opts, startupInfo(std, attrs)));
+    k.CloseHandle(info.hThread); // the primary thread: not needed
+    return new ChildProcess({
+      process: new OwnedHandle(info.hProcess),
+      pid: info.dwProcessId,
+      stdin: stdin.parent && new PipeWriter(stdin.parent),
+      stdout: stdout.parent && new PipeReader(stdout.parent),
+      stderr: stderr.parent && new PipeReader(stderr.parent),
+    });
   } catch (e) {
     for (const c of created) c.parent?.close();
     throw e;
@@ -503,73 +398,151 @@ export function spawn(file: string, opts: SpawnOptions = {}): ChildProcess {
   }
 }
 
-/** A plain anonymous pipe (CreatePipe): synchronous handles, for passing to other processes. */
-export function createPipe(
-  opts: { inheritable?: boolean; size?: number } = {},
-): { read: OwnedHandle; write: OwnedHandle } {
+/** Runs `fn` with a PROC_THREAD_ATTRIBUTE_LIST naming the only handles the child inherits. */
+function withInheritedHandles<T>(handles: readonly bigint[], fn: (attrs: bigint) => T): T {
+  using list = new NativeMemory(handles.length * 8);
+  handles.forEach((h, i) => list.view().setBigUint64(i * 8, h, true));
+  const size = new BigUint64Array(1);
+  k.InitializeProcThreadAttributeList(0n, 1, 0, size); // only asks for the size: fails by design
+  using attrs = new NativeMemory(Number(size[0]));
+  check(
+    "InitializeProcThreadAttributeList",
+    () => k.InitializeProcThreadAttributeList(attrs.address, 1, 0, size),
+  );
+  try {
+    const handleList = BigInt(PROC_THREAD_ATTRIBUTE_HANDLE_LIST);
+    check(
+      "UpdateProcThreadAttribute",
+      () =>
+        k.UpdateProcThreadAttribute(attrs.address, 0, handleList, list.address, BigInt(list.size), 0n, 0n),
+    );
+    return fn(attrs.address);
+  } finally {
+    k.DeleteProcThreadAttributeList(attrs.address);
+  }
+}
+
+/** STARTUPINFOEXW with the child's standard handles and the attribute list. */
+function startupInfo(std: readonly [bigint, bigint, bigint], attrs: bigint): Uint8Array {
+  return STARTUPINFOEXW.encode({
+    StartupInfo: {
+      cb: STARTUPINFOEXW.size,
+      dwFlags: STARTF_USESTDHANDLES,
+      hStdInput: std[0],
+      hStdOutput: std[1],
+      hStdError: std[2],
+    },
+    lpAttributeList: attrs,
+  });
+}
+
+function createProcess(cmdline: string, opts: SpawnOptions, si: Uint8Array) {
+  const pi = new Uint8Array(PROCESS_INFORMATION.size);
+  const env = opts.env ? environmentBlock(opts.env) : null;
+  const cwd = opts.cwd === undefined ? null : wstr(opts.cwd);
+  const flags = EXTENDED_STARTUPINFO_PRESENT | CREATE_UNICODE_ENVIRONMENT | CREATE_NO_WINDOW;
+  check(
+    `CreateProcessW(${cmdline.slice(0, 200)})`,
+    () => k.CreateProcessW(null, wstr(cmdline), 0n, 0n, 1, flags, env, cwd, si, pi),
+  );
+  return PROCESS_INFORMATION.read(pi);
+}
+
+/** A Unicode environment block: `KEY=value` strings sorted case-insensitively, NUL-separated. */
+function environmentBlock(env: Readonly<Record<string, string>>): Uint16Array {
+  const entries = Object.entries(env).map(([key, val]) => `${key}=${val}`).sort((a, b) =>
+    a.toUpperCase() < b.toUpperCase() ? -1 : 1
+  );
+  return wstr(entries.join("\0") + "\0");
+}
+
+/** Options for {@link createPipe}. */
+export interface CreatePipeOptions {
+  /** Make both handles inheritable by child processes. Default false. */
+  inheritable?: boolean;
+  /** The buffer size the system is asked for, in bytes; 0 (default) for the system's default. */
+  size?: number;
+}
+
+/**
+ * A plain anonymous pipe (CreatePipe): synchronous handles, for passing to other processes.
+ * (For the parent's own end, {@link spawn}'s overlapped pipes are the ones to read and write.)
+ *
+ * @example Hand the read end to another process
+ * ```ts
+ * import { createPipe, duplicateHandleTo } from "@winipc/winipc/process";
+ *
+ * const pipe = createPipe();
+ * const childPid = 1234; // a process that will adopt the read end
+ * const value = duplicateHandleTo(pipe.read, childPid, { closeSource: true });
+ * // send `value` to that process over any channel; it calls adoptHandle(value)
+ * pipe.write.close(); // or hand the write end on the same way
+ * ```
+ * @throws {Win32Error} CreatePipe failed.
+ */
+export function createPipe(opts: CreatePipeOptions = {}): { read: OwnedHandle; write: OwnedHandle } {
   const r = new BigUint64Array(1);
   const w = new BigUint64Array(1);
-  if (!k.CreatePipe(r, w, opts.inheritable ? inheritable() : null, opts.size ?? 0)) {
-    throw new Win32Error("CreatePipe", lastError());
-  }
+  const sa = opts.inheritable ? inheritable() : null;
+  check("CreatePipe", () => k.CreatePipe(r, w, sa, opts.size ?? 0));
   return { read: new OwnedHandle(r[0]), write: new OwnedHandle(w[0]) };
+}
+
+/** Options for {@link duplicateHandleTo}. */
+export interface DuplicateOptions {
+  /** Close the handle here in the same call (DUPLICATE_CLOSE_SOURCE). Default false. */
+  closeSource?: boolean;
+  /** Make the new handle inheritable in the target process. Default false. */
+  inheritable?: boolean;
 }
 
 /**
  * Duplicates `handle` into another process (by process id or an open process handle), returning
  * the handle's value in that process. Send the value over any channel; the receiver adopts it with
  * {@link adoptHandle}. With `closeSource` the handle here is closed in the same call.
+ * @throws {Win32Error} the target process cannot be opened, or the handle not duplicated.
  */
 export function duplicateHandleTo(
   handle: bigint | OwnedHandle,
   target: number | bigint,
-  opts: { closeSource?: boolean; inheritable?: boolean } = {},
+  opts: DuplicateOptions = {},
 ): bigint {
   const source = typeof handle === "bigint" ? handle : handle.value;
-  let targetProcess = typeof target === "bigint" ? target : 0n;
-  let opened: OwnedHandle | undefined;
-  if (typeof target === "number") {
-    const h = k.OpenProcess(PROCESS_DUP_HANDLE, 0, target);
-    if (isInvalidHandle(h)) throw new Win32Error(`OpenProcess(${target})`, lastError());
-    opened = new OwnedHandle(h);
-    targetProcess = h;
-  }
-  try {
-    const out = new BigUint64Array(1);
-    const options = DUPLICATE_SAME_ACCESS | (opts.closeSource ? DUPLICATE_CLOSE_SOURCE : 0);
-    if (
-      !k.DuplicateHandle(
-        k.GetCurrentProcess(),
-        source,
-        targetProcess,
-        out,
-        0,
-        opts.inheritable ? 1 : 0,
-        options,
-      )
-    ) {
-      throw new Win32Error("DuplicateHandle", lastError());
-    }
-    // DUPLICATE_CLOSE_SOURCE closed it in the kernel: forget it here without a second close.
-    if (opts.closeSource && typeof handle !== "bigint") handle.release();
-    return out[0];
-  } finally {
-    opened?.close();
-  }
+  using opened = typeof target === "number"
+    ? new OwnedHandle(
+      checkHandle(`OpenProcess(${target})`, () => k.OpenProcess(PROCESS_DUP_HANDLE, 0, target)),
+    )
+    : undefined;
+  const targetProcess = opened?.value ?? (target as bigint);
+  const out = new BigUint64Array(1);
+  const options = DUPLICATE_SAME_ACCESS | (opts.closeSource ? DUPLICATE_CLOSE_SOURCE : 0);
+  const inherit = opts.inheritable ? 1 : 0;
+  check(
+    "DuplicateHandle",
+    () => k.DuplicateHandle(k.GetCurrentProcess(), source, targetProcess, out, 0, inherit, options),
+  );
+  // DUPLICATE_CLOSE_SOURCE closed it in the kernel: forget it here without a second close.
+  if (opts.closeSource && typeof handle !== "bigint") handle.release();
+  return out[0];
 }
 
-/** Takes ownership of a handle value that another process duplicated into this one. */
+/**
+ * Takes ownership of a handle value that another process duplicated into this one.
+ * @throws {TypeError} `value` is not a handle value.
+ * @throws {Win32Error} no such handle is open in this process.
+ */
 export function adoptHandle(value: bigint): OwnedHandle {
   if (typeof value !== "bigint" || isInvalidHandle(value)) {
     throw new TypeError(`not a handle value: ${value}`);
   }
-  if (!k.GetHandleInformation(value, new Uint32Array(1))) {
-    throw new Win32Error("GetHandleInformation", lastError());
-  }
+  check("GetHandleInformation", () => k.GetHandleInformation(value, new Uint32Array(1)));
   return new OwnedHandle(value);
 }
 
-/** Waits for several child processes; resolves with the index of the first to end. */
+/**
+ * Waits for several child processes; resolves with the index of the first to end.
+ * @throws {TimeoutError} none ended within `timeout`.
+ */
 export async function waitForChild(children: readonly ChildProcess[], opts?: WaitOptions): Promise<number> {
   return (await waitAny(children.map((c) => c.handle), opts)).index;
 }

@@ -1,9 +1,18 @@
 /**
- * Serial and parallel ports (`\\.\COMn`, `\\.\LPTn`): DCB settings, timeouts, modem lines,
- * event-driven overlapped reads, and CRC-checked message frames over a serial line.
+ * Serial and parallel ports (`\\.\COMn`, `\\.\LPTn`) through kernel32 alone, with no native
+ * addon: DCB settings, modem lines, event-driven overlapped reads, and CRC-checked message
+ * frames that resynchronise after line noise.
+ *
+ * ```ts
+ * import { listPorts, SerialPort } from "@winipc/winipc/serial";
+ * console.log(listPorts()); // ["COM1", "COM3"]
+ * await using channel = SerialPort.open("COM3", { baudRate: 115200 }).messages();
+ * await channel.send(new TextEncoder().encode("hello"));
+ * ```
  * @module
  */
 export {
+  DEFAULT_SERIAL_MAX_MESSAGE_SIZE,
   type FlowControl,
   listPorts,
   type ModemStatus,
@@ -17,3 +26,5 @@ export {
   type SerialStatus,
   validateSerialOptions,
 } from "./serial.ts";
+export type { Channel, ChannelOptions, ReceiveChannel, SendChannel } from "../../core/channel.ts";
+export type { WaitOptions } from "../../core/errors.ts";

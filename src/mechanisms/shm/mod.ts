@@ -1,11 +1,19 @@
 /**
  * Shared memory: named file mappings with views ({@link SharedMemory}), and message channels on a
- * ring in shared memory ({@link ShmServer}, {@link connectShm}), with events and optional spin.
+ * ring in shared memory ({@link ShmServer}, {@link connectShm}; `shm:NAME` addresses), woken by
+ * events, with optional spinning for latency. Mutexes, events and semaphores to coordinate raw
+ * shared memory are in `@winipc/winipc/sync`.
+ *
+ * ```ts
+ * import { SharedMemory } from "@winipc/winipc/shm";
+ *
+ * using memory = SharedMemory.create("status", { size: 4096 });
+ * memory.write(0, new TextEncoder().encode("ready"));
+ * ```
  * @module
  */
 export {
   allocationGranularity,
-  RegionBase,
   SharedMemory,
   type SharedMemoryOpenOptions,
   type SharedMemoryOptions,
@@ -21,3 +29,6 @@ export {
   ShmServer,
   type ShmServerOptions,
 } from "./shm_channel.ts";
+export type { KernelObjectOptions } from "../../kernel/sync.ts";
+export type { Channel, ChannelOptions, Listener, ReceiveChannel, SendChannel } from "../../core/channel.ts";
+export type { WaitOptions } from "../../core/errors.ts";

@@ -16,28 +16,30 @@
  * @module
  */
 import { kernel32 } from "../../ffi/kernel32.ts";
-import { PROCESS_QUERY_LIMITED_INFORMATION, SYNCHRONIZE } from "../../ffi/constants.ts";
-import { lastError, Win32Error } from "../../ffi/error.ts";
-import { isInvalidHandle, OwnedHandle } from "../../ffi/handle.ts";
+import { PROCESS_QUERY_LIMITED_INFORMATION, SYNCHRONIZE } from "../../ffi/headers/winnt.ts";
+import { checkHandle } from "../../ffi/check.ts";
+import { OwnedHandle } from "../../ffi/handle.ts";
 import { waitAny } from "../../kernel/wait.ts";
 import { KernelEvent, type KernelObjectOptions } from "../../kernel/sync.ts";
+import { AddressInUseError, ChannelClosedError, NotFoundError, ProtocolError } from "../../core/errors.ts";
 import {
-  AddressInUseError,
-  ChannelClosedError,
-  NotFoundError,
-  ProtocolError,
-} from "../../core/errors.ts";
-import { ChannelBase, type ChannelOptions, ListenerBase } from "../../core/channel.ts";
+  type Channel,
+  ChannelBase,
+  type ChannelOptions,
+  type Listener,
+  ListenerBase,
+} from "../../core/channel.ts";
 import { raceAbort } from "../../core/op_queue.ts";
 import { encodeFrame, FrameDecoder } from "../../core/framing.ts";
-import { SharedMemory, type SharedRegion, type SharedView } from "../../kernel/shared_memory.ts";
-import { DllSharedMemory } from "../dll/dll_shared.ts";
+import { SharedMemory, type SharedRegion } from "../../kernel/shared_memory.ts";
 import { boolParam, intParam } from "../../core/address.ts";
 import type { Scheme } from "../../core/scheme.ts";
 
 const k = kernel32.sync;
 
-export const SHM_MAGIC = 0x43504957; // "WIPC"
+/** The first word of a channel's mapping: "WIPC". */
+export const SHM_MAGIC = 0x43504957;
+/** The header layout version; a peer with another one is refused. */
 export const SHM_VERSION = 1;
 /** Byte offsets in the mapping. */
 export const SHM_LAYOUT = {
@@ -59,6 +61,7 @@ export const SHM_LAYOUT = {
 } as const;
 const STATE_LISTENING = 0;
 const STATE_CONNECTED = 1;
+/** Ring bytes per direction when {@link ShmServerOptions.capacity} is not given: 1 MiB. */
 export const DEFAULT_SHM_CAPACITY = 1024 * 1024;
 
 /** The mapping size for a ring capacity. */
@@ -74,48 +77,69 @@ export interface ShmChannelOptions extends ChannelOptions {
 
 /** Options for {@link ShmServer.listen}. */
 export interface ShmServerOptions extends ShmChannelOptions, Pick<KernelObjectOptions, "global" | "sddl"> {
-  /** Bytes per direction. Default 1 MiB. */
+  /** Ring bytes per direction, 16 B to 1 GiB. Default {@link DEFAULT_SHM_CAPACITY}. */
   capacity?: number;
 }
 
+/** Options for {@link connectShm}. */
+export interface ShmConnectOptions extends ShmChannelOptions {
+  /** The server's objects are in `Global\` (it listened with `global: true`), not `Local\`. */
+  global?: boolean;
+}
+
+/** A side's "I am waiting" flag in the header, and the event that wakes it. */
+interface Sleeper {
+  /** Int32Array index of the flag. */
+  readonly flag: number;
+  readonly wake: KernelEvent;
+}
+
+/** One direction: Int32Array indices of its control words, where its bytes start, who sleeps on it. */
 interface Ring {
-  /** Control words: Int32Array indices. */
-  head: number;
-  tail: number;
-  writerClosed: number;
-  writerWaiting: number;
-  readerClosed: number;
-  readerWaiting: number;
-  dataOffset: number;
-  /** Wakes this ring's reader / writer. */
-  dataEvent: KernelEvent;
-  spaceEvent: KernelEvent;
+  readonly head: number;
+  readonly tail: number;
+  readonly writerClosed: number;
+  readonly readerClosed: number;
+  readonly dataOffset: number;
+  /** Sleeps until data arrives. */
+  readonly reader: Sleeper;
+  /** Sleeps until space frees up. */
+  readonly writer: Sleeper;
+}
+
+/** Ring `i` (0: server to client, 1: client to server); `events` are d0, s0, d1, s1. */
+function ringAt(i: 0 | 1, capacity: number, events: readonly KernelEvent[]): Ring {
+  const word = (offset: number) => (SHM_LAYOUT.ring[i] + offset) / 4;
+  return {
+    head: word(SHM_LAYOUT.head),
+    tail: word(SHM_LAYOUT.tail),
+    writerClosed: word(SHM_LAYOUT.writerClosed),
+    readerClosed: word(SHM_LAYOUT.readerClosed),
+    dataOffset: SHM_LAYOUT.data + i * capacity,
+    reader: { flag: word(SHM_LAYOUT.readerWaiting), wake: events[2 * i] },
+    writer: { flag: word(SHM_LAYOUT.writerWaiting), wake: events[2 * i + 1] },
+  };
 }
 
 /** Where a channel's memory comes from: a file mapping (`shm:`) or a DLL shared section (`dll:`). */
 export interface RegionKind {
-  readonly scheme: "shm" | "dll";
+  readonly scheme: string;
   /** Makes the server's region; fails if it exists (file mappings) or leaves that to the events (DLLs). */
   create(name: string, size: number, opts: Pick<KernelObjectOptions, "global" | "sddl">): SharedRegion;
-  open(name: string, size: number | undefined, opts: { global?: boolean }): SharedRegion;
+  /** Opens the server's region; `capacity` is for regions whose size cannot be discovered. */
+  open(name: string, opts: { global?: boolean; capacity?: number }): SharedRegion;
   /** Prefix of the channel's event names. */
   eventPrefix(name: string): string;
 }
 
-export const fileMappingRegion: RegionKind = {
+const fileMappingRegion: RegionKind = {
   scheme: "shm",
   create: (name, size, o) => SharedMemory.create(name, { ...o, size, mode: "create" }),
-  open: (name, _size, o) => SharedMemory.open(name, { global: o.global }),
+  open: (name, o) => SharedMemory.open(name, { global: o.global }),
   eventPrefix: (name) => name,
 };
 
-export const dllSectionRegion: RegionKind = {
-  scheme: "dll",
-  create: (name, size) => DllSharedMemory.load(name, size),
-  open: (name, size) => DllSharedMemory.load(name, size ?? shmMappingSize(DEFAULT_SHM_CAPACITY)),
-  eventPrefix: (name) => `winipc-dll-${name}`,
-};
-
+/** The names of a channel's events: data and space of ring 0 and ring 1, and the accept event. */
 function eventNames(prefix: string) {
   return {
     d0: `${prefix}-d0`,
@@ -126,66 +150,55 @@ function eventNames(prefix: string) {
   };
 }
 
-/** One end of a shared-memory channel. */
-export class ShmChannel extends ChannelBase {
-  readonly #memory: SharedRegion;
-  readonly #view: SharedView;
+/** What one end of a channel is made of; the channel owns all of it from construction on. */
+export interface ShmEnd {
+  readonly address: string;
+  readonly memory: SharedRegion;
+  /** Ring bytes per direction, as validated against the mapping's size. */
+  readonly capacity: number;
+  readonly side: "server" | "client";
+  /** The ring events d0, s0, d1, s1 (see `eventNames`). */
+  readonly events: readonly KernelEvent[];
+  /** The peer's process: its exit ends the channel. */
+  readonly peer: OwnedHandle;
+  /** Called once, after the channel has released everything. */
+  readonly onClose?: () => void;
+}
+
+/**
+ * One end of a shared-memory channel: a {@link Channel} whose messages go through a ring in
+ * shared memory. Made by {@link connectShm} and {@link ShmServer}.
+ */
+export class ShmChannel extends ChannelBase implements Channel {
+  readonly #end: ShmEnd;
   readonly #bytes: Uint8Array;
   readonly #words: Int32Array;
   readonly #capacity: number;
   readonly #out: Ring;
   readonly #in: Ring;
-  readonly #peer: OwnedHandle;
   readonly #spinMs: number;
   readonly #decoder: FrameDecoder;
-  readonly #onClose: () => void;
   #localHead: number;
   #localTail: number;
 
-  /** @internal */
-  constructor(
-    address: string,
-    memory: SharedRegion,
-    capacity: number,
-    side: "server" | "client",
-    events: KernelEvent[],
-    peer: OwnedHandle,
-    opts: ShmChannelOptions,
-    onClose: () => void = () => {},
-  ) {
-    super(address, opts);
-    this.#memory = memory;
-    this.#view = memory.whole;
-    this.#bytes = this.#view.bytes;
-    this.#words = this.#view.int32(0, SHM_LAYOUT.data);
-    this.#capacity = capacity;
-    const [d0, s0, d1, s1] = events;
-    const ring = (i: 0 | 1, dataEvent: KernelEvent, spaceEvent: KernelEvent): Ring => {
-      const base = SHM_LAYOUT.ring[i];
-      return {
-        head: (base + SHM_LAYOUT.head) / 4,
-        tail: (base + SHM_LAYOUT.tail) / 4,
-        writerClosed: (base + SHM_LAYOUT.writerClosed) / 4,
-        writerWaiting: (base + SHM_LAYOUT.writerWaiting) / 4,
-        readerClosed: (base + SHM_LAYOUT.readerClosed) / 4,
-        readerWaiting: (base + SHM_LAYOUT.readerWaiting) / 4,
-        dataOffset: SHM_LAYOUT.data + i * capacity,
-        dataEvent,
-        spaceEvent,
-      };
-    };
-    const r0 = ring(0, d0, s0); // server -> client
-    const r1 = ring(1, d1, s1); // client -> server
-    [this.#out, this.#in] = side === "server" ? [r0, r1] : [r1, r0];
+  /** @internal Use {@link connectShm} or {@link ShmServer.listen}. */
+  constructor(end: ShmEnd, opts: ShmChannelOptions = {}) {
+    super(end.address, opts);
+    this.#end = end;
+    const view = end.memory.whole;
+    this.#bytes = view.bytes;
+    this.#words = view.int32(0, SHM_LAYOUT.data);
+    this.#capacity = end.capacity;
+    const serverToClient = ringAt(0, end.capacity, end.events);
+    const clientToServer = ringAt(1, end.capacity, end.events);
+    [this.#out, this.#in] = end.side === "server"
+      ? [serverToClient, clientToServer]
+      : [clientToServer, serverToClient];
     this.#localHead = Atomics.load(this.#words, this.#out.head);
     this.#localTail = Atomics.load(this.#words, this.#in.tail);
-    this.#peer = peer;
     this.#spinMs = (opts.spin ?? 0) / 1000;
     this.#decoder = new FrameDecoder(this.maxMessageSize);
-    this.#onClose = onClose;
-    this.#events = events;
   }
-  readonly #events: KernelEvent[];
 
   /** Checks the parts of the header that never change; a peer that rewrote them is hostile or broken. */
   #checkHeader(): void {
@@ -227,27 +240,52 @@ export class ShmChannel extends ChannelBase {
     return this.#capacity - used;
   }
 
-  /** Polls `ready` for the spin time, then waits on `event` (flagging `waitingWord`) or peer death. */
-  async #await(
-    ready: () => boolean,
-    waitingWord: number,
-    event: KernelEvent,
-    signal: AbortSignal,
-  ): Promise<boolean> {
+  /**
+   * Polls `ready` for the spin time, then raises `me`'s flag and sleeps on its event or the
+   * peer's exit. False when the peer process ended.
+   */
+  async #await(ready: () => boolean, me: Sleeper, signal: AbortSignal): Promise<boolean> {
     if (this.#spinMs > 0) {
       const until = performance.now() + this.#spinMs;
       while (performance.now() < until) if (ready()) return true;
     }
-    Atomics.store(this.#words, waitingWord, 1);
+    Atomics.store(this.#words, me.flag, 1);
     try {
       if (ready()) return true; // re-check after flagging: the peer may have acted in between
-      const r = await waitAny([event.handle, this.#peer.value], { signal });
+      const r = await waitAny([me.wake.handle, this.#end.peer.value], { signal });
       return r.index === 0;
     } finally {
-      Atomics.store(this.#words, waitingWord, 0);
+      Atomics.store(this.#words, me.flag, 0);
     }
   }
 
+  /** Copies `chunk` (at most the free space) into the outgoing ring and publishes it. */
+  #put(chunk: Uint8Array): void {
+    const out = this.#out;
+    const pos = this.#localHead % this.#capacity;
+    const first = Math.min(chunk.byteLength, this.#capacity - pos);
+    this.#bytes.set(chunk.subarray(0, first), out.dataOffset + pos);
+    if (chunk.byteLength > first) this.#bytes.set(chunk.subarray(first), out.dataOffset);
+    this.#localHead = (this.#localHead + chunk.byteLength) >>> 0;
+    Atomics.store(this.#words, out.head, this.#localHead | 0);
+    if (Atomics.load(this.#words, out.reader.flag) !== 0) out.reader.wake.set();
+  }
+
+  /** Moves `count` available bytes from the incoming ring into the decoder and frees them. */
+  #take(count: number): void {
+    const inn = this.#in;
+    const pos = this.#localTail % this.#capacity;
+    const first = Math.min(count, this.#capacity - pos);
+    this.#decoder.push(this.#bytes.subarray(inn.dataOffset + pos, inn.dataOffset + pos + first));
+    if (count > first) {
+      this.#decoder.push(this.#bytes.subarray(inn.dataOffset, inn.dataOffset + count - first));
+    }
+    this.#localTail = (this.#localTail + count) >>> 0;
+    Atomics.store(this.#words, inn.tail, this.#localTail | 0);
+    if (Atomics.load(this.#words, inn.writer.flag) !== 0) inn.writer.wake.set();
+  }
+
+  /** Writes the message's frame into the ring, sleeping while the ring is full. */
   protected async sendMessage(message: Uint8Array, signal: AbortSignal): Promise<void> {
     const frame = encodeFrame(message);
     const w = this.#words;
@@ -257,30 +295,23 @@ export class ShmChannel extends ChannelBase {
       if (Atomics.load(w, out.readerClosed) !== 0) {
         throw new ChannelClosedError(`${this.address}: the peer closed`);
       }
-      let free = this.#free();
+      const free = this.#free();
       if (free === 0) {
         const ok = await this.#await(
           () => this.#free() > 0 || Atomics.load(w, out.readerClosed) !== 0,
-          out.writerWaiting,
-          out.spaceEvent,
+          out.writer,
           signal,
         );
         if (!ok) throw new ChannelClosedError(`${this.address}: the peer process ended`);
         continue;
       }
       const n = Math.min(free, frame.byteLength - sent);
-      const pos = this.#localHead % this.#capacity;
-      const first = Math.min(n, this.#capacity - pos);
-      this.#bytes.set(frame.subarray(sent, sent + first), out.dataOffset + pos);
-      if (n > first) this.#bytes.set(frame.subarray(sent + first, sent + n), out.dataOffset);
+      this.#put(frame.subarray(sent, sent + n));
       sent += n;
-      free -= n;
-      this.#localHead = (this.#localHead + n) >>> 0;
-      Atomics.store(w, out.head, this.#localHead | 0);
-      if (Atomics.load(w, out.readerWaiting) !== 0) out.dataEvent.set();
     }
   }
 
+  /** Decodes the next message from the ring, sleeping while it is empty; null once the peer is gone. */
   protected async receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
     const w = this.#words;
     const inn = this.#in;
@@ -288,55 +319,69 @@ export class ShmChannel extends ChannelBase {
       const m = this.#decoder.next();
       if (m) return m;
       const avail = this.#available();
-      if (avail === 0) {
-        if (Atomics.load(w, inn.writerClosed) !== 0) return null;
-        const ok = await this.#await(
-          () => this.#available() > 0 || Atomics.load(w, inn.writerClosed) !== 0,
-          inn.readerWaiting,
-          inn.dataEvent,
-          signal,
-        );
-        if (!ok && this.#available() === 0) return null; // the peer process ended
+      if (avail > 0) {
+        this.#take(avail);
         continue;
       }
-      const pos = this.#localTail % this.#capacity;
-      const first = Math.min(avail, this.#capacity - pos);
-      this.#decoder.push(this.#bytes.subarray(inn.dataOffset + pos, inn.dataOffset + pos + first));
-      if (avail > first) {
-        this.#decoder.push(this.#bytes.subarray(inn.dataOffset, inn.dataOffset + avail - first));
-      }
-      this.#localTail = (this.#localTail + avail) >>> 0;
-      Atomics.store(w, inn.tail, this.#localTail | 0);
-      if (Atomics.load(w, inn.writerWaiting) !== 0) inn.spaceEvent.set();
+      if (Atomics.load(w, inn.writerClosed) !== 0) return null;
+      const ok = await this.#await(
+        () => this.#available() > 0 || Atomics.load(w, inn.writerClosed) !== 0,
+        inn.reader,
+        signal,
+      );
+      if (!ok && this.#available() === 0) return null; // the peer process ended
     }
   }
 
+  /** Tells the peer this end is closed, then releases the events, the peer handle and the memory. */
   protected closeTransport(): void {
+    const end = this.#end;
     try {
-      // Tell the peer: no more data from us, and we read no more. Wake it whichever way it waits.
+      // No more data from us, and we read no more: wake the peer whichever way it waits.
       Atomics.store(this.#words, this.#out.writerClosed, 1);
       Atomics.store(this.#words, this.#in.readerClosed, 1);
-      this.#out.dataEvent.set();
-      this.#in.spaceEvent.set();
+      this.#out.reader.wake.set();
+      this.#in.writer.wake.set();
     } catch { /* the header may be gone or hostile; closing goes on */ }
-    for (const e of this.#events) e.close();
-    this.#peer.close();
-    this.#memory.close();
-    this.#onClose();
+    for (const e of end.events) e.close();
+    end.peer.close();
+    end.memory.close();
+    end.onClose?.();
   }
 }
 
+/** A waitable handle on the peer's process; the id comes from the shared header, so it is untrusted. */
 function openPeerProcess(pid: number): OwnedHandle {
   if (!Number.isInteger(pid) || pid <= 0) {
     throw new ProtocolError(`bad peer process id ${pid} in the shared header`);
   }
-  const h = k.OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, 0, pid);
-  if (isInvalidHandle(h)) throw new Win32Error(`OpenProcess(${pid})`, lastError());
-  return new OwnedHandle(h);
+  return new OwnedHandle(
+    checkHandle(
+      `OpenProcess(${pid})`,
+      () => k.OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, 0, pid),
+    ),
+  );
 }
 
-/** A shared-memory channel server: owns the mapping; one client at a time. */
-export class ShmServer extends ListenerBase<ShmChannel> {
+/**
+ * A shared-memory channel server (`shm:NAME`): owns the mapping and its events and serves one
+ * client at a time; once that client's channel closes, the next accept makes a fresh mapping.
+ *
+ * @example
+ * ```ts
+ * import { connectShm, ShmServer } from "@winipc/winipc/shm";
+ *
+ * await using server = ShmServer.listen("frames", { capacity: 64 * 1024 });
+ * // Usually in another process:
+ * await using client = connectShm("frames");
+ * await client.send(new TextEncoder().encode("hello"));
+ *
+ * await using channel = await server.accept({ timeout: 5_000 });
+ * console.log(new TextDecoder().decode(await channel.receive()));
+ * ```
+ */
+export class ShmServer extends ListenerBase<ShmChannel> implements Listener<ShmChannel> {
+  /** Ring bytes per direction. */
   readonly capacity: number;
   readonly #name: string;
   readonly #opts: ShmServerOptions;
@@ -359,14 +404,19 @@ export class ShmServer extends ListenerBase<ShmChannel> {
     this.#init();
   }
 
-  /** Creates the mapping and events for `name`; AddressInUseError if it exists. */
+  /**
+   * Creates the mapping and events for `name` (`Local\NAME` unless `global`; owner-only
+   * unless `sddl` says otherwise) and starts serving.
+   * @throws {AddressInUseError} when another server already serves `name`.
+   * @throws {RangeError} when `capacity` is not 16 bytes to 1 GiB.
+   */
   static listen(name: string, opts: ShmServerOptions = {}): ShmServer {
     return new ShmServer(name, opts, fileMappingRegion);
   }
 
-  /** Serves a channel in a DLL shared section (`dll:NAME`); clients must use the same capacity. */
-  static listenDll(name: string, opts: ShmServerOptions = {}): ShmServer {
-    return new ShmServer(name, opts, dllSectionRegion);
+  /** @internal Serves a channel in another kind of region (the `dll:` mechanism). */
+  static listenRegion(kind: RegionKind, name: string, opts: ShmServerOptions = {}): ShmServer {
+    return new ShmServer(name, opts, kind);
   }
 
   #init(): void {
@@ -415,20 +465,15 @@ export class ShmServer extends ListenerBase<ShmChannel> {
     // The channel owns this generation's mapping and events; the next accept makes new ones.
     this.#memory = undefined;
     this.#accept!.close();
-    const channel = new ShmChannel(
-      this.address,
-      memory,
-      this.capacity,
-      "server",
-      this.#events,
-      peer,
-      this.#opts,
-      done,
-    );
+    const events = this.#events;
     this.#events = [];
-    return channel;
+    return new ShmChannel(
+      { address: this.address, memory, capacity: this.capacity, side: "server", events, peer, onClose: done },
+      this.#opts,
+    );
   }
 
+  /** Releases the mapping and events of the generation no client has taken. */
   protected closeListener(): void {
     this.#memory?.close();
     for (const e of this.#events) e.close();
@@ -436,55 +481,81 @@ export class ShmServer extends ListenerBase<ShmChannel> {
   }
 }
 
-/** Options for {@link connectShm}. */
-export interface ShmConnectOptions extends ShmChannelOptions {
-  global?: boolean;
-}
-
-/** Connects to the shared-memory server `name`. NotFoundError if none, AddressInUseError if it has a client. */
+/**
+ * Connects to the shared-memory server `name` (made by {@link ShmServer.listen}, in this process
+ * or another). Does not wait: the server must exist and have no client.
+ *
+ * @example
+ * ```ts
+ * import { connectShm } from "@winipc/winipc/shm";
+ *
+ * await using channel = connectShm("frames");
+ * await channel.send(new Uint8Array([1, 2, 3]));
+ * const reply = await channel.receive({ timeout: 5_000 });
+ * ```
+ * @throws {NotFoundError} when nothing serves `name`.
+ * @throws {AddressInUseError} when the server already has a client.
+ * @throws {ProtocolError} when the mapping's header is not a winipc channel's.
+ */
 export function connectShm(name: string, opts: ShmConnectOptions = {}): ShmChannel {
-  return connectRegion(name, opts, fileMappingRegion);
+  return connectRegion(fileMappingRegion, name, opts);
 }
 
-/** Connects to a `dll:NAME` server; `capacity` must match the server's. */
-export function connectDll(name: string, opts: ShmConnectOptions & { capacity?: number } = {}): ShmChannel {
-  return connectRegion(name, opts, dllSectionRegion, shmMappingSize(opts.capacity ?? DEFAULT_SHM_CAPACITY));
-}
-
-function connectRegion(name: string, opts: ShmConnectOptions, kind: RegionKind, size?: number): ShmChannel {
-  const address = `${kind.scheme}:${name}`;
-  let memory: SharedRegion;
+/** Opens the server's region; NotFoundError names the address. */
+function openRegion(
+  kind: RegionKind,
+  name: string,
+  opts: ShmConnectOptions & { capacity?: number },
+): SharedRegion {
   try {
-    memory = kind.open(name, size, { global: opts.global });
+    return kind.open(name, opts);
   } catch (e) {
-    if (e instanceof NotFoundError) throw new NotFoundError(`no server at ${address}`, { cause: e });
+    if (e instanceof NotFoundError) {
+      throw new NotFoundError(`no server at ${kind.scheme}:${name}`, { cause: e });
+    }
     throw e;
   }
+}
+
+/** The ring capacity a server's header states, checked against the region (the header is untrusted). */
+function serverCapacity(memory: SharedRegion, address: string): number {
+  if (memory.size < SHM_LAYOUT.data) throw new ProtocolError(`${address}: mapping too small`);
+  const w = memory.whole.int32(0, SHM_LAYOUT.data);
+  if (
+    Atomics.load(w, SHM_LAYOUT.magic / 4) !== SHM_MAGIC ||
+    Atomics.load(w, SHM_LAYOUT.version / 4) !== SHM_VERSION
+  ) {
+    // A DLL section nobody serves is all zeros: that is "no server", not a protocol error.
+    if (Atomics.load(w, SHM_LAYOUT.magic / 4) === 0) throw new NotFoundError(`no server at ${address}`);
+    throw new ProtocolError(`${address}: not a winipc channel (or another version)`);
+  }
+  const capacity = Atomics.load(w, SHM_LAYOUT.capacity / 4);
+  if (capacity < 16 || shmMappingSize(capacity) > memory.size) {
+    throw new ProtocolError(
+      `${address}: capacity ${capacity} does not fit the mapping of ${memory.size} bytes`,
+    );
+  }
+  return capacity;
+}
+
+/** The client side of {@link connectShm}, for any kind of region (`dll:` uses it too). */
+export function connectRegion(
+  kind: RegionKind,
+  name: string,
+  opts: ShmConnectOptions & { capacity?: number },
+): ShmChannel {
+  const address = `${kind.scheme}:${name}`;
+  const memory = openRegion(kind, name, opts);
   const cleanup: Disposable[] = [memory];
+  const own = <T extends Disposable>(d: T): T => (cleanup.push(d), d);
   try {
-    if (memory.size < SHM_LAYOUT.data) throw new ProtocolError(`${address}: mapping too small`);
-    const w = memory.whole.int32(0, SHM_LAYOUT.data);
-    if (
-      Atomics.load(w, SHM_LAYOUT.magic / 4) !== SHM_MAGIC ||
-      Atomics.load(w, SHM_LAYOUT.version / 4) !== SHM_VERSION
-    ) {
-      // A DLL section nobody serves is all zeros: that is "no server", not a protocol error.
-      if (Atomics.load(w, SHM_LAYOUT.magic / 4) === 0) throw new NotFoundError(`no server at ${address}`);
-      throw new ProtocolError(`${address}: not a winipc channel (or another version)`);
-    }
-    const capacity = Atomics.load(w, SHM_LAYOUT.capacity / 4);
-    if (capacity < 16 || shmMappingSize(capacity) > memory.size) {
-      throw new ProtocolError(
-        `${address}: capacity ${capacity} does not fit the mapping of ${memory.size} bytes`,
-      );
-    }
+    const capacity = serverCapacity(memory, address);
     const n = eventNames(kind.eventPrefix(name));
-    const events = [n.d0, n.s0, n.d1, n.s1].map((e) => KernelEvent.open(e, { global: opts.global }));
-    cleanup.push(...events);
-    const accept = KernelEvent.open(n.accept, { global: opts.global });
-    cleanup.push(accept);
-    const peer = openPeerProcess(Atomics.load(w, SHM_LAYOUT.serverPid / 4));
-    cleanup.push(peer);
+    const open = (e: string) => own(KernelEvent.open(e, { global: opts.global }));
+    const events = [n.d0, n.s0, n.d1, n.s1].map(open);
+    const accept = open(n.accept);
+    const w = memory.whole.int32(0, SHM_LAYOUT.data);
+    const peer = own(openPeerProcess(Atomics.load(w, SHM_LAYOUT.serverPid / 4)));
     Atomics.store(w, SHM_LAYOUT.clientPid / 4, k.GetCurrentProcessId());
     if (
       Atomics.compareExchange(w, SHM_LAYOUT.state / 4, STATE_LISTENING, STATE_CONNECTED) !== STATE_LISTENING
@@ -493,29 +564,13 @@ function connectRegion(name: string, opts: ShmConnectOptions, kind: RegionKind, 
     }
     accept.set();
     accept.close();
-    return new ShmChannel(address, memory, capacity, "client", events, peer, opts);
+    return new ShmChannel({ address, memory, capacity, side: "client", events, peer }, opts);
   } catch (e) {
     for (const c of cleanup) c[Symbol.dispose]();
     if (e instanceof NotFoundError) throw new NotFoundError(`no server at ${address}`, { cause: e });
     throw e;
   }
 }
-
-/** The `dll:` scheme of `connect` and `listen`. */
-export const dllScheme: Scheme = {
-  connect: (a) =>
-    Promise.resolve(connectDll(a.path, {
-      capacity: intParam(a, "size", 16, 0x10000000),
-      spin: intParam(a, "spin", 0, 1_000_000),
-      maxMessageSize: intParam(a, "maxMessageSize", 0, 0xffffffff),
-    })),
-  listen: (a) =>
-    Promise.resolve(ShmServer.listenDll(a.path, {
-      capacity: intParam(a, "size", 16, 0x10000000),
-      spin: intParam(a, "spin", 0, 1_000_000),
-      maxMessageSize: intParam(a, "maxMessageSize", 0, 0xffffffff),
-    })),
-};
 
 /** The `shm:` scheme of `connect` and `listen`. */
 export const shmScheme: Scheme = {

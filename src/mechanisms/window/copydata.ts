@@ -15,6 +15,7 @@
 import { user32 } from "../../ffi/user32.ts";
 import { NativeMemory } from "../../ffi/memory.ts";
 import { wstr } from "../../ffi/wstr.ts";
+import { HWND_MESSAGE, SMTO_ABORTIFHUNG, SMTO_BLOCK, WM_COPYDATA } from "../../ffi/headers/winuser.ts";
 import {
   AddressError,
   AddressInUseError,
@@ -24,35 +25,42 @@ import {
   TimeoutError,
   WinipcError,
 } from "../../core/errors.ts";
-import { ChannelBase, type ChannelOptions, ListenerBase } from "../../core/channel.ts";
+import {
+  type Channel,
+  ChannelBase,
+  type ChannelOptions,
+  type Listener,
+  ListenerBase,
+} from "../../core/channel.ts";
 import { raceAbort } from "../../core/op_queue.ts";
 import { WindowHost } from "../../kernel/window_host.ts";
 import { intParam } from "../../core/address.ts";
 import type { Scheme } from "../../core/scheme.ts";
 
 const u = () => user32().sync;
-const WM_COPYDATA = 0x004a;
-const HWND_MESSAGE = 0xfffffffffffffffdn;
-const SMTO_BLOCK = 0x0001;
-const SMTO_ABORTIFHUNG = 0x0002;
 const SERVER_CLASS = "winipc-copydata";
 const CLIENT_CLASS = "winipc-copydata-client";
 const TAG_BASE = 0x5749504300000000n; // "WIPC" in the high half of dwData
 const KIND_HELLO = 1n, KIND_DATA = 2n, KIND_BYE = 3n, KIND_PART = 4n;
-/** The largest piece one WM_COPYDATA carries; longer messages are split. */
+/** The largest piece one WM_COPYDATA carries (bytes); longer messages are split. */
 export const COPYDATA_PIECE_SIZE = 512 * 1024;
-/** Default time a send waits for the receiver to take a message. */
+/** Default time a send waits for the receiver to take a message (ms). */
 export const DEFAULT_COPYDATA_SEND_TIMEOUT = 10_000;
 let clientSerial = 0;
 
-/** Sends one WM_COPYDATA; resolves the receiver's LRESULT. */
-async function sendCopyData(
-  to: bigint,
-  from: bigint,
-  kind: bigint,
-  data: Uint8Array,
-  timeout: number,
-): Promise<bigint> {
+/** Where a conversation's WM_COPYDATA messages go. */
+interface Route {
+  /** The receiving window. */
+  readonly to: bigint;
+  /** Our window, sent as wParam: how the receiver tells its peers apart. */
+  readonly from: bigint;
+  /** How long a send may wait for the receiver (ms). */
+  readonly timeout: number;
+}
+
+/** Sends one WM_COPYDATA tagged with `kind`; resolves the receiver's LRESULT. */
+async function sendCopyData(route: Route, kind: bigint, data: Uint8Array): Promise<bigint> {
+  const { to, from, timeout } = route;
   using payload = new NativeMemory(data.byteLength);
   payload.bytes.set(data);
   using cds = new NativeMemory(24); // COPYDATASTRUCT
@@ -137,30 +145,35 @@ class Inbox {
   }
 }
 
-/** One end of a WM_COPYDATA conversation. */
-export class CopyDataChannel extends ChannelBase {
+/** What one end of a conversation is made of (the internal constructor's argument). */
+export interface CopyDataEnd {
+  readonly address: string;
+  /** This end's window. */
+  readonly own: bigint;
+  /** The peer's window. */
+  readonly peer: bigint;
+  /** Called once when the channel closes, after the bye. */
+  readonly onClose: () => Promise<void>;
+}
+
+/**
+ * One end of a WM_COPYDATA conversation: a {@link Channel} between two message-only windows.
+ * Made by {@link connectCopyData} and {@link CopyDataServer}.
+ */
+export class CopyDataChannel extends ChannelBase implements Channel {
   /** @internal */ readonly inbox: Inbox;
-  readonly #own: bigint;
-  readonly #peer: bigint;
-  readonly #sendTimeout: number;
+  readonly #route: Route;
   readonly #onClose: () => Promise<void>;
 
-  /** @internal */
-  constructor(
-    address: string,
-    own: bigint,
-    peer: bigint,
-    opts: CopyDataOptions,
-    onClose: () => Promise<void>,
-  ) {
-    super(address, opts);
+  /** @internal Use {@link connectCopyData} or {@link CopyDataServer.listen}. */
+  constructor(end: CopyDataEnd, opts: CopyDataOptions = {}) {
+    super(end.address, opts);
     this.inbox = new Inbox(this.maxMessageSize);
-    this.#own = own;
-    this.#peer = peer;
-    this.#sendTimeout = opts.sendTimeout ?? DEFAULT_COPYDATA_SEND_TIMEOUT;
-    this.#onClose = onClose;
+    this.#route = { to: end.peer, from: end.own, timeout: opts.sendTimeout ?? DEFAULT_COPYDATA_SEND_TIMEOUT };
+    this.#onClose = end.onClose;
   }
 
+  /** Sends the message in pieces of at most {@link COPYDATA_PIECE_SIZE}; the last one completes it. */
   protected async sendMessage(message: Uint8Array, signal: AbortSignal): Promise<void> {
     let at = 0;
     do {
@@ -168,13 +181,7 @@ export class CopyDataChannel extends ChannelBase {
       const piece = message.subarray(at, at + COPYDATA_PIECE_SIZE);
       at += piece.byteLength;
       const last = at >= message.byteLength;
-      const r = await sendCopyData(
-        this.#peer,
-        this.#own,
-        last ? KIND_DATA : KIND_PART,
-        piece,
-        this.#sendTimeout,
-      );
+      const r = await sendCopyData(this.#route, last ? KIND_DATA : KIND_PART, piece);
       if (r === 2n) throw new MessageTooLargeError(message.byteLength, this.maxMessageSize);
       if (r !== 1n) {
         throw new ChannelClosedError(`${this.address}: the peer refused the message (LRESULT ${r})`);
@@ -182,12 +189,14 @@ export class CopyDataChannel extends ChannelBase {
     } while (at < message.byteLength);
   }
 
+  /** The next message the window procedure delivered; null after the peer's bye. */
   protected receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
     return this.inbox.take(signal);
   }
 
+  /** Says bye to the peer (waiting at most a second), then releases this end's window. */
   protected async closeTransport(): Promise<void> {
-    await sendCopyData(this.#peer, this.#own, KIND_BYE, new Uint8Array(0), 1000).catch(() => {});
+    await sendCopyData({ ...this.#route, timeout: 1000 }, KIND_BYE, new Uint8Array(0)).catch(() => {});
     await this.#onClose();
   }
 }
@@ -210,20 +219,42 @@ export function findCopyDataServer(name: string): bigint {
   return u().FindWindowExW(HWND_MESSAGE, 0n, wstr(SERVER_CLASS), wstr(name));
 }
 
-/** A WM_COPYDATA server: a message-only window titled NAME; one channel per client window. */
-export class CopyDataServer extends ListenerBase<CopyDataChannel> {
+/**
+ * A WM_COPYDATA server (`copydata:NAME`): a message-only window titled NAME, with one channel
+ * per client window.
+ *
+ * @example
+ * ```ts
+ * import { connectCopyData, CopyDataServer } from "@winipc/winipc/window";
+ *
+ * await using server = await CopyDataServer.listen("notes");
+ * // Usually in another process:
+ * await using client = await connectCopyData("notes");
+ * await client.send(new TextEncoder().encode("hello"));
+ *
+ * await using channel = await server.accept({ timeout: 5_000 });
+ * console.log(new TextDecoder().decode(await channel.receive()));
+ * ```
+ */
+export class CopyDataServer extends ListenerBase<CopyDataChannel> implements Listener<CopyDataChannel> {
   readonly #host: WindowHost;
+  readonly #opts: CopyDataOptions;
   readonly #channels = new Map<bigint, CopyDataChannel>();
   readonly #pending: CopyDataChannel[] = [];
   #acceptWaiter: ((c: CopyDataChannel) => void) | undefined;
 
-  private constructor(host: WindowHost, name: string, readonly opts: CopyDataOptions) {
+  private constructor(host: WindowHost, name: string, opts: CopyDataOptions) {
     super(`copydata:${name}`);
     this.#host = host;
+    this.#opts = opts;
     host.onCopyData = (from, tag, data) => this.#deliver(from, tag, data);
   }
 
-  /** Creates the server window. AddressInUseError if a server already has this name. */
+  /**
+   * Creates the server window (on its own thread) and starts serving `name`.
+   * @throws {AddressInUseError} when a server already has this name.
+   * @throws {AddressError} when `name` is empty or over 200 characters.
+   */
   static async listen(name: string, opts: CopyDataOptions = {}): Promise<CopyDataServer> {
     checkName(name);
     if (findCopyDataServer(name) !== 0n) throw new AddressInUseError(`copydata:${name} is already served`);
@@ -255,10 +286,14 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> {
     const kind = tag & 0xffn;
     let ch = this.#channels.get(from);
     if (kind === KIND_HELLO && !ch) {
-      ch = new CopyDataChannel(this.address, this.#host.hwnd, from, this.opts, () => {
+      const onClose = () => {
         this.#channels.delete(from);
         return Promise.resolve();
-      });
+      };
+      ch = new CopyDataChannel(
+        { address: this.address, own: this.#host.hwnd, peer: from, onClose },
+        this.#opts,
+      );
       this.#channels.set(from, ch);
       if (this.#acceptWaiter) {
         const w = this.#acceptWaiter;
@@ -268,19 +303,34 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> {
     } else if (ch) ch.inbox.deliver(kind, data);
   }
 
+  /** The next client that said hello (they queue while nobody accepts). */
   protected acceptChannel(signal: AbortSignal): Promise<CopyDataChannel> {
     if (this.#pending.length) return Promise.resolve(this.#pending.shift()!);
     return raceAbort(new Promise<CopyDataChannel>((resolve) => this.#acceptWaiter = resolve), signal)
       .finally(() => this.#acceptWaiter = undefined);
   }
 
+  /** Ends every channel's receiving side, then destroys the window. */
   protected async closeListener(): Promise<void> {
     for (const ch of this.#channels.values()) ch.inbox.push(null);
     await this.#host.close();
   }
 }
 
-/** Connects to the WM_COPYDATA server NAME. NotFoundError if there is none. */
+/**
+ * Connects to the WM_COPYDATA server NAME: makes this end's message-only window and says hello.
+ *
+ * @example
+ * ```ts
+ * import { connectCopyData } from "@winipc/winipc/window";
+ *
+ * await using channel = await connectCopyData("notes", { sendTimeout: 2_000 });
+ * await channel.send(new TextEncoder().encode("hello"));
+ * ```
+ * @throws {NotFoundError} when no server has this name.
+ * @throws {TimeoutError} when the server's window does not answer within `sendTimeout`.
+ * @throws {AddressError} when `name` is empty or over 200 characters.
+ */
 export async function connectCopyData(name: string, opts: CopyDataOptions = {}): Promise<CopyDataChannel> {
   checkName(name);
   const server = findCopyDataServer(name);
@@ -290,19 +340,15 @@ export async function connectCopyData(name: string, opts: CopyDataOptions = {}):
     title: `${name}#${++clientSerial}`,
     maxMessageSize: opts.maxMessageSize,
   });
-  const ch = new CopyDataChannel(`copydata:${name}`, host.hwnd, server, opts, () => host.close());
+  const end = { address: `copydata:${name}`, own: host.hwnd, peer: server, onClose: () => host.close() };
+  const ch = new CopyDataChannel(end, opts);
   host.onCopyData = (from, tag, data) => {
     if (from !== server || (tag & 0xffffffff00000000n) !== TAG_BASE) return;
     ch.inbox.deliver(tag & 0xffn, data);
   };
   try {
-    const r = await sendCopyData(
-      server,
-      host.hwnd,
-      KIND_HELLO,
-      new Uint8Array(0),
-      opts.sendTimeout ?? DEFAULT_COPYDATA_SEND_TIMEOUT,
-    );
+    const timeout = opts.sendTimeout ?? DEFAULT_COPYDATA_SEND_TIMEOUT;
+    const r = await sendCopyData({ to: server, from: host.hwnd, timeout }, KIND_HELLO, new Uint8Array(0));
     if (r !== 1n) throw new WinipcError(`copydata:${name} refused the connection`);
   } catch (e) {
     await host.close();

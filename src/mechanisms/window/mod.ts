@@ -1,6 +1,15 @@
 /**
  * Window messages: message-only windows pumped on their own thread ({@link WindowHost}),
- * registered and posted messages, and WM_COPYDATA channels.
+ * registered and posted messages ({@link registerWindowMessage}, {@link postWindowMessage}), and
+ * WM_COPYDATA channels ({@link CopyDataServer}, {@link connectCopyData}; `copydata:NAME`
+ * addresses).
+ *
+ * ```ts
+ * import { connectCopyData } from "@winipc/winipc/window";
+ *
+ * await using channel = await connectCopyData("notes");
+ * await channel.send(new TextEncoder().encode("hello"));
+ * ```
  * @module
  */
 export {
@@ -18,3 +27,5 @@ export {
   DEFAULT_COPYDATA_SEND_TIMEOUT,
   findCopyDataServer,
 } from "./copydata.ts";
+export type { Channel, ChannelOptions, Listener, ReceiveChannel, SendChannel } from "../../core/channel.ts";
+export type { WaitOptions } from "../../core/errors.ts";

@@ -1,0 +1,3 @@
+/** sddl.h: security descriptor strings (ConvertStringSecurityDescriptorToSecurityDescriptorW). @module */
+
+export const SDDL_REVISION_1 = 1;

@@ -1,0 +1,287 @@
+/**
+ * The shared channel machinery (src/core/channel.ts, framed_channel.ts, one_way.ts) over an
+ * in-memory byte stream: message boundaries under any chunking, queued calls, close, timeouts,
+ * aborts, size limits, peer close, streams and iteration, and other frame codecs.
+ */
+import { ChannelBase, DEFAULT_MAX_MESSAGE_SIZE } from "../../src/core/channel.ts";
+import { CheckedFrameDecoder, encodeCheckedFrame } from "../../src/core/checked_framing.ts";
+import { ChannelClosedError, MessageTooLargeError, TimeoutError } from "../../src/core/errors.ts";
+import { type FrameCodec, FramedChannel } from "../../src/core/framed_channel.ts";
+import { encodeFrame } from "../../src/core/framing.ts";
+import { ReceiveOnlyChannel, SendOnlyChannel } from "../../src/core/one_way.ts";
+import { assert, bytesEqual, fc, fcParams, test } from "../_support/harness.ts";
+import { BytePipe, memoryStream, streamPair } from "./_memory_stream.ts";
+import { caught, cutsArb, thrown } from "./_util.ts";
+
+/** Two framed channels joined by an in-memory link. */
+function channelPair(opts: { cutsAB?: number[]; cutsBA?: number[]; max?: number; codec?: FrameCodec } = {}) {
+  const [sa, sb] = streamPair(opts.cutsAB, opts.cutsBA);
+  const o = { maxMessageSize: opts.max, codec: opts.codec };
+  return { a: new FramedChannel("mem:a", sa, o), b: new FramedChannel("mem:b", sb, o), sa, sb };
+}
+
+const bytes = (...b: number[]) => new Uint8Array(b);
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+test("FramedChannel: any messages both ways, any chunking: every message whole, in order", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 15 }),
+      fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 15 }),
+      cutsArb(),
+      cutsArb(),
+      async (toB, toA, cutsAB, cutsBA) => {
+        const { a, b, sa, sb } = channelPair({ cutsAB, cutsBA, max: 300 });
+        // All sends issued at once: the queue keeps their order.
+        const sending = Promise.all([...toB.map((m) => a.send(m)), ...toA.map((m) => b.send(m))]);
+        const gotB: Uint8Array[] = [];
+        const gotA: Uint8Array[] = [];
+        for (let i = 0; i < toB.length; i++) gotB.push(await b.receive({ timeout: 5000 }));
+        for (let i = 0; i < toA.length; i++) gotA.push(await a.receive({ timeout: 5000 }));
+        await sending;
+        toB.forEach((m, i) => assert(bytesEqual(m, gotB[i]), `a->b message ${i}`));
+        toA.forEach((m, i) => assert(bytesEqual(m, gotA[i]), `b->a message ${i}`));
+        assert(!sa.incoming.overlapped && !sb.incoming.overlapped, "reads overlapped");
+        await a.close();
+        await b.close();
+      },
+    ),
+    fcParams(50),
+  );
+});
+
+test("FramedChannel: concurrent receives queue and get consecutive messages", async () => {
+  const { a, b, sb } = channelPair({ cutsAB: [1] });
+  const receives = Array.from({ length: 10 }, () => b.receive());
+  for (let i = 0; i < 10; i++) await a.send(bytes(i, i, i));
+  const got = await Promise.all(receives);
+  got.forEach((m, i) => assert(bytesEqual(m, bytes(i, i, i)), `receive ${i}`));
+  assert(!sb.incoming.overlapped, "reads overlapped");
+  await a.close();
+  await b.close();
+});
+
+test("close: pending and queued receives reject with ChannelClosedError; the transport closes once", async () => {
+  const { a, b, sa } = channelPair();
+  const pending = [
+    a.receive(),
+    a.receive({ timeout: 60_000 }),
+    a.receive({ signal: new AbortController().signal }),
+  ];
+  await tick();
+  const c1 = a.close();
+  const c2 = a.close();
+  assert(a.closed, "closed at once");
+  for (const p of pending) {
+    const e = await caught(() => p);
+    assert(e instanceof ChannelClosedError, `pending receive: ${e}`);
+  }
+  await Promise.all([c1, c2]);
+  assert(sa.closes === 1, `stream closed ${sa.closes} times`);
+  assert(await caught(() => a.receive()) instanceof ChannelClosedError, "receive after close");
+  assert(await caught(() => a.send(bytes(1))) instanceof ChannelClosedError, "send after close");
+  await a[Symbol.asyncDispose]();
+  assert(sa.closes === 1, "dispose after close does not close again");
+  // The peer sees end-of-stream.
+  assert(
+    await caught(() => b.receive({ timeout: 1000 })) instanceof ChannelClosedError,
+    "peer: ChannelClosedError",
+  );
+  await b.close();
+});
+
+test("peer close: messages sent before it arrive, then ChannelClosedError for good, both directions", async () => {
+  const { a, b } = channelPair({ cutsAB: [3] });
+  await a.send(bytes(1));
+  await a.send(bytes(2, 2));
+  await a.close();
+  assert(bytesEqual(await b.receive(), bytes(1)), "first");
+  assert(bytesEqual(await b.receive(), bytes(2, 2)), "second");
+  const e1 = await caught(() => b.receive());
+  assert(e1 instanceof ChannelClosedError, `after the last: ${e1}`);
+  const e2 = await caught(() => b.receive());
+  assert(e2 instanceof ChannelClosedError, `again: ${e2}`);
+  assert(!b.closed, "the peer's close does not close this side");
+  const e3 = await caught(() => b.send(bytes(3)));
+  assert(e3 instanceof ChannelClosedError, `send once the peer went away: ${e3}`);
+  await b.close();
+});
+
+test("timeout: TimeoutError, and the next message is not lost (even if half of it had arrived)", async () => {
+  const { a, b, sb } = channelPair();
+  const e = await caught(() => b.receive({ timeout: 10 }));
+  assert(e instanceof TimeoutError, `got ${e}`);
+  const frame = encodeFrame(bytes(5, 6, 7, 8));
+  sb.incoming.write(frame.subarray(0, 6)); // the header and half the payload
+  const e2 = await caught(() => b.receive({ timeout: 10 }));
+  assert(e2 instanceof TimeoutError, `half a frame: ${e2}`);
+  sb.incoming.write(frame.subarray(6));
+  assert(bytesEqual(await b.receive({ timeout: 1000 }), bytes(5, 6, 7, 8)), "the whole message after all");
+  await a.send(bytes(9));
+  assert(bytesEqual(await b.receive({ timeout: 1000 }), bytes(9)), "and the next");
+  assert(!b.closed, "a timeout does not close the channel");
+  await a.close();
+  await b.close();
+});
+
+test("abort: the call rejects with the signal's reason; the channel stays usable", async () => {
+  const { a, b } = channelPair();
+  const ac = new AbortController();
+  const reason = new Error("user cancelled");
+  const p = b.receive({ signal: ac.signal });
+  await tick();
+  ac.abort(reason);
+  assert(await caught(() => p) === reason, "the reason itself");
+  assert(
+    await caught(() => b.receive({ signal: AbortSignal.abort("pre") })) === "pre",
+    "a pre-aborted signal",
+  );
+  const sendAbort = await caught(() => a.send(bytes(1), { signal: AbortSignal.abort("no send") }));
+  assert(sendAbort === "no send", `send with an aborted signal: ${sendAbort}`);
+  await a.send(bytes(4));
+  assert(bytesEqual(await b.receive(), bytes(4)), "still usable");
+  await a.close();
+  await b.close();
+});
+
+test("size limits: sending over maxMessageSize is refused before any byte is written; so is receiving", async () => {
+  const { a, b, sa, sb } = channelPair({ max: 8 });
+  assert(a.maxMessageSize === 8, "maxMessageSize");
+  const e = await caught(() => a.send(new Uint8Array(9)));
+  assert(e instanceof MessageTooLargeError && e.size === 9 && e.limit === 8, `got ${e}`);
+  assert(sa.outgoing.written === 0, "nothing written");
+  await a.send(new Uint8Array(8)); // exactly the limit
+  assert((await b.receive()).length === 8, "a message at the limit");
+  sb.incoming.write(encodeFrame(new Uint8Array(100)));
+  const e2 = await caught(() => b.receive());
+  assert(e2 instanceof MessageTooLargeError && e2.size === 100 && e2.limit === 8, `incoming: ${e2}`);
+  await a.close();
+  await b.close();
+});
+
+test("maxMessageSize: default 64 MiB; integers from 0 to 2^32-1 only", async () => {
+  const [s] = streamPair();
+  const ch = new FramedChannel("mem:x", s);
+  assert(
+    ch.maxMessageSize === DEFAULT_MAX_MESSAGE_SIZE && DEFAULT_MAX_MESSAGE_SIZE === 64 * 1024 * 1024,
+    "default",
+  );
+  for (const bad of [-1, 1.5, 2 ** 32, NaN, Infinity]) {
+    const e = thrown(() => new FramedChannel("mem:x", s, { maxMessageSize: bad }));
+    assert(e instanceof RangeError, `maxMessageSize ${bad}: ${e}`);
+  }
+  assert(new FramedChannel("mem:x", s, { maxMessageSize: 0 }).maxMessageSize === 0, "0 is allowed");
+  assert(await caught(() => ch.send("text" as unknown as Uint8Array)) instanceof TypeError, "send(string)");
+  await ch.close();
+});
+
+test("streams and iteration: writable chunks arrive as messages; readable and for-await end at peer close", async () => {
+  const { a, b } = channelPair({ cutsAB: [2, 5] });
+  const messages = [bytes(1), bytes(), bytes(2, 3), bytes(4, 5, 6)];
+  const writer = a.writable.getWriter();
+  for (const m of messages) await writer.write(m);
+  await writer.close(); // closes the channel: b sees the end
+  assert(a.closed, "closing the writable closes the channel");
+  const got: Uint8Array[] = [];
+  for await (const m of b.readable) got.push(m);
+  assert(got.length === messages.length, `${got.length} messages from readable`);
+  messages.forEach((m, i) => assert(bytesEqual(m, got[i]), `message ${i}`));
+  await b.close();
+
+  const { a: c, b: d } = channelPair();
+  await c.send(bytes(7));
+  await c.send(bytes(8));
+  await c.close();
+  const iterated: number[] = [];
+  for await (const m of d) iterated.push(m[0]);
+  assert(iterated.join(",") === "7,8", `iterated ${iterated}`);
+  await d.close();
+});
+
+test("one-way channels: a receive-only and a send-only face over one-way streams", async () => {
+  const pipe = new BytePipe([3]);
+  const unused = new BytePipe();
+  const [readEnd, writeEnd] = [memoryStream(pipe, unused), memoryStream(unused, pipe)];
+  const rx = new ReceiveOnlyChannel(
+    new FramedChannel("mem:rx", { read: readEnd.read, close: readEnd.close }),
+  );
+  const tx = new SendOnlyChannel(
+    new FramedChannel("mem:tx", { write: writeEnd.write, close: writeEnd.close }),
+  );
+  assert(rx.address === "mem:rx" && tx.address === "mem:tx", "addresses");
+  assert(tx.maxMessageSize === DEFAULT_MAX_MESSAGE_SIZE, "maxMessageSize");
+  assert(!("send" in rx) && !("receive" in tx), "only one half each");
+  await tx.send(bytes(1, 2, 3, 4, 5));
+  await tx.send(bytes(6));
+  assert(bytesEqual(await rx.receive(), bytes(1, 2, 3, 4, 5)), "first");
+  await tx.close();
+  assert(tx.closed, "tx closed");
+  const rest: Uint8Array[] = [];
+  for await (const m of rx) rest.push(m);
+  assert(rest.length === 1 && bytesEqual(rest[0], bytes(6)), "iteration ends at end-of-stream");
+  await rx[Symbol.asyncDispose]();
+  assert(rx.closed, "rx closed");
+  // A one-way stream refuses the missing direction with a TypeError.
+  const readOnly = new FramedChannel("mem:ro", { read: readEnd.read, close: readEnd.close });
+  assert(await caught(() => readOnly.send(bytes(1))) instanceof TypeError, "send on a read-only stream");
+  await readOnly.close();
+});
+
+test("checked-frame codec: messages survive noise injected between frames and any chunking", async () => {
+  const checked: FrameCodec = { encode: encodeCheckedFrame, decoder: (max) => new CheckedFrameDecoder(max) };
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 20 })), {
+        maxLength: 10,
+      }),
+      cutsArb(),
+      async (pairs, cuts) => {
+        const [sa, sb] = streamPair(cuts);
+        const a = new FramedChannel("serial:a", sa, { codec: checked, maxMessageSize: 200 });
+        const b = new FramedChannel("serial:b", sb, { codec: checked, maxMessageSize: 200 });
+        for (const [m, noise] of pairs) {
+          // Noise without sync bytes: a noise header could legitimately claim the frames after it.
+          sa.outgoing.write(noise.map((x) => (x === 0xa5 ? 0 : x)));
+          await a.send(m);
+        }
+        for (const [m] of pairs) assert(bytesEqual(await b.receive({ timeout: 5000 }), m), "message");
+        await a.close();
+        await b.close();
+      },
+    ),
+    fcParams(50),
+  );
+});
+
+test("ChannelBase: a mechanism implementing the three methods gets the whole API", async () => {
+  /** Messages straight through a JS array: no framing at all. */
+  class ArrayChannel extends ChannelBase {
+    sent: Uint8Array[] = [];
+    inbox: (Uint8Array | null)[] = [];
+    transportClosed = 0;
+    protected sendMessage(message: Uint8Array): Promise<void> {
+      this.sent.push(message);
+      return Promise.resolve();
+    }
+    protected async receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
+      while (this.inbox.length === 0) {
+        signal.throwIfAborted();
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      return this.inbox.shift()!;
+    }
+    protected closeTransport(): void {
+      this.transportClosed++;
+    }
+  }
+  const ch = new ArrayChannel("array:1", { maxMessageSize: 4 });
+  await ch.send(bytes(1, 2));
+  assert(ch.sent.length === 1 && bytesEqual(ch.sent[0], bytes(1, 2)), "sent");
+  ch.inbox.push(bytes(9), null);
+  assert(bytesEqual(await ch.receive(), bytes(9)), "received");
+  assert(await caught(() => ch.receive()) instanceof ChannelClosedError, "null is the peer's close");
+  assert(await caught(() => ch.receive({ timeout: 5 })) instanceof ChannelClosedError, "and stays closed");
+  await ch.close();
+  await ch.close();
+  assert(ch.transportClosed === 1, `closeTransport ran ${ch.transportClosed} times`);
+});

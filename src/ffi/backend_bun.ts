@@ -5,7 +5,7 @@
  * @module
  */
 import type { Backend } from "./backend.ts";
-import { FfiLoadError } from "../core/errors.ts";
+import { FfiLoadError, WinipcError } from "../core/errors.ts";
 import type { FfiType, Library, NativeFunction, SymbolSpec, SymbolTable } from "./types.ts";
 import { bunType, type CallReply, type CallRequest } from "./bun_types.ts";
 
@@ -48,7 +48,7 @@ function spawnWorker(): PooledWorker {
     pw.worker.unref?.();
     idle.push(pw);
     if (!p) return;
-    if (ev.data.error !== undefined) return p.reject(new Error(ev.data.error));
+    if (ev.data.error !== undefined) return p.reject(new WinipcError(ev.data.error));
     // Copy output buffers back into the caller's arrays.
     for (const [i, copy] of ev.data.buffers) {
       const orig = p.args[i] as ArrayBufferView;

@@ -3,7 +3,6 @@ import { kernel32 } from "./kernel32.ts";
 import { FORMAT_MESSAGE_FROM_SYSTEM, FORMAT_MESSAGE_IGNORE_INSERTS } from "./headers/winbase.ts";
 import { fromWstr } from "./wstr.ts";
 import { WinipcError } from "../core/errors.ts";
-import { lastErrorAfter } from "./check.ts";
 
 /** The system's text for a Win32 error code (FormatMessageW), without the trailing newline. */
 export function systemMessage(code: number): string {
@@ -48,20 +47,4 @@ export class WsaError extends WinipcError {
     this.api = api;
     this.code = code;
   }
-}
-
-/**
- * Reads GetLastError now. Call it right after the failed call, before any other FFI call.
- * @deprecated Use the helpers of check.ts: they read the code inside the call.
- */
-export function lastError(): number {
-  return lastErrorAfter(() => undefined).error; // check.ts is the one reader of GetLastError
-}
-
-/**
- * A Win32Error for `api` with the thread's last error code.
- * @deprecated Use `check`, `checkHandle` or `checkPointer` of check.ts.
- */
-export function win32Error(api: string): Win32Error {
-  return new Win32Error(api, lastError());
 }

@@ -1,6 +1,7 @@
 /** Owned kernel handles: closed exactly once, with a garbage-collector safety net. @module */
 import { kernel32 } from "./kernel32.ts";
 import { INVALID_HANDLE_VALUE } from "./headers/winbase.ts";
+import { WinipcError } from "../core/errors.ts";
 
 /** Closes a raw handle value (CloseHandle by default). */
 export type Closer = (value: bigint) => void;
@@ -46,7 +47,7 @@ export class OwnedHandle implements Disposable {
 
   /** The raw HANDLE value; throws after close. */
   get value(): bigint {
-    if (this.#value === 0n) throw new Error("winipc: handle used after close");
+    if (this.#value === 0n) throw new WinipcError("winipc: handle used after close");
     return this.#value;
   }
 

@@ -4,6 +4,7 @@ import { kernel32 } from "./kernel32.ts";
 import { HEAP_ZERO_MEMORY } from "./headers/winnt.ts";
 import { Win32Error } from "./error.ts";
 import { ERROR_NOT_ENOUGH_MEMORY } from "./headers/winerror.ts";
+import { WinipcError } from "../core/errors.ts";
 
 const heap = kernel32.sync.GetProcessHeap();
 let live = 0;
@@ -40,7 +41,7 @@ export class NativeMemory implements Disposable {
 
   /** The block's address; throws once freed. */
   get address(): bigint {
-    if (this.#address === 0n) throw new Error("winipc: native memory used after free");
+    if (this.#address === 0n) throw new WinipcError("winipc: native memory used after free");
     return this.#address;
   }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Backend } from "./backend.ts";
+import { WinipcError } from "../core/errors.ts";
 export type { Backend } from "./backend.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -15,7 +16,7 @@ export const runtimeName: "deno" | "bun" = typeof g.Bun !== "undefined"
   : typeof g.Deno !== "undefined"
   ? "deno"
   : (() => {
-    throw new Error("winipc: unsupported runtime (Deno or Bun is required)");
+    throw new WinipcError("winipc: unsupported runtime (Deno or Bun is required)");
   })();
 
 /** The backend for this runtime, loaded once. */

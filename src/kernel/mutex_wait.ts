@@ -6,7 +6,7 @@
  * a zero-timeout wait. Abandonment seen by the worker is passed on.
  * @module
  */
-import { TimeoutError, type WaitOptions } from "../core/errors.ts";
+import { TimeoutError, type WaitOptions, WinipcError } from "../core/errors.ts";
 import { createEvent, timeoutMs } from "./wait.ts";
 import type { OwnedHandle } from "../ffi/handle.ts";
 import { kernel32 } from "../ffi/kernel32.ts";
@@ -53,7 +53,7 @@ export function acquireOnOwnerThread(mutex: bigint, opts: WaitOptions): Promise<
       else if (r === WAIT_ABANDONED_0) resolve(true);
       else if (r === WAIT_OBJECT_0 + 1) reject(signal?.reason); // the cancel event
       else if (r === WAIT_TIMEOUT) reject(new TimeoutError(`mutex wait timed out after ${opts.timeout} ms`));
-      else reject(new Error(`mutex wait failed (${r})`));
+      else reject(new WinipcError(`mutex wait failed (${r})`));
     };
     pw.worker.onerror = (e) => reject(e);
     const req: MutexWaitRequest = { mutex, cancel: pw.cancel.value, ms: timeoutMs(opts.timeout) };

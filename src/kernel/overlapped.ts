@@ -8,7 +8,7 @@ import { ERROR_IO_PENDING, ERROR_OPERATION_ABORTED } from "../ffi/headers/winerr
 import { Win32Error } from "../ffi/error.ts";
 import { attempt } from "../ffi/check.ts";
 import { NativeMemory } from "../ffi/memory.ts";
-import type { WaitOptions } from "../core/errors.ts";
+import { type WaitOptions, WinipcError } from "../core/errors.ts";
 import { createEvent, waitAny } from "./wait.ts";
 
 const k = kernel32.sync;
@@ -46,7 +46,7 @@ export class Overlapped implements Disposable {
    * returned rather than lost.
    */
   async run(file: bigint, start: (overlapped: bigint) => number, opts: WaitOptions = {}): Promise<IoResult> {
-    if (this.#busy) throw new Error("winipc: overlapped operation already in progress");
+    if (this.#busy) throw new WinipcError("winipc: overlapped operation already in progress");
     this.#busy = true;
     try {
       this.#mem.bytes.fill(0, 0, 24);

@@ -27,6 +27,7 @@ import { OwnedHandle } from "../ffi/handle.ts";
 import { backend } from "../ffi/runtime.ts";
 import { wstr } from "../ffi/wstr.ts";
 import { createKernelObject, type KernelObjectOptions, openKernelObject } from "./sync.ts";
+import { WinipcError } from "../core/errors.ts";
 
 const k = kernel32.sync;
 
@@ -100,7 +101,7 @@ export class SharedView implements Disposable {
   }
 
   #array(): Uint8Array {
-    if (!this.#bytes) throw new Error("winipc: shared view used after it was unmapped");
+    if (!this.#bytes) throw new WinipcError("winipc: shared view used after it was unmapped");
     return this.#bytes;
   }
 

@@ -90,10 +90,10 @@ export class Sock {
     checkWsa("WSAEventSelect", () => w().WSAEventSelect(this.value, this.#event.value, mask), nonZero);
   }
 
-  /** setsockopt: an int option, or a SOCKET-sized one when `value` is a bigint. */
-  setOption(level: number, name: number, value: number | bigint): void {
+  /** setsockopt: an int option, or a SOCKET-sized one when `value` is a bigint; `what` names it in errors. */
+  setOption(level: number, name: number, value: number | bigint, what: string): void {
     const v = typeof value === "bigint" ? new BigUint64Array([value]) : new Int32Array([value]);
-    checkWsa(`setsockopt(${name})`, () => w().setsockopt(this.value, level, name, v, v.byteLength), nonZero);
+    checkWsa(`setsockopt(${what})`, () => w().setsockopt(this.value, level, name, v, v.byteLength), nonZero);
   }
 
   /** The bound address (getsockname), or undefined if the system does not tell. */
@@ -202,8 +202,8 @@ export interface TcpOptions {
 /** TCP tuning of a connected socket (AF_UNIX sockets have none). */
 export function tuneTcp(s: Sock, opts: TcpOptions): void {
   if (s.family === AF_UNIX) return;
-  s.setOption(IPPROTO_TCP, TCP_NODELAY, opts.noDelay === false ? 0 : 1);
-  if (opts.keepAlive) s.setOption(SOL_SOCKET, SO_KEEPALIVE, 1);
+  s.setOption(IPPROTO_TCP, TCP_NODELAY, opts.noDelay === false ? 0 : 1, "TCP_NODELAY");
+  if (opts.keepAlive) s.setOption(SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE");
 }
 
 /**
@@ -217,7 +217,7 @@ export function bindSocket(
 ): { sock: Sock; local: SocketAddress } {
   const sock = Sock.create(addr.family, kind, backlog === undefined); // listeners accept overlapped: no events
   try {
-    if (addr.family !== AF_UNIX) sock.setOption(SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1);
+    if (addr.family !== AF_UNIX) sock.setOption(SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1, "SO_EXCLUSIVEADDRUSE");
     const r = attemptWsa(() => w().bind(sock.value, addr.bytes, addr.bytes.length), nonZero);
     if (r.value !== 0) {
       const cause = new WsaError(`bind(${addr.text})`, r.error);

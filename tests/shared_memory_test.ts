@@ -4,12 +4,22 @@
  */
 import { AddressInUseError, ChannelClosedError, NotFoundError, TimeoutError, WinipcError } from "../mod.ts";
 import { NamedPipeServer } from "../src/mechanisms/pipe/mod.ts";
-import { SharedMemory, ShmServer } from "../src/mechanisms/shm/mod.ts";
+import { connectShm, SharedMemory, ShmServer } from "../src/mechanisms/shm/mod.ts";
+import { openRegionCount } from "../src/kernel/shared_memory.ts";
+import { openHandleCount } from "../src/ffi/handle.ts";
+import { nativeBlockCount } from "../src/ffi/memory.ts";
 import { KernelEvent, Mutex, Semaphore, waitForAny } from "../src/sync.ts";
 import process from "node:process";
 import { SHM_LAYOUT } from "../src/mechanisms/shm/shm_channel.ts";
+import { RENDEZVOUS_LAYOUT } from "../src/mechanisms/shm/ring_space.ts";
 import { assert, bytesEqual, fc, fcParams, spawnPeer, test, uniqueName, within } from "./_support/harness.ts";
-import { crossProcessWritesProperty, openControl, ringEchoProperty } from "./_support/shm_support.ts";
+import {
+  crossProcessWritesProperty,
+  droppedRegionSurvivesGc,
+  echoIdiomServesClientsAtOnce,
+  openControl,
+  ringEchoProperty,
+} from "./_support/shm_support.ts";
 
 test("raw shared memory: writes at any offset and length are seen by the other process, both ways", async () => {
   const name = uniqueName("raw");
@@ -65,6 +75,32 @@ test("shared memory: create-only mode, open of a missing name, read-only views",
 test("shm ring channel: any message sequence (empty, larger than the ring) round-trips across processes", () =>
   ringEchoProperty("shm", uniqueName("ring")));
 
+test("shm: the README echo idiom serves 3 client processes at once", () => {
+  const name = uniqueName("idiom");
+  return echoIdiomServesClientsAtOnce(`shm:${name}?size=4096`, `shm:${name}`);
+});
+
+test("shm: clients served at once leave no handle, region or native block behind once closed", async () => {
+  const counts = () => [openHandleCount(), openRegionCount(), nativeBlockCount()].join("/");
+  const before = counts();
+  const name = uniqueName("leaks");
+  {
+    await using server = ShmServer.listen(name, { capacity: 1024 });
+    // One ring is on offer at a time, so clients after the first wait for accepts: run them together.
+    const accepting = Promise.all([1, 2, 3].map(() => server.accept({ timeout: 5_000 })));
+    const clients = await Promise.all([1, 2, 3].map(() => connectShm(name, { timeout: 5_000 })));
+    const served = await accepting;
+    await Promise.all(clients.map((c, i) => c.send(new Uint8Array([i]))));
+    const got = await Promise.all(served.map((c) => c.receive({ timeout: 5_000 })));
+    assert(got.map((m) => m[0]).sort().join() === "0,1,2", `each client on its own ring: ${got.join(" ")}`);
+    for (const c of [...clients, ...served]) await c.close();
+  }
+  assert(counts() === before, `handles/regions/blocks went from ${before} to ${counts()}`);
+});
+
+test("a mapping held only by a dead const in another process survives a forced GC there", () =>
+  droppedRegionSurvivesGc("shm", uniqueName("gc")));
+
 test("a corrupted ring header from the peer side is a typed error, never a crash or a hang", async () => {
   await using ctl = await openControl("fuzz");
   const headerEnd = SHM_LAYOUT.data;
@@ -106,6 +142,45 @@ test("a corrupted ring header from the peer side is a typed error, never a crash
       },
     ),
     fcParams(100),
+  );
+});
+
+test("a corrupted rendezvous block is refused with typed errors or outlived, never a crash or a hang", async () => {
+  await using ctl = await openControl("fuzz-rv");
+  const size = RENDEZVOUS_LAYOUT.size;
+  const writes = fc.array(
+    fc.tuple(fc.integer({ min: 0, max: size - 1 }), fc.uint8Array({ minLength: 1, maxLength: 8 })),
+    {
+      minLength: 1,
+      maxLength: 4,
+    },
+  );
+  const typed = (what: string) => (e: unknown) => {
+    if (!(e instanceof WinipcError)) throw new Error(`${what}: untyped ${e}`);
+  };
+  await fc.assert(
+    fc.asyncProperty(writes, async (writes) => {
+      const name = uniqueName("fuzz-rv");
+      await using server = ShmServer.listen(name, { capacity: 1024 });
+      const accepting = server.accept({ timeout: 10_000 });
+      accepting.catch(() => {}); // awaited below, after the peer has done its damage
+      await ctl.call({
+        corrupt: name,
+        target: "rendezvous",
+        writes: writes.map(([o, b]) => [o, [...b.subarray(0, size - o)]]),
+      });
+      // The corrupting client had connected first: its channel is handed out (or refused, typed).
+      await accepting.then((ch) => ch.close(), typed("accept"));
+      // The next client is served, or refused with a typed error within its timeout.
+      const started = performance.now();
+      const next = server.accept({ timeout: 2_000 });
+      next.then((ch) => ch.close(), () => {});
+      await connectShm(name, { timeout: 1_000 }).then((ch) => ch.close(), typed("connect"));
+      const ms = performance.now() - started;
+      assert(ms < 3_000, `the next client took ${ms.toFixed(0)} ms`);
+      await next.catch(() => {});
+    }),
+    fcParams(40),
   );
 });
 

@@ -2,19 +2,56 @@
  * Window messages across processes: WM_COPYDATA channels between message-only windows, hung
  * receivers, registered-message notifications.
  */
-import { AddressInUseError, listen, MessageTooLargeError, NotFoundError, TimeoutError } from "../mod.ts";
+import {
+  AddressInUseError,
+  type Channel,
+  ChannelClosedError,
+  listen,
+  MessageTooLargeError,
+  NotFoundError,
+  TimeoutError,
+} from "../mod.ts";
 import { connectCopyData, CopyDataServer, registerWindowMessage } from "../src/mechanisms/window/mod.ts";
+import { KernelEvent, Mutex } from "../src/sync.ts";
 import {
   assert,
   bytesEqual,
   fc,
   fcParams,
   patternBytes,
+  type Peer,
+  runtime,
   spawnPeer,
   test,
   uniqueName,
   within,
 } from "./_support/harness.ts";
+
+const text = (m: Uint8Array) => new TextDecoder().decode(m);
+
+/** `p`, or a rejection as soon as the peer exits first (a peer that died must not cost a long timeout). */
+function unlessPeerExits<T>(peer: Peer, p: Promise<T>): Promise<T> {
+  return Promise.race([
+    p,
+    peer.exited.then((code) => Promise.reject(new Error(`the peer exited (code ${code})`))),
+  ]);
+}
+
+/** Kills `peer` while `ch` waits in receive(): the wait must end with ChannelClosedError within 1 s. */
+async function killWhileReceiving(ch: Channel, peer: Peer): Promise<void> {
+  const receiving = ch.receive();
+  receiving.catch(() => {});
+  await new Promise((r) => setTimeout(r, 100)); // the receive is waiting
+  const killedAt = performance.now();
+  peer.kill();
+  const err = await within(5000, receiving, "receive() after the peer was killed").then(
+    (m) => new Error(`a message of ${m.length} bytes`),
+    (e) => e,
+  );
+  const ms = performance.now() - killedAt;
+  assert(err instanceof ChannelClosedError, `expected ChannelClosedError, got ${err}`);
+  assert(ms < 1000, `ChannelClosedError after ${ms.toFixed(0)} ms`);
+}
 
 test("WM_COPYDATA: payloads from 0 bytes to over 1 MiB round-trip between two processes", async () => {
   const name = uniqueName("copydata");
@@ -95,3 +132,60 @@ test("registered window messages: a notification posted by another process arriv
   assert(w === 7n && l === 42n, `wParam/lParam ${w}/${l}`);
   assert((await peer.exited) === 0, "peer exit");
 });
+
+test("WM_COPYDATA: killing the client process ends the server's pending receive() within 1 s", async () => {
+  const name = uniqueName("kill-client");
+  await using server = await CopyDataServer.listen(name);
+  await using peer = spawnPeer("window_peer.ts", ["hold", name]);
+  await using ch = await unlessPeerExits(peer, server.accept({ timeout: 30_000 }));
+  assert(text(await ch.receive({ timeout: 30_000 })) === "hello", "the client said hello");
+  await killWhileReceiving(ch, peer);
+});
+
+test("WM_COPYDATA: killing the server process ends the client's pending receive() within 1 s", async () => {
+  const name = uniqueName("kill-server");
+  using ready = KernelEvent.create(`${name}-ready`, { manualReset: true });
+  await using peer = spawnPeer("window_peer.ts", ["serve", name, `${name}-ready`]);
+  await unlessPeerExits(peer, ready.wait({ timeout: 30_000 }));
+  await using ch = await connectCopyData(name);
+  assert(text(await ch.receive({ timeout: 30_000 })) === "hello", "the server said hello");
+  await killWhileReceiving(ch, peer);
+});
+
+test("permissions: a peer with only the documented flags uses copydata:, Clipboard, WindowHost and a contended Mutex", async () => {
+  const name = uniqueName("entries");
+  await using server = await listen(`copydata:${name}`);
+  using mutex = Mutex.create(`${name}-mutex`);
+  await mutex.acquire(); // held here, so the peer's acquire() has to wait (on its worker)
+  await using peer = spawnPeer("window_peer.ts", ["entries", name, `${name}-mutex`]); // LIBRARY_DENO_FLAGS
+  await using ch = await unlessPeerExits(peer, server.accept({ timeout: 30_000 }));
+  assert(text(await unlessPeerExits(peer, ch.receive({ timeout: 30_000 }))) === "waiting", "peer waits");
+  await new Promise((r) => setTimeout(r, 300)); // the peer is in acquire() by now
+  mutex.release();
+  assert(text(await unlessPeerExits(peer, ch.receive({ timeout: 30_000 }))) === "done", "peer got the mutex");
+  assert((await within(10_000, peer.exited, "peer exit")) === 0, "peer exited cleanly");
+});
+
+/**
+ * A peer whose workers cannot start (MODE: see window_peer.ts worker-failures) must see every
+ * worker-based entry reject with a WinipcError, and live on to exit 0.
+ */
+async function workerFailuresInPeer(mode: "revoke" | "hook"): Promise<void> {
+  const name = uniqueName(`no-worker-${mode}`);
+  using mutex = Mutex.create(`${name}-mutex`);
+  await mutex.acquire(); // held here: the peer's acquire() needs its worker
+  await using peer = spawnPeer("window_peer.ts", ["worker-failures", name, `${name}-mutex`, mode]);
+  assert((await within(30_000, peer.exited, "peer exit")) === 0, "every entry rejected with a WinipcError");
+  mutex.release();
+}
+
+test(
+  "permissions (Deno): workers without FFI permission reject each entry with a WinipcError; the process lives on",
+  () => workerFailuresInPeer("revoke"),
+  { skip: runtime === "bun" ? "Bun has no permission model to take FFI away from a worker" : undefined },
+);
+
+test(
+  "workers that cannot start (simulated) reject each entry with a WinipcError; the process lives on",
+  () => workerFailuresInPeer("hook"),
+);

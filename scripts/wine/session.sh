@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs commands inside the Wine chroot made by env.sh, with this work tree mounted at /winipc.
 #   session.sh up          create/check the environment, mount, start a persistent wineserver
-#   session.sh exec CMD..  run CMD inside the chroot (cwd /winipc); `deno` and `bun` are the
-#                          Windows runtimes under Wine
+#   session.sh exec CMD..  run CMD inside the chroot (cwd /winipc); `deno`, `bun` and `node` are
+#                          the Windows runtimes under Wine
 #   session.sh down        stop the wineserver and unmount (safe to repeat)
 #   session.sh run CMD..   up, exec, down (down runs even when CMD fails)
 set -euo pipefail
@@ -21,18 +21,23 @@ in_chroot() {
     WINIPC_SEED="${WINIPC_SEED:-}" WINIPC_RUNS="${WINIPC_RUNS:-}" \
     WINIPC_NATIVE_ECHO_PORT="${WINIPC_NATIVE_ECHO_PORT:-}" \
     WINIPC_TWO_HOSTS_SERVER="${WINIPC_TWO_HOSTS_SERVER:-}" WINIPC_SERIAL_TCP_PORT="$SERIAL_TCP" \
+    WINIPC_NODE='Z:\opt\runtimes\node.exe' \
     /bin/bash -c 'cd /winipc && "$@"' bash "$@"
 }
 
 up() {
   eval "$("$here/env.sh")"
   mkdir -p "$root/opt/runtimes" "$root/winipc"
-  # Stable names inside the chroot: `deno` and `bun` are shell wrappers around wine.
-  if ! cmp -s "$WINIPC_DENO" "$root/opt/runtimes/deno.exe"; then cp "$WINIPC_DENO" "$root/opt/runtimes/deno.exe"; fi
-  if ! cmp -s "$WINIPC_BUN" "$root/opt/runtimes/bun.exe"; then cp "$WINIPC_BUN" "$root/opt/runtimes/bun.exe"; fi
-  printf '#!/bin/sh\nexec wine /opt/runtimes/deno.exe "$@"\n' > "$root/opt/runtimes/deno"
-  printf '#!/bin/sh\nexec wine /opt/runtimes/bun.exe "$@"\n' > "$root/opt/runtimes/bun"
-  chmod +x "$root/opt/runtimes/deno" "$root/opt/runtimes/bun"
+  # Stable names inside the chroot: `deno`, `bun` and `node` are shell wrappers around wine. Node is
+  # a test peer only; a Windows test process starts it as $WINIPC_NODE (Z:\opt\runtimes\node.exe:
+  # "node.exe" on the PATH is Deno's own Node shim inside `deno`).
+  local exe
+  for exe in deno:"$WINIPC_DENO" bun:"$WINIPC_BUN" node:"$WINIPC_NODE"; do
+    local name=${exe%%:*} file=${exe#*:}
+    if ! cmp -s "$file" "$root/opt/runtimes/$name.exe"; then cp "$file" "$root/opt/runtimes/$name.exe"; fi
+    printf '#!/bin/sh\nexec wine /opt/runtimes/%s.exe "$@"\n' "$name" > "$root/opt/runtimes/$name"
+    chmod +x "$root/opt/runtimes/$name"
+  done
   mounted "$root/proc" || mount -t proc proc "$root/proc"
   mounted "$root/dev" || mount --rbind /dev "$root/dev"
   # Always this work tree: a mount left by an earlier run may point at another clone.

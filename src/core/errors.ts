@@ -58,10 +58,22 @@ export class FfiLoadError extends WinipcError {
   }
 }
 
-/** Options every call that can wait accepts. */
+/**
+ * Options every call that can wait accepts, checked before the call starts (a `timeout` that is
+ * not a number, or a `signal` that is not an AbortSignal, is a TypeError; a negative or NaN
+ * `timeout` a RangeError).
+ *
+ * The two end a wait differently. `timeout` rejects with winipc's {@link TimeoutError}. An aborted
+ * `signal` rejects with `signal.reason`, whatever it is: `AbortSignal.timeout(ms)` therefore
+ * rejects with the platform's `DOMException` named "TimeoutError" (not a winipc TimeoutError),
+ * and `controller.abort(reason)` with `reason`.
+ */
 export interface WaitOptions {
-  /** Aborts the wait; the call rejects with `signal.reason`. */
+  /** Aborts the wait; the call rejects with `signal.reason` (see {@link WaitOptions}). */
   signal?: AbortSignal;
-  /** Milliseconds before the call rejects with {@link TimeoutError}. Default: no limit. */
+  /**
+   * Milliseconds before the call rejects with {@link TimeoutError}: a number >= 0, or Infinity.
+   * Default: no limit (so is anything beyond 2^31 - 1 ms, about 24.8 days).
+   */
   timeout?: number;
 }

@@ -11,19 +11,53 @@ export interface CallScope {
   done(): void;
 }
 
-/** Combines a caller's WaitOptions with an owner's abort signal into one signal for a call. */
 const noop = () => {};
 
-export function callScope(owner: AbortSignal, opts: WaitOptions = {}): CallScope {
-  // The common case, no caller signal and no timeout, allocates nothing (this is per message).
-  if (!opts.signal && (opts.timeout === undefined || opts.timeout === Infinity)) {
-    return { signal: owner, done: noop };
+/**
+ * The longest delay a timer can have (2^31 - 1 ms, 24.8 days): a longer one would fire at once,
+ * so a timeout beyond it means no limit.
+ */
+export const MAX_TIMER_MS = 0x7fffffff;
+
+/**
+ * Checks a call's {@link WaitOptions} before it starts: every wait (callScope, the kernel's
+ * waitAny, connect) validates them here, so a bad one fails the same way everywhere.
+ * @throws {TypeError} `opts` is not an object, `timeout` not a number, or `signal` not an AbortSignal.
+ * @throws {RangeError} `timeout` is negative or NaN.
+ */
+export function checkWaitOptions(opts: WaitOptions | undefined): void {
+  if (opts === undefined) return;
+  if (typeof opts !== "object" || opts === null) {
+    throw new TypeError(`wait options must be an object like { timeout, signal }, got ${describe(opts)}`);
   }
+  const { timeout, signal } = opts;
+  if (timeout !== undefined && typeof timeout !== "number") {
+    throw new TypeError(`timeout must be a number of ms (or Infinity), got ${describe(timeout)}`);
+  }
+  if (timeout !== undefined && !(timeout >= 0)) {
+    throw new RangeError(`timeout must be >= 0 ms, got ${timeout}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  return typeof value === "string"
+    ? `the string ${JSON.stringify(value)}`
+    : `${String(value)} (${typeof value})`;
+}
+
+/** Combines a caller's WaitOptions (checked here) with an owner's abort signal into one signal for a call. */
+export function callScope(owner: AbortSignal, opts: WaitOptions = {}): CallScope {
+  checkWaitOptions(opts);
+  // The common case, no caller signal and no timeout, allocates nothing (this is per message).
+  const limited = opts.timeout !== undefined && opts.timeout <= MAX_TIMER_MS;
+  if (!opts.signal && !limited) return { signal: owner, done: noop };
   const signals = [owner];
   if (opts.signal) signals.push(opts.signal);
   let timer: ReturnType<typeof setTimeout> | undefined;
-  if (opts.timeout !== undefined && opts.timeout !== Infinity) {
-    if (!(opts.timeout >= 0)) throw new RangeError(`timeout must be >= 0 ms, got ${opts.timeout}`);
+  if (limited) {
     const t = new AbortController();
     timer = setTimeout(() => t.abort(new TimeoutError(`timed out after ${opts.timeout} ms`)), opts.timeout);
     signals.push(t.signal);

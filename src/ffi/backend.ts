@@ -4,6 +4,7 @@
  * @module
  */
 import type { FfiType, Library, NativeFunction, SymbolTable } from "./types.ts";
+import { FfiLoadError } from "../core/errors.ts";
 
 /** A function pointer made by {@link Backend.callback}; `close` frees it. */
 export interface NativeCallback {
@@ -14,6 +15,12 @@ export interface NativeCallback {
 /** What a runtime must provide to winipc. */
 export interface Backend {
   readonly runtime: "deno" | "bun";
+  /**
+   * JavaScript source of an expression that evaluates, in a worker's module, to this backend
+   * (its synchronous functions; top-level `await` allowed). It imports nothing: worker sources
+   * include it so that a worker needs no module to call DLLs (see inline_worker.ts).
+   */
+  readonly workerSource: string;
   /** Loads a DLL with its symbol table. Throws {@link FfiLoadError} with the cause. */
   open<T extends SymbolTable>(dll: string, table: T): Library<T>;
   /** The address of a TypedArray's first byte. Valid only while the array is alive. */
@@ -40,4 +47,25 @@ export interface Backend {
     returns: FfiType,
     fn: (...args: never[]) => number | bigint | void,
   ): NativeCallback;
+}
+
+/**
+ * A backend as a worker thread has it (see {@link Backend.workerSource}): `open` throws the
+ * runtime's own errors.
+ */
+export type RawBackend = Omit<Backend, "workerSource">;
+
+/** `raw` with load failures as {@link FfiLoadError}s (the runtime's error is the cause). */
+export function withLoadErrors(raw: RawBackend, workerSource: string): Backend {
+  return {
+    ...raw,
+    workerSource,
+    open(dll, table) {
+      try {
+        return raw.open(dll, table);
+      } catch (cause) {
+        throw new FfiLoadError(dll, { cause });
+      }
+    },
+  };
 }

@@ -4,10 +4,12 @@
  * a pooled `Worker` that makes the same call and posts the result (and any output buffers) back.
  * @module
  */
-import type { Backend } from "./backend.ts";
-import { FfiLoadError, WinipcError } from "../core/errors.ts";
-import type { FfiType, Library, NativeFunction, SymbolSpec, SymbolTable } from "./types.ts";
-import { bunType, type CallReply, type CallRequest } from "./bun_types.ts";
+import { type Backend, type RawBackend, withLoadErrors } from "./backend.ts";
+import { WinipcError } from "../core/errors.ts";
+import type { FfiType, Library, NativeFunction, SymbolTable } from "./types.ts";
+import type { CallReply, CallRequest } from "./bun_types.ts";
+import { serveCalls } from "./bun_call_worker.ts";
+import { type InlineWorker, startInlineWorker } from "./inline_worker.ts";
 
 // The subset of bun:ffi used here, typed locally so the Deno type checker never resolves it.
 interface BunFfi {
@@ -26,43 +28,105 @@ interface BunFfi {
 // deno-lint-ignore no-explicit-any
 type AnyFn = (...args: any[]) => any;
 
+/**
+ * bun:ffi as a {@link RawBackend} (synchronous functions only), self-contained: the function
+ * uses no name from outside its body but its argument (types aside), so a worker's source can
+ * include its text (inline_worker.ts).
+ */
+export function bunFfi(ffi: BunFfi): RawBackend {
+  /** bun:ffi's name for a table type; a `ptr` is a u64 (bigint). */
+  const bunType = (t: FfiType) => (t === "ptr" ? "u64" : t === "buf" ? "ptr" : t);
+  // A CFunction owns a compiled trampoline: freed once the JS function wrapping it is collected.
+  const trampolines = new FinalizationRegistry<{ close(): void }>((cfn) => cfn.close());
+  return {
+    runtime: "bun",
+    open<T extends SymbolTable>(dll: string, table: T): Library<T> {
+      const defs: Record<string, { args: string[]; returns: string }> = {};
+      for (const [name, spec] of Object.entries(table)) {
+        defs[name] = { args: spec.args.map(bunType), returns: bunType(spec.returns) };
+      }
+      return { name: dll, sync: ffi.dlopen(dll, defs).symbols, async: {} } as unknown as Library<T>;
+    },
+    addressOf(view: ArrayBufferView): bigint {
+      return BigInt(ffi.ptr(view));
+    },
+    memory(address: bigint, length: number): ArrayBuffer {
+      if (length === 0) return new ArrayBuffer(0);
+      if (address === 0n) throw new RangeError("winipc: null pointer");
+      return ffi.toArrayBuffer(Number(address), 0, length);
+    },
+    fnPointer<const A extends readonly FfiType[], R extends FfiType>(
+      address: bigint,
+      args: A,
+      returns: R,
+    ): NativeFunction<A, R> {
+      if (address === 0n) throw new RangeError("winipc: null function pointer");
+      const cfn = ffi.CFunction({ ptr: address, args: args.map(bunType), returns: bunType(returns) });
+      const call = (...a: unknown[]) => cfn(...a);
+      trampolines.register(call, cfn);
+      return call as NativeFunction<A, R>;
+    },
+    callback(args, returns, fn) {
+      // Not `threadsafe`: it is only ever called on the thread that created it.
+      const cb = new ffi.JSCallback(fn as AnyFn, { args: args.map(bunType), returns: bunType(returns) });
+      return { pointer: BigInt(cb.ptr ?? 0), close: () => cb.close() };
+    },
+  };
+}
+
 const ffiSpecifier = "bun:ffi";
 const ffi = (await import(ffiSpecifier)) as BunFfi;
+/** How a worker gets this backend (see {@link Backend.workerSource}). */
+const workerSource = `(${bunFfi})(await import("bun:ffi"))`;
 
 interface PooledWorker {
-  worker: Worker & { ref?(): void; unref?(): void };
+  worker: InlineWorker;
   pending?: { resolve(v: unknown): void; reject(e: unknown): void; args: unknown[] };
 }
 
 const idle: PooledWorker[] = [];
-// A CFunction owns a compiled trampoline: freed once the JS function wrapping it is collected.
-const trampolines = new FinalizationRegistry<{ close(): void }>((cfn) => cfn.close());
 let nextId = 1;
 
 function spawnWorker(): PooledWorker {
-  const worker = new Worker(new URL("./bun_call_worker.ts", import.meta.url).href);
-  const pw: PooledWorker = { worker };
-  worker.onmessage = (ev: MessageEvent<CallReply>) => {
-    const p = pw.pending;
-    pw.pending = undefined;
-    pw.worker.unref?.();
-    idle.push(pw);
-    if (!p) return;
-    if (ev.data.error !== undefined) return p.reject(new WinipcError(ev.data.error));
-    // Copy output buffers back into the caller's arrays.
-    for (const [i, copy] of ev.data.buffers) {
-      const orig = p.args[i] as ArrayBufferView;
-      new Uint8Array(orig.buffer, orig.byteOffset, orig.byteLength).set(
-        new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength),
-      );
-    }
-    p.resolve(ev.data.result);
-  };
+  const pw = {} as PooledWorker;
+  pw.worker = startInlineWorker<CallReply>("blocking-call worker", String(serveCalls), [workerSource], {
+    onMessage: (reply) => settle(pw, reply),
+    onFailure: (error) => {
+      // A failed worker is terminated: it leaves the pool, and its call fails.
+      const i = idle.indexOf(pw);
+      if (i >= 0) idle.splice(i, 1);
+      const p = pw.pending;
+      pw.pending = undefined;
+      p?.reject(error);
+    },
+  });
   return pw;
 }
 
-function callInWorker(dll: string, name: string, spec: SymbolSpec, args: unknown[]) {
-  const pw = idle.pop() ?? spawnWorker();
+function settle(pw: PooledWorker, reply: CallReply): void {
+  const p = pw.pending;
+  pw.pending = undefined;
+  pw.worker.unref?.();
+  idle.push(pw);
+  if (!p) return;
+  if (reply.error !== undefined) return p.reject(new WinipcError(reply.error));
+  // Copy output buffers back into the caller's arrays.
+  for (const [i, copy] of reply.buffers) {
+    const orig = p.args[i] as ArrayBufferView;
+    new Uint8Array(orig.buffer, orig.byteOffset, orig.byteLength).set(
+      new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength),
+    );
+  }
+  p.resolve(reply.result);
+}
+
+function callInWorker(dll: string, name: string, spec: SymbolTable[string], args: unknown[]) {
+  let pw: PooledWorker;
+  try {
+    pw = idle.pop() ?? spawnWorker();
+  } catch (e) {
+    return Promise.reject(e);
+  }
   pw.worker.ref?.();
   return new Promise<unknown>((resolve, reject) => {
     pw.pending = { resolve, reject, args };
@@ -71,51 +135,21 @@ function callInWorker(dll: string, name: string, spec: SymbolSpec, args: unknown
   });
 }
 
+const raw = bunFfi(ffi);
+const checked = withLoadErrors(raw, workerSource);
+
+/**
+ * The Bun backend: bun:ffi. A blocking symbol's async variant runs in a pooled worker that makes
+ * the same call and posts the result (and any output buffers) back.
+ */
 export const bunBackend: Backend = {
-  runtime: "bun",
+  ...checked,
   open<T extends SymbolTable>(dll: string, table: T): Library<T> {
-    const defs: Record<string, { args: string[]; returns: string }> = {};
-    for (const [name, spec] of Object.entries(table)) {
-      defs[name] = { args: spec.args.map((a) => bunType[a]), returns: bunType[spec.returns] };
-    }
-    let lib: ReturnType<BunFfi["dlopen"]>;
-    try {
-      lib = ffi.dlopen(dll, defs);
-    } catch (cause) {
-      throw new FfiLoadError(dll, { cause });
-    }
+    const lib = checked.open(dll, table);
     const async: Record<string, AnyFn> = {};
     for (const [name, spec] of Object.entries(table)) {
-      if (!spec.blocking) continue;
-      async[name] = (...args: unknown[]) => callInWorker(dll, name, spec, args);
+      if (spec.blocking) async[name] = (...args: unknown[]) => callInWorker(dll, name, spec, args);
     }
-    return { name: dll, sync: lib.symbols, async } as unknown as Library<T>;
-  },
-  addressOf(view: ArrayBufferView): bigint {
-    return BigInt(ffi.ptr(view));
-  },
-  memory(address: bigint, length: number): ArrayBuffer {
-    if (length === 0) return new ArrayBuffer(0);
-    if (address === 0n) throw new RangeError("winipc: null pointer");
-    return ffi.toArrayBuffer(Number(address), 0, length);
-  },
-  fnPointer<const A extends readonly FfiType[], R extends FfiType>(
-    address: bigint,
-    args: A,
-    returns: R,
-  ): NativeFunction<A, R> {
-    if (address === 0n) throw new RangeError("winipc: null function pointer");
-    const cfn = ffi.CFunction({ ptr: address, args: args.map((a) => bunType[a]), returns: bunType[returns] });
-    const call = (...a: unknown[]) => cfn(...a);
-    trampolines.register(call, cfn);
-    return call as NativeFunction<A, R>;
-  },
-  callback(args, returns, fn) {
-    // Not `threadsafe`: it is only ever called on the thread that created it.
-    const cb = new ffi.JSCallback(fn as AnyFn, {
-      args: args.map((a) => bunType[a]),
-      returns: bunType[returns],
-    });
-    return { pointer: BigInt(cb.ptr ?? 0), close: () => cb.close() };
+    return { ...lib, async } as unknown as Library<T>;
   },
 };

@@ -1,47 +1,40 @@
 /**
- * Bun only: a worker thread that makes one blocking FFI call at a time for the main thread
- * (see backend_bun.ts). It loads each DLL once, with just the symbols it is asked for.
+ * Bun only: the worker thread that makes one blocking FFI call at a time for the main thread
+ * (see backend_bun.ts). It loads each DLL once per symbol it is asked for. The worker runs
+ * {@link serveCalls}'s text (inline_worker.ts), so the function is self-contained.
  * @module
  */
-import { bunType, type CallReply, type CallRequest } from "./bun_types.ts";
-import { bufferMessages } from "./worker_inbox.ts";
+import type { CallReply, CallRequest } from "./bun_types.ts";
+import type { RawBackend } from "./backend.ts";
+import type { WorkerGlobal } from "./inline_worker.ts";
 
-// deno-lint-ignore no-explicit-any
-type AnyFn = (...args: any[]) => any;
-interface BunFfi {
-  dlopen(
-    path: string,
-    symbols: Record<string, { args: string[]; returns: string }>,
-  ): { symbols: Record<string, AnyFn> };
-}
-// deno-lint-ignore no-explicit-any
-const self_ = globalThis as any;
-const ready = bufferMessages<CallRequest>(); // before anything is awaited
-
-const ffiSpecifier = "bun:ffi";
-const ffi = (await import(ffiSpecifier)) as BunFfi;
-const loaded = new Map<string, AnyFn>();
-
-const handle = (ev: MessageEvent<CallRequest>) => {
-  const { id, dll, name, spec, args } = ev.data;
-  const key = `${dll}!${name}`;
-  let fn = loaded.get(key);
-  const reply: CallReply = { id, buffers: [] };
-  try {
-    if (!fn) {
-      const lib = ffi.dlopen(dll, {
-        [name]: { args: spec.args.map((a) => bunType[a]), returns: bunType[spec.returns] },
+/** The worker's entry: answers each {@link CallRequest} with a {@link CallReply}. */
+export function serveCalls(
+  scope: WorkerGlobal,
+  early: MessageEvent<CallRequest>[],
+  backend: RawBackend,
+): void {
+  // deno-lint-ignore no-explicit-any
+  const loaded = new Map<string, (...args: any[]) => unknown>();
+  const handle = (ev: MessageEvent<CallRequest>) => {
+    const { id, dll, name, spec, args } = ev.data;
+    const key = `${dll}!${name}`;
+    const reply: CallReply = { id, buffers: [] };
+    try {
+      let fn = loaded.get(key);
+      if (!fn) {
+        fn = backend.open(dll, { [name]: spec }).sync[name];
+        loaded.set(key, fn);
+      }
+      reply.result = fn(...args);
+      args.forEach((a, i) => {
+        if (ArrayBuffer.isView(a)) reply.buffers.push([i, a]);
       });
-      fn = lib.symbols[name];
-      loaded.set(key, fn);
+    } catch (e) {
+      reply.error = String(e);
     }
-    reply.result = fn(...args);
-    args.forEach((a, i) => {
-      if (ArrayBuffer.isView(a)) reply.buffers.push([i, a]);
-    });
-  } catch (e) {
-    reply.error = String(e);
-  }
-  self_.postMessage(reply);
-};
-ready(handle);
+    scope.postMessage(reply);
+  };
+  scope.onmessage = handle;
+  early.splice(0).forEach(handle);
+}

@@ -1,8 +1,5 @@
-/** Shared by the Bun backend and its call worker. @module */
-import { runtimeTypes, type SymbolSpec } from "./types.ts";
-
-/** bun:ffi type names for the table types; shared with the worker. A `ptr` is a u64 (bigint). */
-export const bunType = runtimeTypes("u64", "ptr");
+/** The messages between the Bun backend and its call worker. @module */
+import type { SymbolSpec } from "./types.ts";
 
 /** A request to the call worker. */
 export interface CallRequest {

@@ -22,8 +22,20 @@ export interface Attempt<T> {
  * that handle some codes themselves (ERROR_PIPE_BUSY, ERROR_IO_PENDING, ...).
  */
 export function attempt<T>(call: () => T, failed: (value: T) => boolean): Attempt<T> {
+  return attemptWith(k, call, failed);
+}
+
+/**
+ * {@link attempt} with a given kernel32: self-contained, for worker threads, whose sources
+ * include its text (ffi_worker.ts) and pass their own kernel32.
+ */
+export function attemptWith<T>(
+  kernel: { GetLastError(): number },
+  call: () => T,
+  failed: (value: T) => boolean,
+): Attempt<T> {
   const value = call();
-  return { value, error: failed(value) ? k.GetLastError() : 0 };
+  return { value, error: failed(value) ? kernel.GetLastError() : 0 };
 }
 
 /**

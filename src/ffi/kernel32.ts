@@ -149,9 +149,9 @@ export const kernel32Symbols = {
   GetTempPathW: { args: ["u32", "buf"], returns: "u32" },
 
   // --- mailslots ---
-  // HANDLE CreateMailslotW(LPCWSTR lpName, DWORD nMaxMessageSize, DWORD lReadTimeout,
-  //   LPSECURITY_ATTRIBUTES lpSecurityAttributes)
-  CreateMailslotW: { args: ["buf", "u32", "u32", "buf"], returns: "ptr" },
+  // (A mailslot is created with ntdll's NtCreateMailslotFile, not CreateMailslotW: see ntdll.ts.)
+  // BOOL SetMailslotInfo(HANDLE hMailslot, DWORD lReadTimeout)
+  SetMailslotInfo: { args: ["ptr", "u32"], returns: "i32" },
   // BOOL GetMailslotInfo(HANDLE hMailslot, LPDWORD lpMaxMessageSize, LPDWORD lpNextSize,
   //   LPDWORD lpMessageCount, LPDWORD lpReadTimeout)
   GetMailslotInfo: { args: ["ptr", "buf", "buf", "buf", "buf"], returns: "i32" },

@@ -16,18 +16,11 @@
 const numericTypes = ["void", "u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f64"] as const;
 type NumericType = typeof numericTypes[number];
 
-/** A C type in a symbol table. */
-export type FfiType = NumericType | "ptr" | "buf";
-
 /**
- * A runtime's FFI type name for each table type. Deno and Bun spell the numeric types alike and
- * differ only in what `ptr` and `buf` become.
+ * A C type in a symbol table. Deno and Bun spell the numeric types alike; each backend says what
+ * `ptr` and `buf` become.
  */
-export function runtimeTypes<N extends string>(ptr: N, buf: N): Readonly<Record<FfiType, N | NumericType>> {
-  const names: Partial<Record<FfiType, N | NumericType>> = { ptr, buf };
-  for (const t of numericTypes) names[t] = t;
-  return names as Record<FfiType, N | NumericType>;
-}
+export type FfiType = NumericType | "ptr" | "buf";
 
 /** One exported function: argument and return types, and whether it may block. */
 export interface SymbolSpec {

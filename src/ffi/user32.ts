@@ -40,6 +40,13 @@ export const user32Symbols = {
   },
   // BOOL IsWindow(HWND hWnd)
   IsWindow: { args: ["ptr"], returns: "i32" },
+  GetWindowThreadProcessId: {
+    args: [
+      "ptr", // HWND hWnd
+      "buf", // LPDWORD lpdwProcessId (receives the process id)
+    ],
+    returns: "u32", // DWORD: the thread id, 0 when hWnd is not a window
+  },
   // LRESULT DefWindowProcW(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam)
   DefWindowProcW: { args: ["ptr", "u32", "ptr", "ptr"], returns: "ptr" },
   // BOOL GetMessageW(LPMSG lpMsg, HWND hWnd, UINT wMsgFilterMin, UINT wMsgFilterMax)

@@ -49,7 +49,7 @@ export interface HandleChunk {
 
 const DEFAULT_READ_BUFFER = 64 * 1024;
 
-/** An overlapped byte stream over a handle it owns: read, write-all, close. */
+/** An overlapped byte stream over a handle it owns: read, write-all, Web streams, close. */
 export class HandleStream implements ByteStream, AsyncDisposable {
   readonly name: string;
   readonly #handle: OwnedHandle;
@@ -63,6 +63,8 @@ export class HandleStream implements ByteStream, AsyncDisposable {
   #writeBuf: NativeMemory | undefined;
   #eof = false;
   #closing: Promise<void> | undefined;
+  #readable: ReadableStream<Uint8Array> | undefined;
+  #writable: WritableStream<Uint8Array> | undefined;
 
   /** Takes ownership of `handle`, which must be open for overlapped I/O (FILE_FLAG_OVERLAPPED). */
   constructor(handle: OwnedHandle, opts: HandleStreamOptions) {
@@ -132,6 +134,27 @@ export class HandleStream implements ByteStream, AsyncDisposable {
     return this.#messageMode
       ? this.#writeOv.writeFile(this.handle, data, { signal })
       : this.#writeOv.writeAll(this.handle, data, { signal });
+  }
+
+  /** The bytes as a Web stream (ends at end-of-stream; cancelling it closes the stream). */
+  get readable(): ReadableStream<Uint8Array> {
+    return this.#readable ??= new ReadableStream<Uint8Array>({
+      pull: async (c) => {
+        const chunk = await this.read();
+        if (chunk) c.enqueue(chunk);
+        else c.close();
+      },
+      cancel: () => this.close(),
+    }, { highWaterMark: 0 });
+  }
+
+  /** A Web stream over {@link write}; closing or aborting it closes the stream. */
+  get writable(): WritableStream<Uint8Array> {
+    return this.#writable ??= new WritableStream<Uint8Array>({
+      write: (chunk) => this.write(chunk),
+      close: () => this.close(),
+      abort: () => this.close(),
+    });
   }
 
   /**

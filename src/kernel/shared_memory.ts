@@ -3,6 +3,15 @@
  * Peer-to-peer use: both sides `create` and `created` tells which one initialises; client/server
  * use: the server creates, clients `open`. All access goes through bounds-checked JS arrays over
  * the mapped view, so a bad offset is a RangeError, never a stray pointer.
+ *
+ * Lifetime: a region (a mapping here, a DLL section in the dll mechanism) is released by `close()`
+ * (or `using`) and by nothing else. Every open region is held by a module-level set until then, so
+ * the garbage-collector safety net of its handles can never unmap it. That safety net must not:
+ * the region is memory other processes read, and a binding that the program never reads again can
+ * be collected while it is still in scope (a top-level `const` once the module has finished
+ * evaluating, in Bun and in Deno), which closed a mapping's last handle, and with it its name, or
+ * unloaded a DLL section, while the program still meant to share it. A region dropped without
+ * `close()` therefore stays mapped until the process exits.
  * @module
  */
 import { kernel32 } from "../ffi/kernel32.ts";
@@ -165,11 +174,30 @@ export interface SharedRegion extends Disposable {
   close(): void;
 }
 
-/** @internal The byte accessors every region offers, through its whole view. */
+/** Regions not closed yet: held strongly so that only `close()` releases one (see the module doc). */
+const openRegions = new Set<RegionBase>();
+
+/** How many regions (mappings, DLL sections) this process has open and not closed. */
+export function openRegionCount(): number {
+  return openRegions.size;
+}
+
+/** @internal The byte accessors every region offers, through its whole view, and close-once. */
 export abstract class RegionBase implements SharedRegion {
   abstract readonly size: number;
   abstract readonly whole: SharedView;
-  abstract close(): void;
+  /** Releases what the region holds; called once, by `close()`. */
+  protected abstract release(): void;
+
+  constructor() {
+    openRegions.add(this);
+  }
+
+  /** Releases this process's hold on the region; the arrays it gave out are then invalid. Idempotent. */
+  close(): void {
+    if (!openRegions.delete(this)) return;
+    this.release();
+  }
 
   /** The whole region's bytes, live. */
   get bytes(): Uint8Array {
@@ -204,7 +232,8 @@ interface MappingParts {
 
 /**
  * A file mapping object and its views: memory shared by name with other processes, backed by
- * the paging file or by a file.
+ * the paging file or by a file. Only `close()` (or `using`) releases it: one dropped without it
+ * stays mapped, and its name stays open to other processes, until this process exits.
  *
  * @example
  * ```ts
@@ -385,8 +414,8 @@ export class SharedMemory extends RegionBase implements SharedRegion {
     for (const v of this.#views) v.flush();
   }
 
-  /** Unmaps every view and closes the mapping (and file). Idempotent. */
-  close(): void {
+  /** Unmaps every view and closes the mapping (and file), through `close()`. */
+  protected release(): void {
     for (const v of this.#views) v[Symbol.dispose]();
     this.#views.clear();
     this.#whole = undefined;

@@ -28,6 +28,7 @@ import {
   type WaitOptions,
 } from "../core/errors.ts";
 import { acquireOnOwnerThread } from "./mutex_wait.ts";
+import { checkWaitOptions } from "../core/op_queue.ts";
 
 const k = kernel32.sync;
 
@@ -352,6 +353,7 @@ export class Mutex extends KernelObject {
    * @throws {TimeoutError} when `timeout` passes first.
    */
   async acquire(opts: WaitOptions = {}): Promise<MutexAcquired> {
+    checkWaitOptions(opts);
     const deadline = opts.timeout === undefined ? undefined : Date.now() + opts.timeout;
     let abandoned = false;
     while (true) {

@@ -11,6 +11,7 @@ import { Win32Error } from "../ffi/error.ts";
 import { attempt, checkHandle } from "../ffi/check.ts";
 import { OwnedHandle } from "../ffi/handle.ts";
 import { TimeoutError, type WaitOptions } from "../core/errors.ts";
+import { checkWaitOptions, MAX_TIMER_MS } from "../core/op_queue.ts";
 
 const k = kernel32.sync;
 
@@ -153,12 +154,17 @@ function groupFor(n: number): WaitGroup {
  * no CPU: the thread sleeps in the kernel.
  */
 export function waitAny(handles: readonly bigint[], opts: WaitOptions = {}): Promise<Signalled> {
+  try {
+    checkWaitOptions(opts);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   const { signal } = opts;
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (handles.length === 0 || handles.length > GROUP_CAPACITY) {
     return Promise.reject(new RangeError(`waitAny takes 1 to ${GROUP_CAPACITY} handles`));
   }
-  const ms = timeoutMs(opts.timeout);
+  const ms = opts.timeout !== undefined && opts.timeout <= MAX_TIMER_MS ? opts.timeout : INFINITE;
   return new Promise<Signalled>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const group = groupFor(handles.length);

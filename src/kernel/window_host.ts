@@ -6,17 +6,13 @@
  * @module
  */
 import { user32 } from "../ffi/user32.ts";
+import { kernel32 } from "../ffi/kernel32.ts";
 import { wstr } from "../ffi/wstr.ts";
-import { WM_APP } from "../ffi/headers/winuser.ts";
 import { Win32Error } from "../ffi/error.ts";
+import { checkPointer } from "../ffi/check.ts";
+import { type FfiWorker, startFfiWorker } from "../ffi/ffi_worker.ts";
 import { ChannelClosedError, WinipcError } from "../core/errors.ts";
-
-/** What the host tells its worker first. */
-export interface WindowHostInit {
-  className: string;
-  title: string;
-  maxMessageSize: number;
-}
+import { HostCommand, windowConstants, windowWorker, WM_COMMAND_FROM_HOST } from "./window_worker.ts";
 
 /** What the worker reports. */
 export type WindowHostEvent =
@@ -28,8 +24,6 @@ export type WindowHostEvent =
   | { type: "listening"; ok: boolean; error: number }
   | { type: "stalling" }
   | { type: "message"; msg: number; wParam: bigint; lParam: bigint };
-
-const WM_COMMAND_FROM_HOST = WM_APP + 1; // window_worker.ts's command message
 
 /** Options for {@link WindowHost.create}. */
 export interface WindowHostOptions {
@@ -58,9 +52,10 @@ export interface WindowHostOptions {
  * ```
  */
 export class WindowHost implements AsyncDisposable {
-  readonly #worker: Worker;
+  readonly #worker: FfiWorker<never>;
   readonly #closed: Promise<void>;
   #closing = false;
+  #failure: WinipcError | undefined;
   /**
    * A WM_COPYDATA arrived: `from` is the sender's wParam (by convention its window), `tag` the
    * COPYDATASTRUCT's dwData, `data` a copy of its bytes (size checked before the copy).
@@ -74,9 +69,14 @@ export class WindowHost implements AsyncDisposable {
   onListening: ((ok: boolean, error: number) => void) | undefined;
   /** @internal */
   onStalling: (() => void) | undefined;
+  /**
+   * @internal The window's thread failed after the window was made (see src/ffi/inline_worker.ts):
+   * the host is closed, and nothing more arrives.
+   */
+  onFailure: ((error: WinipcError) => void) | undefined;
 
   private constructor(
-    worker: Worker,
+    worker: FfiWorker<never>,
     /** The window's handle, for other processes to send or post to. */
     readonly hwnd: bigint,
     closed: Promise<void>,
@@ -86,17 +86,17 @@ export class WindowHost implements AsyncDisposable {
   }
 
   /**
-   * Creates the window on a new worker thread; resolves once it exists.
-   * @throws {WinipcError} when the window cannot be created.
+   * Creates the window on a new worker thread; resolves once it exists. The worker needs no
+   * permission but --allow-ffi.
+   * @throws {WinipcError} when the window cannot be created or its thread cannot start (the
+   * runtime's error is the cause).
    */
   static create(opts: WindowHostOptions): Promise<WindowHost> {
-    const worker = new Worker(new URL("./window_worker.ts", import.meta.url).href, { type: "module" });
-    let host: WindowHost | undefined;
     let closedResolve!: () => void;
     const closed = new Promise<void>((r) => closedResolve = r);
     return new Promise<WindowHost>((resolve, reject) => {
-      worker.onmessage = (ev: MessageEvent<WindowHostEvent>) => {
-        const e = ev.data;
+      let host: WindowHost | undefined;
+      const onEvent = (e: WindowHostEvent) => {
         if (e.type === "ready") {
           host = new WindowHost(worker, e.hwnd, closed);
           resolve(host);
@@ -113,19 +113,33 @@ export class WindowHost implements AsyncDisposable {
         else if (e.type === "stalling") host?.onStalling?.();
         else if (e.type === "message") host?.onMessage(e.msg, e.wParam, e.lParam);
       };
-      worker.onerror = (e) => reject(new WinipcError(`window host worker failed: ${e.message}`));
-      const init: WindowHostInit = {
-        className: opts.className,
-        title: opts.title,
-        maxMessageSize: opts.maxMessageSize ?? 64 * 1024 * 1024,
+      const onFailure = (error: WinipcError) => {
+        if (host) host.#fail(error);
+        else reject(error);
+        closedResolve();
       };
-      worker.postMessage(init);
+      const worker = startFfiWorker(windowWorker, {
+        className: wstr(opts.className),
+        title: wstr(opts.title),
+        maxMessageSize: opts.maxMessageSize ?? 64 * 1024 * 1024,
+        hInstance: kernel32.sync.GetModuleHandleW(null),
+        defWindowProc: defWindowProc(),
+        c: windowConstants,
+      }, { onMessage: onEvent, onFailure });
     });
   }
 
-  #command(cmd: number, arg = 0n): void {
-    if (this.#closing) throw new ChannelClosedError("window host is closed");
-    if (!user32().sync.PostMessageW(this.hwnd, WM_COMMAND_FROM_HOST, BigInt(cmd), arg)) {
+  /** After the thread failed: closed for good; the owner hears it once. */
+  #fail(error: WinipcError): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#failure = error;
+    this.onFailure?.(error);
+  }
+
+  #command(cmd: bigint, arg = 0n): void {
+    if (this.#closing) throw new ChannelClosedError("window host is closed", { cause: this.#failure });
+    if (!user32().sync.PostMessageW(this.hwnd, WM_COMMAND_FROM_HOST, cmd, arg)) {
       throw new WinipcError("PostMessageW to the window host failed");
     }
   }
@@ -138,7 +152,7 @@ export class WindowHost implements AsyncDisposable {
   stall(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.onStalling = resolve;
-      this.#command(2, BigInt(ms));
+      this.#command(HostCommand.stall, BigInt(ms));
     });
   }
 
@@ -151,14 +165,14 @@ export class WindowHost implements AsyncDisposable {
     return new Promise((resolve, reject) => {
       this.onListening = (ok, error) =>
         ok ? resolve() : reject(new Win32Error("AddClipboardFormatListener", error));
-      this.#command(3);
+      this.#command(HostCommand.listenClipboard);
     });
   }
 
   /** Destroys the window and ends the thread. Idempotent. */
   async close(): Promise<void> {
     if (this.#closing) return;
-    this.#command(1);
+    this.#command(HostCommand.destroy);
     this.#closing = true;
     await this.#closed;
     this.#worker.terminate();
@@ -168,6 +182,16 @@ export class WindowHost implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+let defProc: bigint | undefined;
+/** DefWindowProcW's address (the procedure of every host's class; see window_worker.ts). */
+function defWindowProc(): bigint {
+  if (defProc !== undefined) return defProc;
+  user32(); // loaded, so it has a module handle
+  const module = checkPointer("GetModuleHandleW", () => kernel32.sync.GetModuleHandleW(wstr("user32.dll")));
+  const name = new TextEncoder().encode("DefWindowProcW\0");
+  return defProc = checkPointer("GetProcAddress", () => kernel32.sync.GetProcAddress(module, name));
 }
 
 /** A system-wide message number for `name` (RegisterWindowMessageW), for small notifications. */

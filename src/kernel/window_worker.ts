@@ -1,12 +1,17 @@
 /**
- * The thread of a {@link WindowHost} (window_host.ts): owns a message-only window and runs its
+ * The thread of a `WindowHost` (window_host.ts): owns a message-only window and runs its
  * message loop (GetMessageW blocks this worker, never the JS thread). The window procedure is an
  * FFI callback called on this thread; it copies what the messages carry and posts it to the
  * main thread. Commands arrive as WM_APP+1 messages (wParam = command, lParam = argument).
+ *
+ * The worker runs {@link windowThread}'s text (src/ffi/ffi_worker.ts: no permission needed but
+ * --allow-ffi), so the function is self-contained: constants and the window's names come in its
+ * data.
  * @module
  */
-import type { WindowHostEvent, WindowHostInit } from "./window_host.ts";
-import { bufferMessages } from "../ffi/worker_inbox.ts";
+import type { WindowHostEvent } from "./window_host.ts";
+import type { FfiWorkerScope, FfiWorkerSpec } from "../ffi/ffi_worker.ts";
+import { user32Symbols } from "../ffi/user32.ts";
 import {
   GWLP_WNDPROC,
   HWND_MESSAGE,
@@ -16,58 +21,75 @@ import {
   WM_DESTROY,
 } from "../ffi/headers/winuser.ts";
 
-// deno-lint-ignore no-explicit-any
-const self_ = globalThis as any;
-const ready = bufferMessages<WindowHostInit>(); // before anything is awaited
+/** The message that carries a command from the host to its window (wParam: the command). */
+export const WM_COMMAND_FROM_HOST = WM_APP + 1;
+/** The commands (wParam of {@link WM_COMMAND_FROM_HOST}). */
+export const HostCommand = { destroy: 1n, stall: 2n, listenClipboard: 3n } as const;
 
-const { backend } = await import("../ffi/runtime.ts");
-const { user32 } = await import("../ffi/user32.ts");
-const { kernel32 } = await import("../ffi/kernel32.ts");
-const { wstr } = await import("../ffi/wstr.ts");
-const { attempt } = await import("../ffi/check.ts");
-const u = user32().sync;
+/** The constants the window thread uses, from the headers (its code imports nothing). */
+export const windowConstants = {
+  GWLP_WNDPROC,
+  HWND_MESSAGE,
+  WM_CLIPBOARDUPDATE,
+  WM_COPYDATA,
+  WM_DESTROY,
+  WM_COMMAND_FROM_HOST,
+  ...HostCommand,
+} as const;
 
-const WM_COMMAND_FROM_HOST = WM_APP + 1;
-const CMD_DESTROY = 1n, CMD_STALL = 2n, CMD_CLIPBOARD_LISTEN = 3n;
-
-function post(ev: WindowHostEvent, transfer: Transferable[] = []) {
-  self_.postMessage(ev, transfer);
+/** What a window thread starts with. */
+export interface WindowThreadData {
+  /** The class name and title, NUL-terminated UTF-16. */
+  className: Uint16Array;
+  title: Uint16Array;
+  maxMessageSize: number;
+  /** GetModuleHandleW(NULL) and DefWindowProcW's address: the same on every thread. */
+  hInstance: bigint;
+  defWindowProc: bigint;
+  c: typeof windowConstants;
 }
 
-function run(init: WindowHostInit) {
+type Scope = FfiWorkerScope<{ readonly user32: typeof user32Symbols }, WindowThreadData, never>;
+
+/** The window thread: makes the window, reports `ready` (or `error`), pumps until it is destroyed. */
+function windowThread(scope: Scope): void {
+  const { backend, data } = scope;
+  const { c } = data;
+  const u = scope.libs.user32;
+  const post = (ev: WindowHostEvent, transfer: Transferable[] = []) => scope.post(ev, transfer);
   const stall = new Int32Array(new SharedArrayBuffer(4));
   const wndproc = (hwnd: bigint, msg: number, wParam: bigint, lParam: bigint): bigint => {
     // Never throw out of a window procedure: the exception would cross native frames.
     try {
-      if (msg === WM_COPYDATA) {
+      if (msg === c.WM_COPYDATA) {
         // lParam is a COPYDATASTRUCT* the sender's data is behind; read the sizes first.
         if (lParam === 0n) return 0n;
         const cds = new DataView(backend.memory(lParam, 24).slice(0));
         const tag = cds.getBigUint64(0, true);
         const size = cds.getUint32(8, true);
         const ptr = cds.getBigUint64(16, true);
-        if (size > init.maxMessageSize) return 2n; // refused: too large (checked before any read)
+        if (size > data.maxMessageSize) return 2n; // refused: too large (checked before any read)
         if (size > 0 && ptr === 0n) return 0n;
-        const data = size === 0 ? new Uint8Array(0) : new Uint8Array(backend.memory(ptr, size).slice(0));
-        post({ type: "copydata", from: wParam, tag, data }, [data.buffer]);
+        const bytes = size === 0 ? new Uint8Array(0) : new Uint8Array(backend.memory(ptr, size).slice(0));
+        post({ type: "copydata", from: wParam, tag, data: bytes }, [bytes.buffer]);
         return 1n;
       }
-      if (msg === WM_CLIPBOARDUPDATE) {
+      if (msg === c.WM_CLIPBOARDUPDATE) {
         post({ type: "clipboard" });
         return 0n;
       }
-      if (msg === WM_COMMAND_FROM_HOST) {
-        if (wParam === CMD_DESTROY) u.DestroyWindow(hwnd);
-        else if (wParam === CMD_STALL) {
+      if (msg === c.WM_COMMAND_FROM_HOST) {
+        if (wParam === c.destroy) u.DestroyWindow(hwnd);
+        else if (wParam === c.stall) {
           post({ type: "stalling" });
           Atomics.wait(stall, 0, 0, Number(lParam)); // stop pumping, on purpose
-        } else if (wParam === CMD_CLIPBOARD_LISTEN) {
-          const r = attempt(() => u.AddClipboardFormatListener(hwnd), (ok) => ok === 0);
+        } else if (wParam === c.listenClipboard) {
+          const r = scope.attempt(() => u.AddClipboardFormatListener(hwnd), (ok) => ok === 0);
           post({ type: "listening", ok: r.value !== 0, error: r.error });
         }
         return 0n;
       }
-      if (msg === WM_DESTROY) {
+      if (msg === c.WM_DESTROY) {
         u.RemoveClipboardFormatListener(hwnd);
         u.PostQuitMessage(0);
         return 0n;
@@ -85,23 +107,19 @@ function run(init: WindowHostInit) {
     }
   };
   const cb = backend.callback(["ptr", "u32", "ptr", "ptr"], "ptr", wndproc as never);
-  const hInstance = kernel32.sync.GetModuleHandleW(null);
   // The class's procedure is DefWindowProcW; this window gets its own procedure (this callback)
   // after creation. A class lives as long as the process, a callback only as long as its thread,
   // so a class must never point at a callback.
-  const className = wstr(init.className);
-  const title = wstr(init.title);
-  const user32Module = kernel32.sync.GetModuleHandleW(wstr("user32.dll"));
-  const defProc = kernel32.sync.GetProcAddress(user32Module, new TextEncoder().encode("DefWindowProcW\0"));
   const wc = new Uint8Array(80); // WNDCLASSEXW
   const v = new DataView(wc.buffer);
   v.setUint32(0, 80, true); // cbSize
-  v.setBigUint64(8, defProc, true); // lpfnWndProc
-  v.setBigUint64(24, hInstance, true); // hInstance
-  v.setBigUint64(64, backend.addressOf(className), true); // lpszClassName
+  v.setBigUint64(8, data.defWindowProc, true); // lpfnWndProc
+  v.setBigUint64(24, data.hInstance, true); // hInstance
+  v.setBigUint64(64, backend.addressOf(data.className), true); // lpszClassName
   u.RegisterClassExW(wc); // fails harmlessly when another host of this process registered it
-  const created = attempt(
-    () => u.CreateWindowExW(0, className, title, 0, 0, 0, 0, 0, HWND_MESSAGE, 0n, hInstance, 0n),
+  const created = scope.attempt(
+    () =>
+      u.CreateWindowExW(0, data.className, data.title, 0, 0, 0, 0, 0, c.HWND_MESSAGE, 0n, data.hInstance, 0n),
     (h) => h === 0n,
   );
   const hwnd = created.value;
@@ -110,7 +128,7 @@ function run(init: WindowHostInit) {
     cb.close();
     return;
   }
-  u.SetWindowLongPtrW(hwnd, GWLP_WNDPROC, cb.pointer);
+  u.SetWindowLongPtrW(hwnd, c.GWLP_WNDPROC, cb.pointer);
   post({ type: "ready", hwnd });
   const msg = new Uint8Array(48); // MSG
   while (u.GetMessageW(msg, 0n, 0, 0) > 0) {
@@ -121,4 +139,10 @@ function run(init: WindowHostInit) {
   post({ type: "closed" });
 }
 
-ready((ev) => run(ev.data));
+/** The window thread as a kind of worker (see window_host.ts). */
+export const windowWorker: FfiWorkerSpec<{ readonly user32: typeof user32Symbols }, WindowThreadData, never> =
+  {
+    name: "window host",
+    tables: { user32: user32Symbols },
+    body: windowThread,
+  };

@@ -17,13 +17,24 @@ const bunTest = runtime === "bun" ? await import(bunTestSpecifier) : undefined;
 /** Default per-test limit: cross-process property tests under Wine are slow, never endless. */
 const DEFAULT_TEST_TIMEOUT = 600_000;
 
-/** Registers a test in whichever runner is running this file. */
-export function test(name: string, fn: TestFn, opts: { timeout?: number } = {}): void {
+/**
+ * Registers a test in whichever runner is running this file. `skip` (the reason) reports it as
+ * skipped instead: for a test that cannot run in this runtime.
+ */
+export function test(name: string, fn: TestFn, opts: { timeout?: number; skip?: string } = {}): void {
+  const title = opts.skip ? `${name} (skipped: ${opts.skip})` : name;
   if (runtime === "bun") {
-    bunTest.test(name, fn, opts.timeout ?? DEFAULT_TEST_TIMEOUT);
+    (opts.skip ? bunTest.test.skip : bunTest.test)(title, fn, opts.timeout ?? DEFAULT_TEST_TIMEOUT);
   } else {
     // Sanitizers off: the FFI waits and child processes are accounted for by the tests themselves.
-    g.Deno.test({ name, fn, sanitizeOps: false, sanitizeResources: false, sanitizeExit: false });
+    g.Deno.test({
+      name: title,
+      fn,
+      ignore: Boolean(opts.skip),
+      sanitizeOps: false,
+      sanitizeResources: false,
+      sanitizeExit: false,
+    });
   }
 }
 
@@ -79,15 +90,31 @@ export interface Peer extends AsyncDisposable {
   kill(): void;
 }
 
+/**
+ * The Deno permissions the README documents for programs using winipc: the peers run with exactly
+ * these, so a part of the library that needs more (a worker loaded from a file needs
+ * --allow-read) fails a test instead of a user's program.
+ */
+export const LIBRARY_DENO_FLAGS: readonly string[] = ["--allow-ffi"];
+
+/** Options for {@link spawnPeer}. */
+export interface PeerOptions {
+  /**
+   * Deno permission flags for the peer: {@link LIBRARY_DENO_FLAGS} unless the peer script itself
+   * needs more (say so where it is passed). Bun has no permissions.
+   */
+  denoFlags?: readonly string[];
+}
+
 /** Starts `tests/peers/SCRIPT` in a child process of the same runtime as this test. */
-export function spawnPeer(script: string, args: string[]): Peer {
+export function spawnPeer(script: string, args: string[], opts: PeerOptions = {}): Peer {
   const path = `tests/peers/${script}`;
   let pid: number;
   let exited: Promise<number>;
   let kill: () => void;
   if (runtime === "deno") {
     const child = new g.Deno.Command(g.Deno.execPath(), {
-      args: ["run", "-A", "--no-check", path, ...args],
+      args: ["run", ...(opts.denoFlags ?? LIBRARY_DENO_FLAGS), "--no-check", path, ...args],
       stdin: "null",
       stdout: "inherit",
       stderr: "inherit",

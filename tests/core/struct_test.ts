@@ -8,6 +8,7 @@ import {
   STARTUPINFOW,
 } from "../../src/ffi/headers/winbase.ts";
 import { SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_UN } from "../../src/ffi/headers/winsock2.ts";
+import { IO_STATUS_BLOCK, OBJECT_ATTRIBUTES, UNICODE_STRING } from "../../src/ffi/headers/winternl.ts";
 import { assert, bytesEqual, test } from "../_support/harness.ts";
 import { thrown } from "./_util.ts";
 
@@ -101,4 +102,11 @@ test("struct: out-of-range writes and reads are RangeErrors, unknown fields Type
   );
   const bad = { nope: 1 } as unknown as Parameters<typeof SECURITY_ATTRIBUTES.encode>[0];
   assert(thrown(() => SECURITY_ATTRIBUTES.encode(bad)) instanceof TypeError, "unknown field");
+});
+
+test("struct: the native API's structs (winternl.h) match sizeof()/offsetof() on Windows x64", () => {
+  eq([UNICODE_STRING.size, OBJECT_ATTRIBUTES.size, IO_STATUS_BLOCK.size], [16, 48, 16], "sizes");
+  eq(UNICODE_STRING.offsets, { Length: 0, MaximumLength: 2, Buffer: 8 }, "UNICODE_STRING");
+  const oa = OBJECT_ATTRIBUTES.offsets;
+  eq([oa.RootDirectory, oa.ObjectName, oa.Attributes, oa.SecurityDescriptor], [8, 16, 24, 32], "OA");
 });

@@ -5,6 +5,9 @@
  *   pipe_peer.ts hold NAME N             open N connections and wait (to be killed)
  *   pipe_peer.ts stress NAME CLIENTS N   CLIENTS connections at once, each sends N numbered
  *                                        messages and checks their echoes; exit code 0 if all good
+ *   pipe_peer.ts queue NAME CLIENTS      CLIENTS clients at once (more than the server's instances):
+ *                                        each sends its number, checks the echo and closes; exit
+ *                                        code 0 once every client was served
  */
 import { connectNamedPipe, pipePath } from "../../src/mechanisms/pipe/mod.ts";
 import { kernel32 } from "../../src/ffi/kernel32.ts";
@@ -60,6 +63,15 @@ if (role === "echo") {
     await sending;
   };
   await Promise.all(Array.from({ length: clients }, (_, i) => one(i)));
+} else if (role === "queue") {
+  const one = async (client: number) => {
+    // Waits (WaitNamedPipeW) while every instance is taken, within the timeout.
+    await using ch = await connect();
+    await ch.send(new Uint8Array([client]));
+    const back = await ch.receive({ timeout: 60_000 });
+    if (back.length !== 1 || back[0] !== client) throw new Error(`client ${client}: wrong echo ${back}`);
+  };
+  await Promise.all(Array.from({ length: Number(rest[0]) }, (_, i) => one(i)));
 } else {
   throw new Error(`unknown role ${role}`);
 }

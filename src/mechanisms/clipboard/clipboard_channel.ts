@@ -7,11 +7,12 @@
  * time out. For demonstrations only: use any other mechanism for real work.
  * @module
  */
-import { ChannelClosedError, TimeoutError, type WaitOptions } from "../../core/errors.ts";
+import { AddressInUseError, ChannelClosedError, TimeoutError, type WaitOptions } from "../../core/errors.ts";
 import { type Channel, ChannelBase, type Listener, ListenerBase } from "../../core/channel.ts";
 import { callScope } from "../../core/op_queue.ts";
 import { Clipboard } from "./clipboard.ts";
-import type { Scheme } from "../../core/scheme.ts";
+import { defineScheme, type Scheme } from "../../core/scheme.ts";
+import { KernelEvent } from "../../kernel/sync.ts";
 
 const MAGIC = 0x42434957; // "WICB"
 const DATA = 1, ACK = 2, HELLO = 3, BYE = 4;
@@ -161,12 +162,25 @@ export class ClipboardChannel extends ChannelBase implements Channel {
 /** The server end of `clipboard:NAME`: each accept waits for one client's hello. */
 export class ClipboardChannelServer extends ListenerBase<ClipboardChannel>
   implements Listener<ClipboardChannel> {
-  /** Serves the clipboard channel `name`; nothing happens until `accept`. */
+  /** Owning this named event is what makes this the only server of the name (until close). */
+  readonly #claim: KernelEvent;
+
+  /**
+   * Serves the clipboard channel `name`: claims the name at once (in this session), then
+   * nothing happens until `accept`.
+   * @throws {AddressInUseError} another server (in this process or another) serves `name`.
+   */
   constructor(
     /** The channel's name. */
     readonly name: string,
   ) {
     super(`clipboard:${name}`);
+    try {
+      this.#claim = KernelEvent.create(`winipc-clipboard-${name.replaceAll("\\", "/")}`, { mode: "create" });
+    } catch (e) {
+      if (e instanceof AddressInUseError) throw new AddressInUseError(`${this.address} is already served`);
+      throw e;
+    }
   }
 
   /** Waits for a client's hello and acknowledges it. */
@@ -182,8 +196,10 @@ export class ClipboardChannelServer extends ListenerBase<ClipboardChannel>
     }
   }
 
-  /** Nothing to release: each accept's Clipboard object belongs to its channel, or is closed. */
-  protected closeListener(): void {}
+  /** Gives up the name; each accept's Clipboard object belongs to its channel, or is closed. */
+  protected closeListener(): void {
+    this.#claim.close();
+  }
 }
 
 /**
@@ -217,8 +233,8 @@ export async function connectClipboard(name: string, o: WaitOptions = {}): Promi
   }
 }
 
-/** The `clipboard:` scheme of `connect` and `listen`. */
-export const clipboardScheme: Scheme = {
-  connect: (a, o) => connectClipboard(a.path, o),
+/** The `clipboard:` scheme of `connect` and `listen` (neither takes options). */
+export const clipboardScheme: Scheme = defineScheme({
+  connect: (a, _o, wait) => connectClipboard(a.path, wait),
   listen: (a) => Promise.resolve(new ClipboardChannelServer(a.path)),
-};
+});

@@ -78,7 +78,8 @@ function writeFile(path: string, data: Uint8Array): void {
 /**
  * A DLL's shared section, loaded into this process: memory shared with every process that
  * loads the same name and size, with no security descriptor (prefer `SharedMemory` from
- * `@winipc/winipc/shm` unless a legacy peer needs this).
+ * `@winipc/winipc/shm` unless a legacy peer needs this). Only `close()` (or `using`) unloads it:
+ * one dropped without it stays loaded until this process exits.
  *
  * @example
  * ```ts
@@ -125,8 +126,8 @@ export class DllSharedMemory extends RegionBase implements SharedRegion {
     return new DllSharedMemory(new OwnedHandle(h, (m) => k.FreeLibrary(m)), path, size);
   }
 
-  /** Drops this process's reference (FreeLibrary). The memory lives while any process has it loaded. */
-  close(): void {
+  /** Drops this process's reference (FreeLibrary), through `close()`. The memory lives while any process has it loaded. */
+  protected release(): void {
     this.whole[Symbol.dispose]();
     this.#module.close();
   }

@@ -1,9 +1,14 @@
 /**
- * Mailslots: one-way datagrams. A {@link MailslotServer} (CreateMailslotW) receives whole
- * messages in order; {@link MailslotClient}s send to `\\.\mailslot\NAME` on this machine, or
- * broadcast to every machine of a domain with `\\*\mailslot\NAME` (`\\DOMAIN\mailslot\NAME`,
+ * Mailslots: one-way datagrams. A {@link MailslotServer} receives whole messages in order;
+ * {@link MailslotClient}s send to `\\.\mailslot\NAME` on this machine, or broadcast to every
+ * machine of a domain with `\\*\mailslot\NAME` (`\\DOMAIN\mailslot\NAME`,
  * `\\COMPUTER\mailslot\NAME` for one): those travel as datagrams of at most 424 bytes and may be
  * lost or duplicated; local delivery is reliable.
+ *
+ * The server's handle is asynchronous, as CreateMailslotW makes it on Windows: a receive is an
+ * overlapped ReadFile that waits off the JS thread and is cancelled by its timeout or signal.
+ * Wine's CreateMailslotW makes a synchronous handle instead, on which that read would block the
+ * event loop, so the server is created with the native call behind it (see createMailslot).
  *
  * A message over the server's limit is refused at the sender with MessageTooLargeError: Windows
  * enforces the limit in the kernel; a winipc server also publishes it (a tiny named mapping) so
@@ -11,10 +16,22 @@
  * @module
  */
 import { kernel32 } from "../../ffi/kernel32.ts";
-import { MAILSLOT_NO_MESSAGE, MAILSLOT_WAIT_FOREVER, OPEN_EXISTING } from "../../ffi/headers/winbase.ts";
+import {
+  MAILSLOT_NO_MESSAGE,
+  MAILSLOT_WAIT_FOREVER,
+  OPEN_EXISTING,
+  SECURITY_ATTRIBUTES,
+} from "../../ffi/headers/winbase.ts";
+import {
+  IO_STATUS_BLOCK,
+  OBJ_CASE_INSENSITIVE,
+  OBJECT_ATTRIBUTES,
+  UNICODE_STRING,
+} from "../../ffi/headers/winternl.ts";
+import { STATUS_OBJECT_NAME_COLLISION } from "../../ffi/headers/ntstatus.ts";
+import { ntdll } from "../../ffi/ntdll.ts";
 import {
   ERROR_ACCESS_DENIED,
-  ERROR_ALREADY_EXISTS,
   ERROR_FILE_NOT_FOUND,
   ERROR_INSUFFICIENT_BUFFER,
   ERROR_INVALID_PARAMETER,
@@ -23,8 +40,11 @@ import {
   FILE_ATTRIBUTE_NORMAL,
   FILE_SHARE_READ,
   FILE_SHARE_WRITE,
+  GENERIC_READ,
   GENERIC_WRITE,
+  SYNCHRONIZE,
 } from "../../ffi/headers/winnt.ts";
+import { struct } from "../../ffi/struct.ts";
 import { Win32Error } from "../../ffi/error.ts";
 import { attempt, check } from "../../ffi/check.ts";
 import { isInvalidHandle, OwnedHandle } from "../../ffi/handle.ts";
@@ -210,19 +230,82 @@ export class MailslotServer extends ReceiveOnlyChannel {
   }
 }
 
+/**
+ * Creates the mailslot with an asynchronous handle, so that a read waits off the JS thread and
+ * is cancelled on timeout or abort. Windows' CreateMailslotW makes such a handle; Wine 10's asks
+ * NtCreateMailslotFile for a synchronous one (FILE_SYNCHRONOUS_IO_NONALERT), on which an
+ * overlapped ReadFile waits inside the call for a message and freezes the event loop. So winipc
+ * makes the native call itself, with the options Windows uses (documented for
+ * FltCreateMailslotFile: no FILE_SYNCHRONOUS_IO_* flag, read timeout -1 = forever).
+ */
 function createMailslot(path: string, max: number, sddl: string | undefined): OwnedHandle {
   using sa = new SecurityAttributes(sddl ?? ownerOnlySddl());
-  const r = attempt(
-    () => k.CreateMailslotW(wstr(path), max, MAILSLOT_WAIT_FOREVER, sa.bytes),
-    isInvalidHandle,
+  const descriptor = SECURITY_ATTRIBUTES.read(sa.bytes).lpSecurityDescriptor;
+  using args = createArgs(`\\??\\${path.slice("\\\\.\\".length)}`, descriptor);
+  const at = (field: keyof typeof CREATE_ARGS.offsets) => args.address + BigInt(CREATE_ARGS.offsets[field]);
+  const status = ntdll().sync.NtCreateMailslotFile(
+    at("handle"),
+    (GENERIC_READ | SYNCHRONIZE) >>> 0,
+    at("attributes"),
+    at("iosb"),
+    0, // CreateOptions: asynchronous I/O
+    0, // MailslotQuota: the default
+    max,
+    at("timeout"),
   );
-  if (!isInvalidHandle(r.value)) return new OwnedHandle(r.value);
-  if (r.error === ERROR_ALREADY_EXISTS || r.error === ERROR_ACCESS_DENIED) {
-    throw new AddressInUseError(`${path} already exists`, {
-      cause: new Win32Error("CreateMailslotW", r.error),
+  if (status >= 0x80000000) throw createError(path, status);
+  const handle = new OwnedHandle(CREATE_ARGS.read(args.bytes).handle);
+  try {
+    // GetMailslotInfo then reports it in kernel32's own encoding (Wine reads -1 back as 0 ms).
+    check("SetMailslotInfo", () => k.SetMailslotInfo(handle.value, MAILSLOT_WAIT_FOREVER));
+  } catch (e) {
+    handle.close();
+    throw e;
+  }
+  return handle;
+}
+
+/** NtCreateMailslotFile's arguments in one native block, followed by the name's UTF-16 text. */
+const CREATE_ARGS = struct({
+  attributes: OBJECT_ATTRIBUTES,
+  name: UNICODE_STRING,
+  iosb: IO_STATUS_BLOCK,
+  timeout: "i64",
+  handle: "ptr",
+});
+
+/** OBJECT_ATTRIBUTES naming `ntName` with `descriptor`, and a read timeout of -1 (forever). */
+function createArgs(ntName: string, descriptor: bigint): NativeMemory {
+  const mem = new NativeMemory(CREATE_ARGS.size + ntName.length * 2);
+  const text = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset + CREATE_ARGS.size, ntName.length);
+  for (let i = 0; i < ntName.length; i++) text[i] = ntName.charCodeAt(i);
+  const base = mem.address;
+  CREATE_ARGS.write(mem.bytes, {
+    attributes: {
+      Length: OBJECT_ATTRIBUTES.size,
+      ObjectName: base + BigInt(CREATE_ARGS.offsets.name),
+      Attributes: OBJ_CASE_INSENSITIVE,
+      SecurityDescriptor: descriptor,
+    },
+    name: {
+      Length: text.byteLength,
+      MaximumLength: text.byteLength,
+      Buffer: base + BigInt(CREATE_ARGS.size),
+    },
+    timeout: -1n,
+  });
+  return mem;
+}
+
+/** The typed error for a failed NtCreateMailslotFile. */
+function createError(path: string, status: number): Error {
+  const code = ntdll().sync.RtlNtStatusToDosError(status);
+  if (status === STATUS_OBJECT_NAME_COLLISION || code === ERROR_ACCESS_DENIED) {
+    return new AddressInUseError(`${path} already exists`, {
+      cause: new Win32Error("NtCreateMailslotFile", code),
     });
   }
-  throw new Win32Error(`CreateMailslotW(${path})`, r.error);
+  return new Win32Error(`NtCreateMailslotFile(${path})`, code);
 }
 
 /** Publishes the server's limit for winipc clients; a courtesy: the server works without it. */

@@ -1,6 +1,7 @@
 /**
  * Named pipes (`\\.\pipe\NAME`): a server that accepts one channel per client and a client that
- * waits while every instance is busy; message mode or length-prefixed byte mode.
+ * waits while every instance is busy; message mode or length-prefixed byte mode, or raw bytes
+ * (`acceptStream`, `connectNamedPipeStream`) for peers that are not winipc.
  *
  * ```ts
  * import { connectNamedPipe, NamedPipeServer } from "@winipc/winipc/pipe";
@@ -15,6 +16,7 @@
  */
 export {
   connectNamedPipe,
+  connectNamedPipeStream,
   DEFAULT_CONNECT_TIMEOUT,
   NamedPipeChannel,
   type NamedPipeChannelOptions,
@@ -24,6 +26,7 @@ export {
   type PipeMode,
   pipePath,
 } from "./named_pipe.ts";
+export { NamedPipeStream, type NamedPipeStreamOptions } from "./named_pipe_stream.ts";
 export { type Closer, OwnedHandle } from "../../ffi/handle.ts";
 // The shared channel types the classes above implement (the root module exports them too).
 export type { Channel, ChannelOptions, Listener, ReceiveChannel, SendChannel } from "../../core/channel.ts";

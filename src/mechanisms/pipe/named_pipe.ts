@@ -5,7 +5,14 @@
  *
  * Modes: `message` (default) maps one channel message to one pipe message; messages larger than
  * the pipe buffer are reassembled from ERROR_MORE_DATA reads. `byte` uses length-prefixed frames
- * on a byte stream. The client follows the server's mode (GetNamedPipeInfo).
+ * on a byte stream. The client follows the server's mode (GetNamedPipeInfo), or, if it names a
+ * mode, fails with ProtocolError when the server's differs. {@link NamedPipeServer.acceptStream}
+ * and {@link connectNamedPipeStream} give the raw bytes instead ({@link NamedPipeStream}), for
+ * peers that are not winipc.
+ *
+ * `maxInstances`: the client that takes the last instance is accepted like any other. When an
+ * accepted channel or stream closes, the next listening instance is made at once; an accept at
+ * the limit waits for that (clients wait in WaitNamedPipeW meanwhile).
  *
  * Secure by default: FILE_FLAG_FIRST_PIPE_INSTANCE (a second server on the same name fails with
  * AddressInUseError instead of silently sharing it), PIPE_REJECT_REMOTE_CLIENTS, and an
@@ -52,6 +59,7 @@ import {
   ChannelClosedError,
   MessageTooLargeError,
   NotFoundError,
+  ProtocolError,
   TimeoutError,
   type WaitOptions,
 } from "../../core/errors.ts";
@@ -69,8 +77,9 @@ import {
   lengthPrefixCodec,
 } from "../../core/framed_channel.ts";
 import { callScope, raceAbort, sleep } from "../../core/op_queue.ts";
-import { type Address, boolParam, enumParam, intParam } from "../../core/address.ts";
-import type { Scheme } from "../../core/scheme.ts";
+import { boolOption, enumOption, intOption, textOption } from "../../core/address.ts";
+import { defineScheme, type Scheme } from "../../core/scheme.ts";
+import { NamedPipeStream } from "./named_pipe_stream.ts";
 
 const k = kernel32.sync;
 
@@ -102,6 +111,12 @@ export interface NamedPipeConnectOptions extends ChannelOptions, WaitOptions {
   waitForServer?: boolean;
   /** Read buffer size in bytes. Default 64 KiB. */
   bufferSize?: number;
+  /**
+   * The mode the client expects. Default: whatever the server's pipe is. When given and the
+   * server's differs, the connection fails with ProtocolError (a byte-mode frame read as a
+   * message, or the reverse, would be garbage).
+   */
+  mode?: PipeMode;
 }
 
 /** Default connect timeout when none is given, in ms. */
@@ -256,8 +271,37 @@ function maxMessageSize(opts: ChannelOptions): number {
 }
 
 /**
+ * A server's pipe instance handles: how many are open, and a wake-up for an accept that waits for
+ * one to close. Every close of one (an accepted channel or stream closing, or the safety net
+ * collecting one) calls `closed()`, which also tells the server (`onClosed`).
+ */
+class InstanceCount {
+  open = 0;
+  #freed = Promise.withResolvers<void>();
+
+  constructor(readonly onClosed: () => void) {}
+
+  /** Resolves at the next close; take it before CreateNamedPipeW, so no close is missed. */
+  next(): Promise<void> {
+    return this.#freed.promise;
+  }
+
+  closed(): void {
+    this.open--;
+    this.#freed.resolve();
+    this.#freed = Promise.withResolvers();
+    this.onClosed();
+  }
+}
+
+/** Longest pause between instance retries while a closed instance lingers (see `#listening`). */
+const MAX_INSTANCE_RETRY_MS = 1000;
+
+/**
  * A named pipe server: keeps one listening instance ready and accepts clients, one
- * {@link NamedPipeChannel} each; it keeps accepting after clients disconnect.
+ * {@link NamedPipeChannel} each ({@link NamedPipeServer.accept}, or iterate the server) or one
+ * raw {@link NamedPipeStream} each ({@link NamedPipeServer.acceptStream}); it keeps accepting
+ * after clients disconnect. At `maxInstances`, an accept waits for an instance to be freed.
  *
  * @example Echo every message back
  * ```ts
@@ -277,6 +321,7 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> implements L
   readonly #opts: NamedPipeServerOptions;
   readonly #security: SecurityAttributes;
   readonly #connectOv = new Overlapped();
+  readonly #instances: InstanceCount;
   #next: OwnedHandle | undefined;
 
   private constructor(name: string, opts: NamedPipeServerOptions) {
@@ -287,8 +332,15 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> implements L
     checkServerOptions(this.mode, opts);
     this.#opts = opts;
     this.#security = new SecurityAttributes(opts.sddl ?? ownerOnlySddl());
+    const server = new WeakRef(this); // instance handles must not keep a dropped server alive
+    this.#instances = new InstanceCount(() => {
+      const live = server.deref();
+      if (live) live.#refill();
+    });
     try {
-      this.#next = this.#createInstance(opts.firstInstance ?? true);
+      const first = opts.firstInstance ?? true;
+      this.#next = this.#tryCreate(first);
+      if (!this.#next) throw this.#createError(ERROR_PIPE_BUSY, first);
     } catch (e) {
       this.#security[Symbol.dispose]();
       this.#connectOv[Symbol.dispose]();
@@ -318,13 +370,25 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> implements L
     return new NamedPipeServer(name, opts);
   }
 
-  #createInstance(first: boolean): OwnedHandle {
+  /** A new instance, or undefined at the instance limit (ERROR_PIPE_BUSY) unless `first`. */
+  #tryCreate(first: boolean): OwnedHandle | undefined {
     if (first && this.#served()) {
       throw new AddressInUseError(`${this.path} is already served by another server`);
     }
     const r = attempt(() => this.#createNamedPipe(first), isInvalidHandle);
-    if (isInvalidHandle(r.value)) throw this.#createError(r.error, first);
-    return new OwnedHandle(r.value);
+    if (!isInvalidHandle(r.value)) return this.#own(r.value);
+    if (r.error === ERROR_PIPE_BUSY && !first) return undefined;
+    throw this.#createError(r.error, first);
+  }
+
+  /** Owns an instance handle; its close (by anyone, once) is counted and wakes a waiting accept. */
+  #own(value: bigint): OwnedHandle {
+    const instances = this.#instances; // not `this`: the safety net must not keep the server alive
+    instances.open++;
+    return new OwnedHandle(value, (v) => {
+      k.CloseHandle(v);
+      instances.closed();
+    });
   }
 
   #createNamedPipe(first: boolean): bigint {
@@ -347,13 +411,11 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> implements L
 
   #createError(code: number, first: boolean): Error {
     const cause = new Win32Error("CreateNamedPipeW", code);
-    if (code === ERROR_ACCESS_DENIED && first) {
+    if ((code === ERROR_ACCESS_DENIED || code === ERROR_PIPE_BUSY) && first) {
       return new AddressInUseError(`${this.path} is already served by another server`, { cause });
     }
     if (code === ERROR_PIPE_BUSY) {
-      return new AddressInUseError(`${this.path}: all ${this.#opts.maxInstances} instances are in use`, {
-        cause,
-      });
+      return new AddressInUseError(`${this.path}: every instance is in use by another server`, { cause });
     }
     if (code === ERROR_INVALID_NAME) return new AddressError(`bad pipe name ${this.path}`, { cause });
     return cause;
@@ -369,10 +431,49 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> implements L
     return r.value !== 0 || r.error === ERROR_SEM_TIMEOUT || r.error === ERROR_PIPE_BUSY;
   }
 
-  /** Waits for the next client and returns its channel. A new instance is ready before it returns. */
+  /**
+   * The next client as a raw byte stream (no framing: for peers that are not winipc). Accepts of
+   * both kinds queue together.
+   *
+   * @example Serve a client that is not winipc (Node's `net.connect` on `\\.\pipe\orders`)
+   * ```ts
+   * import { NamedPipeServer } from "@winipc/winipc/pipe";
+   *
+   * await using server = NamedPipeServer.listen("orders", { mode: "byte" });
+   * await using stream = await server.acceptStream({ timeout: 5_000 });
+   * for await (const bytes of stream.readable) await stream.write(bytes); // echo
+   * ```
+   * @throws {ChannelClosedError} the server was closed.
+   * @throws {TimeoutError} no client came within `timeout`.
+   */
+  acceptStream(opts?: WaitOptions): Promise<NamedPipeStream> {
+    return this.runAccept(opts, async (signal) => {
+      const handle = await this.#acceptHandle(signal);
+      return new NamedPipeStream(handle, {
+        address: this.address,
+        mode: this.mode,
+        bufferSize: this.#opts.bufferSize,
+      });
+    });
+  }
+
+  /** Waits for the next client and returns its channel (what `accept()` and iteration give). */
   protected async acceptChannel(signal: AbortSignal): Promise<NamedPipeChannel> {
+    const handle = await this.#acceptHandle(signal);
+    const o = this.#opts;
+    try {
+      const opts = { address: this.address, mode: this.mode, bufferSize: o.bufferSize };
+      return new NamedPipeChannel(handle, { ...opts, maxMessageSize: o.maxMessageSize });
+    } catch (e) {
+      handle.close();
+      throw e;
+    }
+  }
+
+  /** The next client's connected instance; the next listening one is made if the limit allows. */
+  async #acceptHandle(signal: AbortSignal): Promise<OwnedHandle> {
     while (true) {
-      const listening = this.#next ??= this.#createInstance(false);
+      const listening = this.#next ?? await this.#listening(signal);
       const h = listening.value;
       const r = await this.#connectOv.run(h, (ov) => k.ConnectNamedPipe(h, ov), { signal });
       if (r.error === ERROR_NO_DATA) {
@@ -381,24 +482,46 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> implements L
       }
       checkIo("ConnectNamedPipe", r, ERROR_PIPE_CONNECTED);
       this.#next = undefined;
-      try {
-        this.#readyNext();
-      } catch (e) {
-        listening.close();
-        throw e;
-      }
-      const o = this.#opts;
-      const opts = { address: this.address, mode: this.mode, bufferSize: o.bufferSize };
-      return new NamedPipeChannel(listening, { ...opts, maxMessageSize: o.maxMessageSize });
+      this.#readyNext();
+      return listening;
     }
   }
 
-  /** The next instance, so a client arriving between accepts finds one; at the instance limit, the next accept makes it. */
+  /**
+   * The listening instance, made now or, at the instance limit, once one is freed. With all
+   * `maxInstances` of this server's handles open, it waits for one of them to close (no CPU).
+   * With fewer open and still ERROR_PIPE_BUSY, instances it cannot see hold the places: Windows
+   * deletes an instance only when its last handle closes (CreateNamedPipe, Remarks), so one this
+   * server closed lingers until its client closes its end, and another server may share the name
+   * (`firstInstance: false`). Nothing signals those, so then it retries with backoff (50 ms to 1 s).
+   */
+  async #listening(signal: AbortSignal): Promise<OwnedHandle> {
+    const max = this.#opts.maxInstances ?? PIPE_UNLIMITED_INSTANCES;
+    let backoff = 50;
+    while (true) {
+      const freed = this.#instances.next();
+      this.#next ??= this.#tryCreate(false);
+      if (this.#next) return this.#next;
+      const unseen = this.#instances.open < max;
+      await raceAbort(unseen ? Promise.race([freed, sleep(backoff, signal)]) : freed, signal);
+      if (unseen) backoff = Math.min(2 * backoff, MAX_INSTANCE_RETRY_MS);
+    }
+  }
+
+  /** An instance handle closed: make the next listening instance now, so a client finds one. */
+  #refill(): void {
+    if (!this.closed && !this.#next) this.#readyNext();
+  }
+
+  /**
+   * Makes the next listening instance now, so a client arriving between accepts finds one. At
+   * the limit, or on any failure, the next accept makes it (and reports why it cannot).
+   */
   #readyNext(): void {
     try {
-      this.#next = this.#createInstance(false);
-    } catch (e) {
-      if (!(e instanceof AddressInUseError)) throw e;
+      this.#next = this.#tryCreate(false);
+    } catch {
+      // This client is served either way; the next accept tries again and throws the error.
     }
   }
 
@@ -411,8 +534,12 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> implements L
   }
 }
 
-function checkServerOptions(mode: PipeMode, opts: NamedPipeServerOptions): void {
+function checkMode(mode: PipeMode): void {
   if (mode !== "message" && mode !== "byte") throw new TypeError(`bad pipe mode '${mode}'`);
+}
+
+function checkServerOptions(mode: PipeMode, opts: NamedPipeServerOptions): void {
+  checkMode(mode);
   const max = opts.maxInstances ?? PIPE_UNLIMITED_INSTANCES;
   if (!Number.isInteger(max) || max < 1 || max > PIPE_UNLIMITED_INSTANCES) {
     throw new RangeError(`maxInstances must be 1 to 255, got ${max}`);
@@ -426,7 +553,8 @@ function checkServerOptions(mode: PipeMode, opts: NamedPipeServerOptions): void 
 /**
  * Connects to the server at `\\.\pipe\NAME`. While every instance is busy it waits
  * (WaitNamedPipeW) and retries, within `timeout` (default 10 s); an instance that vanishes
- * between the wait and the open is retried too. The channel takes the server's mode.
+ * between the wait and the open is retried too. The channel takes the server's mode (or, with
+ * `mode`, insists on one).
  *
  * @example
  * ```ts
@@ -438,18 +566,68 @@ function checkServerOptions(mode: PipeMode, opts: NamedPipeServerOptions): void 
  * ```
  * @throws {NotFoundError} no server has the name (unless `waitForServer` is set).
  * @throws {TimeoutError} no instance became free (or no server came) within `timeout`.
+ * @throws {ProtocolError} `mode` was given and the server's pipe is in the other mode.
  * @throws {AddressError} the name is not a valid pipe name.
  */
 export async function connectNamedPipe(
   name: string,
   opts: NamedPipeConnectOptions = {},
 ): Promise<NamedPipeChannel> {
+  const { handle, mode } = await openClientEnd(name, opts, true);
+  try {
+    const channel = { address: `pipe:${name}`, mode, bufferSize: opts.bufferSize };
+    return new NamedPipeChannel(handle, { ...channel, maxMessageSize: opts.maxMessageSize });
+  } catch (e) {
+    handle.close();
+    throw e;
+  }
+}
+
+/**
+ * Connects to the server at `\\.\pipe\NAME` like {@link connectNamedPipe}, as a raw byte stream
+ * (no framing: for servers that are not winipc, such as Node's `net` on a pipe). On a
+ * message-mode pipe it reads in byte mode (no boundaries) and each write is one message.
+ *
+ * @example
+ * ```ts
+ * import { connectNamedPipeStream } from "@winipc/winipc/pipe";
+ *
+ * await using stream = await connectNamedPipeStream("orders", { timeout: 5_000 });
+ * await stream.write(new TextEncoder().encode("hello"));
+ * const reply = await stream.read({ timeout: 5_000 });
+ * ```
+ * @throws {NotFoundError} no server has the name (unless `waitForServer` is set).
+ * @throws {TimeoutError} no instance became free (or no server came) within `timeout`.
+ * @throws {ProtocolError} `mode` was given and the server's pipe is in the other mode.
+ * @throws {AddressError} the name is not a valid pipe name.
+ */
+export async function connectNamedPipeStream(
+  name: string,
+  opts: NamedPipeConnectOptions = {},
+): Promise<NamedPipeStream> {
+  const { handle, mode } = await openClientEnd(name, opts, false);
+  return new NamedPipeStream(handle, { address: `pipe:${name}`, mode, bufferSize: opts.bufferSize });
+}
+
+/** Opens the client end within the timeout; its mode is the server's (checked against `opts.mode`). */
+async function openClientEnd(
+  name: string,
+  opts: NamedPipeConnectOptions,
+  messageReads: boolean,
+): Promise<{ handle: OwnedHandle; mode: PipeMode }> {
   const path = pipePath(name);
+  if (opts.mode !== undefined) checkMode(opts.mode);
   const timeout = opts.timeout ?? DEFAULT_CONNECT_TIMEOUT;
   const scope = callScope(new AbortController().signal, { signal: opts.signal, timeout });
   try {
     const retry = { waitForServer: opts.waitForServer ?? false, deadline: Date.now() + timeout };
-    return openClient(await openPipe(path, { ...retry, signal: scope.signal }), name, opts);
+    const handle = await openPipe(path, { ...retry, signal: scope.signal });
+    try {
+      return { handle, mode: clientMode(handle, `pipe:${name}`, opts.mode, messageReads) };
+    } catch (e) {
+      handle.close();
+      throw e;
+    }
   } catch (e) {
     if (e instanceof TimeoutError) {
       throw new TimeoutError(`connecting to ${path} timed out after ${timeout} ms`);
@@ -502,51 +680,53 @@ function createFile(wpath: Uint16Array): bigint {
   );
 }
 
-/** The channel on a freshly opened client handle, in the server's mode (GetNamedPipeInfo). */
-function openClient(handle: OwnedHandle, name: string, opts: NamedPipeConnectOptions): NamedPipeChannel {
-  try {
-    const h = handle.value;
-    const flags = new Uint32Array(1);
-    check("GetNamedPipeInfo", () => k.GetNamedPipeInfo(h, flags, null, null, null));
-    const mode: PipeMode = flags[0] & PIPE_TYPE_MESSAGE ? "message" : "byte";
-    if (mode === "message") {
-      const readMode = new Uint32Array([PIPE_READMODE_MESSAGE]);
-      check("SetNamedPipeHandleState", () => k.SetNamedPipeHandleState(h, readMode, 0n, 0n));
-    }
-    const address = `pipe:${name}`;
-    return new NamedPipeChannel(handle, {
-      address,
-      mode,
-      bufferSize: opts.bufferSize,
-      maxMessageSize: opts.maxMessageSize,
-    });
-  } catch (e) {
-    handle.close();
-    throw e;
+/**
+ * The server's mode (GetNamedPipeInfo); a client that asked for the other one gets a
+ * ProtocolError rather than silently the server's. With `messageReads`, a message pipe is set to
+ * read whole messages (a client end starts in byte read mode).
+ */
+function clientMode(
+  handle: OwnedHandle,
+  address: string,
+  want: PipeMode | undefined,
+  messageReads: boolean,
+): PipeMode {
+  const h = handle.value;
+  const flags = new Uint32Array(1);
+  check("GetNamedPipeInfo", () => k.GetNamedPipeInfo(h, flags, null, null, null));
+  const mode: PipeMode = flags[0] & PIPE_TYPE_MESSAGE ? "message" : "byte";
+  if (want !== undefined && want !== mode) {
+    throw new ProtocolError(
+      `${address}: the server's pipe is in ${mode} mode, but mode '${want}' was asked for`,
+    );
   }
+  if (mode === "message" && messageReads) {
+    const readMode = new Uint32Array([PIPE_READMODE_MESSAGE]);
+    check("SetNamedPipeHandleState", () => k.SetNamedPipeHandleState(h, readMode, 0n, 0n));
+  }
+  return mode;
 }
 
-function serverOptions(a: Address): NamedPipeServerOptions {
-  return {
-    mode: enumParam(a, "mode", ["message", "byte"] as const),
-    bufferSize: intParam(a, "bufferSize", 1, 0x7fffffff),
-    maxInstances: intParam(a, "maxInstances", 1, 255),
-    maxMessageSize: intParam(a, "maxMessageSize", 0, 0xffffffff),
-    firstInstance: boolParam(a, "firstInstance"),
-    rejectRemoteClients: boolParam(a, "rejectRemoteClients"),
-    sddl: a.params.get("sddl") ?? undefined,
-  };
-}
+const modeOption = enumOption(["message", "byte"] as const);
 
-/** The `pipe:` scheme of `connect` and `listen`. */
-export const pipeScheme: Scheme = {
-  connect: (a, opts) =>
-    connectNamedPipe(a.path, {
-      ...opts,
-      maxMessageSize: intParam(a, "maxMessageSize", 0, 0xffffffff),
-      bufferSize: intParam(a, "bufferSize", 1, 0x7fffffff),
-      waitForServer: boolParam(a, "waitForServer"),
-      timeout: opts.timeout ?? intParam(a, "timeout", 0, 0x7fffffff),
-    }),
-  listen: (a) => Promise.resolve(NamedPipeServer.listen(a.path, serverOptions(a))),
-};
+/** The `pipe:` scheme of `connect` and `listen`, with the options each knows. */
+export const pipeScheme: Scheme = defineScheme({
+  connectOptions: {
+    mode: modeOption,
+    maxMessageSize: intOption(0, 0xffffffff),
+    bufferSize: intOption(1, 0x7fffffff),
+    waitForServer: boolOption,
+    timeout: intOption(0, 0x7fffffff),
+  },
+  connect: (a, o, wait) => connectNamedPipe(a.path, { ...o, ...wait, timeout: wait.timeout ?? o.timeout }),
+  listenOptions: {
+    mode: modeOption,
+    bufferSize: intOption(1, 0x7fffffff),
+    maxInstances: intOption(1, 255),
+    maxMessageSize: intOption(0, 0xffffffff),
+    firstInstance: boolOption,
+    rejectRemoteClients: boolOption,
+    sddl: textOption,
+  },
+  listen: (a, o) => Promise.resolve(NamedPipeServer.listen(a.path, o)),
+});

@@ -1,8 +1,11 @@
 /**
- * Shared memory: named file mappings with views ({@link SharedMemory}), and message channels on a
- * ring in shared memory ({@link ShmServer}, {@link connectShm}; `shm:NAME` addresses), woken by
- * events, with optional spinning for latency. Mutexes, events and semaphores to coordinate raw
- * shared memory are in `@winipc/winipc/sync`.
+ * Shared memory: named file mappings with views ({@link SharedMemory}), and message channels on
+ * rings in shared memory, one ring per client, any number of clients at once ({@link ShmServer},
+ * {@link connectShm}; `shm:NAME` addresses), woken by events, with optional spinning for latency.
+ * Mutexes, events and semaphores to coordinate raw shared memory are in `@winipc/winipc/sync`.
+ *
+ * A mapping is released by `close()` (or `using`) only, never by the garbage collector: one
+ * dropped without it stays mapped until the process exits.
  *
  * ```ts
  * import { SharedMemory } from "@winipc/winipc/shm";
@@ -23,6 +26,7 @@ export {
 export {
   connectShm,
   DEFAULT_SHM_CAPACITY,
+  DEFAULT_SHM_CONNECT_TIMEOUT,
   ShmChannel,
   type ShmChannelOptions,
   type ShmConnectOptions,

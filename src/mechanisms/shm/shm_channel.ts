@@ -1,371 +1,144 @@
 /**
- * A message channel over shared memory (`shm:NAME`): one mapping holds a header and two
- * single-producer/single-consumer byte rings (server→client, client→server) carrying
- * length-prefixed frames, so empty messages and messages larger than a ring both work (a large
- * one streams through in pieces). Named auto-reset events wake a peer that waits for data or
- * space, so an idle channel uses no CPU; `spin` (µs) polls briefly first, trading CPU for
- * latency.
+ * Shared-memory message channels (`shm:NAME`): {@link ShmServer} and {@link connectShm}, and the
+ * listener and client protocol that `dll:` shares. Every client gets a ring channel of its own
+ * (ring_channel.ts), so one listener serves any number of clients at once.
  *
- * Everything read from the mapping is untrusted: the capacity is taken once and checked against
- * the mapping's size, every head/tail is checked (used bytes within capacity, our own index not
- * changed behind our back), frame lengths against `maxMessageSize`. All access is through
- * bounds-checked arrays. A corrupted header is a ProtocolError, never a wild read.
+ * Handing out rings: the listener's rendezvous block (ring_space.ts) offers one prepared ring at
+ * a time. A client takes it with one compare-exchange of `claim` from OPEN to its process id,
+ * reads the offered token (it cannot change while claimed), opens that ring, marks it connected
+ * and sets the listener's `accept` event; the listener hands the ring out and offers a fresh one
+ * at once, so the next client can connect before the next accept() is even called. A client that
+ * finds the offer taken (or nothing on offer, while every DLL slot is in use) waits within its
+ * timeout on the manual-reset `free` event and the server's process: it resets the event,
+ * retries, and only then waits, so no wake-up is lost. A claimant whose process ends before it
+ * connects is part of the listener's wait, and its ring is offered afresh.
  *
- * The peer's process handle is part of every wait: a peer that dies ends the channel with
- * ChannelClosedError at once.
+ * Everything in the block is untrusted: a claim that is no live process, a token that names no
+ * ring or a ring state out of range makes the listener offer a fresh ring, never a wild read.
  * @module
  */
 import { kernel32 } from "../../ffi/kernel32.ts";
-import { PROCESS_QUERY_LIMITED_INFORMATION, SYNCHRONIZE } from "../../ffi/headers/winnt.ts";
-import { checkHandle } from "../../ffi/check.ts";
-import { OwnedHandle } from "../../ffi/handle.ts";
+import type { OwnedHandle } from "../../ffi/handle.ts";
 import { waitAny } from "../../kernel/wait.ts";
-import { KernelEvent, type KernelObjectOptions } from "../../kernel/sync.ts";
-import { AddressInUseError, ChannelClosedError, NotFoundError, ProtocolError } from "../../core/errors.ts";
+import { type EventOptions, KernelEvent, type KernelObjectOptions } from "../../kernel/sync.ts";
 import {
-  type Channel,
-  ChannelBase,
-  type ChannelOptions,
-  type Listener,
-  ListenerBase,
-} from "../../core/channel.ts";
-import { raceAbort } from "../../core/op_queue.ts";
-import { encodeFrame, FrameDecoder } from "../../core/framing.ts";
-import { SharedMemory, type SharedRegion } from "../../kernel/shared_memory.ts";
-import { boolParam, intParam } from "../../core/address.ts";
-import type { Scheme } from "../../core/scheme.ts";
+  AddressInUseError,
+  NotFoundError,
+  ProtocolError,
+  TimeoutError,
+  type WaitOptions,
+} from "../../core/errors.ts";
+import { type Listener, ListenerBase } from "../../core/channel.ts";
+import { callScope } from "../../core/op_queue.ts";
+import { boolOption, intOption, textOption } from "../../core/address.ts";
+import { defineScheme, type Scheme } from "../../core/scheme.ts";
+import {
+  DEFAULT_SHM_CAPACITY,
+  initRingHeader,
+  letGoOfRing,
+  markEndClosed,
+  openPeerProcess,
+  RING_STATE,
+  ringCapacity,
+  SHM_LAYOUT,
+  SHM_VERSION,
+  ShmChannel,
+  type ShmChannelOptions,
+  tryOpenPeerProcess,
+} from "./ring_channel.ts";
+import {
+  CLAIM,
+  fileMappingSpace,
+  RENDEZVOUS_LAYOUT,
+  RENDEZVOUS_MAGIC,
+  type ReservedRing,
+  RING_EVENTS,
+  type RingPlace,
+  type RingSpace,
+} from "./ring_space.ts";
+
+export {
+  DEFAULT_SHM_CAPACITY,
+  SHM_LAYOUT,
+  SHM_MAGIC,
+  SHM_VERSION,
+  ShmChannel,
+  type ShmChannelOptions,
+  shmMappingSize,
+} from "./ring_channel.ts";
 
 const k = kernel32.sync;
+const RV = {
+  magic: RENDEZVOUS_LAYOUT.magic / 4,
+  version: RENDEZVOUS_LAYOUT.version / 4,
+  serverPid: RENDEZVOUS_LAYOUT.serverPid / 4,
+  offer: RENDEZVOUS_LAYOUT.offer / 4,
+  claim: RENDEZVOUS_LAYOUT.claim / 4,
+};
+const STATE = SHM_LAYOUT.state / 4;
 
-/** The first word of a channel's mapping: "WIPC". */
-export const SHM_MAGIC = 0x43504957;
-/** The header layout version; a peer with another one is refused. */
-export const SHM_VERSION = 1;
-/** Byte offsets in the mapping. */
-export const SHM_LAYOUT = {
-  magic: 0,
-  version: 4,
-  capacity: 8,
-  serverPid: 12,
-  clientPid: 16,
-  state: 20,
-  /** Ring control blocks: 128 bytes each, head side and tail side on separate cache lines. */
-  ring: [64, 192],
-  head: 0,
-  writerClosed: 4,
-  writerWaiting: 8,
-  tail: 64,
-  readerClosed: 68,
-  readerWaiting: 72,
-  data: 320,
-} as const;
-const STATE_LISTENING = 0;
-const STATE_CONNECTED = 1;
-/** Ring bytes per direction when {@link ShmServerOptions.capacity} is not given: 1 MiB. */
-export const DEFAULT_SHM_CAPACITY = 1024 * 1024;
-
-/** The mapping size for a ring capacity. */
-export function shmMappingSize(capacity: number): number {
-  return SHM_LAYOUT.data + 2 * capacity;
-}
-
-/** Options for a shared-memory channel. */
-export interface ShmChannelOptions extends ChannelOptions {
-  /** Microseconds to poll before waiting on an event. Default 0 (wait at once). */
-  spin?: number;
-}
+/** How long {@link connectShm} waits for a ring when no `timeout` is given: 10 s. */
+export const DEFAULT_SHM_CONNECT_TIMEOUT = 10_000;
 
 /** Options for {@link ShmServer.listen}. */
 export interface ShmServerOptions extends ShmChannelOptions, Pick<KernelObjectOptions, "global" | "sddl"> {
-  /** Ring bytes per direction, 16 B to 1 GiB. Default {@link DEFAULT_SHM_CAPACITY}. */
+  /** Ring bytes per direction (each client gets its own ring), 16 B to 1 GiB. Default {@link DEFAULT_SHM_CAPACITY}. */
   capacity?: number;
 }
 
 /** Options for {@link connectShm}. */
-export interface ShmConnectOptions extends ShmChannelOptions {
+export interface ShmConnectOptions extends ShmChannelOptions, WaitOptions {
   /** The server's objects are in `Global\` (it listened with `global: true`), not `Local\`. */
   global?: boolean;
 }
 
-/** A side's "I am waiting" flag in the header, and the event that wakes it. */
-interface Sleeper {
-  /** Int32Array index of the flag. */
-  readonly flag: number;
-  readonly wake: KernelEvent;
+/** The ring on offer: reserved memory, its events and header; the listener's until a client takes it. */
+interface Offer extends ReservedRing {
+  readonly events: KernelEvent[];
+  readonly words: Int32Array;
+  readonly epoch: number;
 }
 
-/** One direction: Int32Array indices of its control words, where its bytes start, who sleeps on it. */
-interface Ring {
-  readonly head: number;
-  readonly tail: number;
-  readonly writerClosed: number;
-  readonly readerClosed: number;
-  readonly dataOffset: number;
-  /** Sleeps until data arrives. */
-  readonly reader: Sleeper;
-  /** Sleeps until space frees up. */
-  readonly writer: Sleeper;
-}
-
-/** Ring `i` (0: server to client, 1: client to server); `events` are d0, s0, d1, s1. */
-function ringAt(i: 0 | 1, capacity: number, events: readonly KernelEvent[]): Ring {
-  const word = (offset: number) => (SHM_LAYOUT.ring[i] + offset) / 4;
-  return {
-    head: word(SHM_LAYOUT.head),
-    tail: word(SHM_LAYOUT.tail),
-    writerClosed: word(SHM_LAYOUT.writerClosed),
-    readerClosed: word(SHM_LAYOUT.readerClosed),
-    dataOffset: SHM_LAYOUT.data + i * capacity,
-    reader: { flag: word(SHM_LAYOUT.readerWaiting), wake: events[2 * i] },
-    writer: { flag: word(SHM_LAYOUT.writerWaiting), wake: events[2 * i + 1] },
-  };
-}
-
-/** Where a channel's memory comes from: a file mapping (`shm:`) or a DLL shared section (`dll:`). */
-export interface RegionKind {
-  readonly scheme: string;
-  /** Makes the server's region; fails if it exists (file mappings) or leaves that to the events (DLLs). */
-  create(name: string, size: number, opts: Pick<KernelObjectOptions, "global" | "sddl">): SharedRegion;
-  /** Opens the server's region; `capacity` is for regions whose size cannot be discovered. */
-  open(name: string, opts: { global?: boolean; capacity?: number }): SharedRegion;
-  /** Prefix of the channel's event names. */
-  eventPrefix(name: string): string;
-}
-
-const fileMappingRegion: RegionKind = {
-  scheme: "shm",
-  create: (name, size, o) => SharedMemory.create(name, { ...o, size, mode: "create" }),
-  open: (name, o) => SharedMemory.open(name, { global: o.global }),
-  eventPrefix: (name) => name,
-};
-
-/** The names of a channel's events: data and space of ring 0 and ring 1, and the accept event. */
-function eventNames(prefix: string) {
-  return {
-    d0: `${prefix}-d0`,
-    s0: `${prefix}-s0`,
-    d1: `${prefix}-d1`,
-    s1: `${prefix}-s1`,
-    accept: `${prefix}-accept`,
-  };
-}
-
-/** What one end of a channel is made of; the channel owns all of it from construction on. */
-export interface ShmEnd {
-  readonly address: string;
-  readonly memory: SharedRegion;
-  /** Ring bytes per direction, as validated against the mapping's size. */
+/** What a listener is made of (its private constructor's argument). */
+interface ListenerParts {
+  readonly space: RingSpace;
   readonly capacity: number;
-  readonly side: "server" | "client";
-  /** The ring events d0, s0, d1, s1 (see `eventNames`). */
-  readonly events: readonly KernelEvent[];
-  /** The peer's process: its exit ends the channel. */
-  readonly peer: OwnedHandle;
-  /** Called once, after the channel has released everything. */
-  readonly onClose?: () => void;
+  readonly rendezvous: RingPlace;
+  readonly accept: KernelEvent;
+  /** Manual reset: set whenever a ring goes on offer, and when the listener closes. */
+  readonly free: KernelEvent;
+  /** Slotted spaces: set by an end that lets go of a ring. */
+  readonly freed: KernelEvent | undefined;
+}
+
+/** Makes a listener's events and rendezvous block; the events first, exclusively: the only server. */
+function openListenerParts(space: RingSpace, capacity: number): ListenerParts {
+  const made: Disposable[] = [];
+  const own = <T extends Disposable>(d: T): T => (made.push(d), d);
+  const event = (what: string, o: EventOptions) =>
+    own(KernelEvent.create(space.eventName(what), { ...space.security, ...o }));
+  try {
+    const accept = event("accept", { mode: "create" });
+    const free = event("free", { mode: "create", manualReset: true });
+    const freed = space.slotted ? event("freed", {}) : undefined;
+    const rendezvous = space.createRendezvous();
+    own(rendezvous.memory);
+    return { space, capacity, rendezvous, accept, free, freed };
+  } catch (e) {
+    for (const d of made.reverse()) d[Symbol.dispose]();
+    if (e instanceof AddressInUseError) {
+      throw new AddressInUseError(`${space.address} is already served`, { cause: e });
+    }
+    throw e;
+  }
 }
 
 /**
- * One end of a shared-memory channel: a {@link Channel} whose messages go through a ring in
- * shared memory. Made by {@link connectShm} and {@link ShmServer}.
- */
-export class ShmChannel extends ChannelBase implements Channel {
-  readonly #end: ShmEnd;
-  readonly #bytes: Uint8Array;
-  readonly #words: Int32Array;
-  readonly #capacity: number;
-  readonly #out: Ring;
-  readonly #in: Ring;
-  readonly #spinMs: number;
-  readonly #decoder: FrameDecoder;
-  #localHead: number;
-  #localTail: number;
-
-  /** @internal Use {@link connectShm} or {@link ShmServer.listen}. */
-  constructor(end: ShmEnd, opts: ShmChannelOptions = {}) {
-    super(end.address, opts);
-    this.#end = end;
-    const view = end.memory.whole;
-    this.#bytes = view.bytes;
-    this.#words = view.int32(0, SHM_LAYOUT.data);
-    this.#capacity = end.capacity;
-    const serverToClient = ringAt(0, end.capacity, end.events);
-    const clientToServer = ringAt(1, end.capacity, end.events);
-    [this.#out, this.#in] = end.side === "server"
-      ? [serverToClient, clientToServer]
-      : [clientToServer, serverToClient];
-    this.#localHead = Atomics.load(this.#words, this.#out.head);
-    this.#localTail = Atomics.load(this.#words, this.#in.tail);
-    this.#spinMs = (opts.spin ?? 0) / 1000;
-    this.#decoder = new FrameDecoder(this.maxMessageSize);
-  }
-
-  /** Checks the parts of the header that never change; a peer that rewrote them is hostile or broken. */
-  #checkHeader(): void {
-    const w = this.#words;
-    if (
-      Atomics.load(w, SHM_LAYOUT.magic / 4) !== SHM_MAGIC ||
-      Atomics.load(w, SHM_LAYOUT.version / 4) !== SHM_VERSION ||
-      Atomics.load(w, SHM_LAYOUT.capacity / 4) !== this.#capacity
-    ) {
-      throw new ProtocolError(`${this.address}: the shared header was overwritten`);
-    }
-  }
-
-  /** Bytes ready in the incoming ring, validated. */
-  #available(): number {
-    this.#checkHeader();
-    const w = this.#words;
-    if (Atomics.load(w, this.#in.tail) !== this.#localTail) {
-      throw new ProtocolError(`${this.address}: the read index was changed by the peer`);
-    }
-    const used = (Atomics.load(w, this.#in.head) - this.#localTail) >>> 0;
-    if (used > this.#capacity) {
-      throw new ProtocolError(`${this.address}: ring claims ${used} bytes of ${this.#capacity}`);
-    }
-    return used;
-  }
-
-  /** Free bytes in the outgoing ring, validated. */
-  #free(): number {
-    this.#checkHeader();
-    const w = this.#words;
-    if (Atomics.load(w, this.#out.head) !== this.#localHead) {
-      throw new ProtocolError(`${this.address}: the write index was changed by the peer`);
-    }
-    const used = (this.#localHead - Atomics.load(w, this.#out.tail)) >>> 0;
-    if (used > this.#capacity) {
-      throw new ProtocolError(`${this.address}: ring claims ${used} bytes of ${this.#capacity}`);
-    }
-    return this.#capacity - used;
-  }
-
-  /**
-   * Polls `ready` for the spin time, then raises `me`'s flag and sleeps on its event or the
-   * peer's exit. False when the peer process ended.
-   */
-  async #await(ready: () => boolean, me: Sleeper, signal: AbortSignal): Promise<boolean> {
-    if (this.#spinMs > 0) {
-      const until = performance.now() + this.#spinMs;
-      while (performance.now() < until) if (ready()) return true;
-    }
-    Atomics.store(this.#words, me.flag, 1);
-    try {
-      if (ready()) return true; // re-check after flagging: the peer may have acted in between
-      const r = await waitAny([me.wake.handle, this.#end.peer.value], { signal });
-      return r.index === 0;
-    } finally {
-      Atomics.store(this.#words, me.flag, 0);
-    }
-  }
-
-  /** Copies `chunk` (at most the free space) into the outgoing ring and publishes it. */
-  #put(chunk: Uint8Array): void {
-    const out = this.#out;
-    const pos = this.#localHead % this.#capacity;
-    const first = Math.min(chunk.byteLength, this.#capacity - pos);
-    this.#bytes.set(chunk.subarray(0, first), out.dataOffset + pos);
-    if (chunk.byteLength > first) this.#bytes.set(chunk.subarray(first), out.dataOffset);
-    this.#localHead = (this.#localHead + chunk.byteLength) >>> 0;
-    Atomics.store(this.#words, out.head, this.#localHead | 0);
-    if (Atomics.load(this.#words, out.reader.flag) !== 0) out.reader.wake.set();
-  }
-
-  /** Moves `count` available bytes from the incoming ring into the decoder and frees them. */
-  #take(count: number): void {
-    const inn = this.#in;
-    const pos = this.#localTail % this.#capacity;
-    const first = Math.min(count, this.#capacity - pos);
-    this.#decoder.push(this.#bytes.subarray(inn.dataOffset + pos, inn.dataOffset + pos + first));
-    if (count > first) {
-      this.#decoder.push(this.#bytes.subarray(inn.dataOffset, inn.dataOffset + count - first));
-    }
-    this.#localTail = (this.#localTail + count) >>> 0;
-    Atomics.store(this.#words, inn.tail, this.#localTail | 0);
-    if (Atomics.load(this.#words, inn.writer.flag) !== 0) inn.writer.wake.set();
-  }
-
-  /** Writes the message's frame into the ring, sleeping while the ring is full. */
-  protected async sendMessage(message: Uint8Array, signal: AbortSignal): Promise<void> {
-    const frame = encodeFrame(message);
-    const w = this.#words;
-    const out = this.#out;
-    let sent = 0;
-    while (sent < frame.byteLength) {
-      if (Atomics.load(w, out.readerClosed) !== 0) {
-        throw new ChannelClosedError(`${this.address}: the peer closed`);
-      }
-      const free = this.#free();
-      if (free === 0) {
-        const ok = await this.#await(
-          () => this.#free() > 0 || Atomics.load(w, out.readerClosed) !== 0,
-          out.writer,
-          signal,
-        );
-        if (!ok) throw new ChannelClosedError(`${this.address}: the peer process ended`);
-        continue;
-      }
-      const n = Math.min(free, frame.byteLength - sent);
-      this.#put(frame.subarray(sent, sent + n));
-      sent += n;
-    }
-  }
-
-  /** Decodes the next message from the ring, sleeping while it is empty; null once the peer is gone. */
-  protected async receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
-    const w = this.#words;
-    const inn = this.#in;
-    while (true) {
-      const m = this.#decoder.next();
-      if (m) return m;
-      const avail = this.#available();
-      if (avail > 0) {
-        this.#take(avail);
-        continue;
-      }
-      if (Atomics.load(w, inn.writerClosed) !== 0) return null;
-      const ok = await this.#await(
-        () => this.#available() > 0 || Atomics.load(w, inn.writerClosed) !== 0,
-        inn.reader,
-        signal,
-      );
-      if (!ok && this.#available() === 0) return null; // the peer process ended
-    }
-  }
-
-  /** Tells the peer this end is closed, then releases the events, the peer handle and the memory. */
-  protected closeTransport(): void {
-    const end = this.#end;
-    try {
-      // No more data from us, and we read no more: wake the peer whichever way it waits.
-      Atomics.store(this.#words, this.#out.writerClosed, 1);
-      Atomics.store(this.#words, this.#in.readerClosed, 1);
-      this.#out.reader.wake.set();
-      this.#in.writer.wake.set();
-    } catch { /* the header may be gone or hostile; closing goes on */ }
-    for (const e of end.events) e.close();
-    end.peer.close();
-    end.memory.close();
-    end.onClose?.();
-  }
-}
-
-/** A waitable handle on the peer's process; the id comes from the shared header, so it is untrusted. */
-function openPeerProcess(pid: number): OwnedHandle {
-  if (!Number.isInteger(pid) || pid <= 0) {
-    throw new ProtocolError(`bad peer process id ${pid} in the shared header`);
-  }
-  return new OwnedHandle(
-    checkHandle(
-      `OpenProcess(${pid})`,
-      () => k.OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, 0, pid),
-    ),
-  );
-}
-
-/**
- * A shared-memory channel server (`shm:NAME`): owns the mapping and its events and serves one
- * client at a time; once that client's channel closes, the next accept makes a fresh mapping.
+ * A shared-memory channel server (`shm:NAME`): serves any number of clients at once, each on a
+ * ring (a mapping and four events) of its own, made with the listener's security descriptor
+ * (owner-only unless `sddl` says otherwise). A ring is ready for the next client as soon as
+ * `accept()` returns; clients that come while it is taken wait for the next one, within their
+ * timeout.
  *
  * @example
  * ```ts
@@ -373,7 +146,7 @@ function openPeerProcess(pid: number): OwnedHandle {
  *
  * await using server = ShmServer.listen("frames", { capacity: 64 * 1024 });
  * // Usually in another process:
- * await using client = connectShm("frames");
+ * await using client = await connectShm("frames", { timeout: 5_000 });
  * await client.send(new TextEncoder().encode("hello"));
  *
  * await using channel = await server.accept({ timeout: 5_000 });
@@ -383,209 +156,396 @@ function openPeerProcess(pid: number): OwnedHandle {
 export class ShmServer extends ListenerBase<ShmChannel> implements Listener<ShmChannel> {
   /** Ring bytes per direction. */
   readonly capacity: number;
-  readonly #name: string;
-  readonly #opts: ShmServerOptions;
-  readonly #kind: RegionKind;
-  #memory: SharedRegion | undefined;
-  #events: KernelEvent[] = [];
-  #accept: KernelEvent | undefined;
-  #current: Promise<void> = Promise.resolve();
+  readonly #parts: ListenerParts;
+  readonly #opts: ShmChannelOptions;
+  readonly #rv: Int32Array;
+  #offer: Offer | undefined;
 
-  private constructor(name: string, opts: ShmServerOptions, kind: RegionKind) {
-    super(`${kind.scheme}:${name}`);
-    this.#name = name;
+  private constructor(parts: ListenerParts, opts: ShmChannelOptions) {
+    super(parts.space.address);
+    this.#parts = parts;
+    this.capacity = parts.capacity;
     this.#opts = opts;
-    this.#kind = kind;
-    const capacity = opts.capacity ?? DEFAULT_SHM_CAPACITY;
-    if (!Number.isInteger(capacity) || capacity < 16 || capacity > 0x40000000) {
-      throw new RangeError(`capacity must be 16 bytes to 1 GiB, got ${capacity}`);
-    }
-    this.capacity = capacity;
-    this.#init();
+    this.#rv = parts.rendezvous.memory.whole.int32(parts.rendezvous.offset, RENDEZVOUS_LAYOUT.size);
   }
 
   /**
-   * Creates the mapping and events for `name` (`Local\NAME` unless `global`; owner-only
-   * unless `sddl` says otherwise) and starts serving.
+   * Creates the rendezvous mapping and events for `name` (`Local\NAME` unless `global`;
+   * owner-only unless `sddl` says otherwise) and offers the first ring.
    * @throws {AddressInUseError} when another server already serves `name`.
    * @throws {RangeError} when `capacity` is not 16 bytes to 1 GiB.
    */
   static listen(name: string, opts: ShmServerOptions = {}): ShmServer {
-    return new ShmServer(name, opts, fileMappingRegion);
+    const capacity = opts.capacity ?? DEFAULT_SHM_CAPACITY;
+    if (!Number.isInteger(capacity) || capacity < 16 || capacity > 0x40000000) {
+      throw new RangeError(`capacity must be 16 bytes to 1 GiB, got ${capacity}`);
+    }
+    const space = fileMappingSpace(name, { global: opts.global, sddl: opts.sddl, capacity });
+    return ShmServer.listenSpace(space, capacity, opts);
   }
 
-  /** @internal Serves a channel in another kind of region (the `dll:` mechanism). */
-  static listenRegion(kind: RegionKind, name: string, opts: ShmServerOptions = {}): ShmServer {
-    return new ShmServer(name, opts, kind);
-  }
-
-  #init(): void {
-    const o = { global: this.#opts.global, sddl: this.#opts.sddl, mode: "create" as const };
-    const n = eventNames(this.#kind.eventPrefix(this.#name));
-    const events: KernelEvent[] = [];
-    let memory: SharedRegion | undefined;
+  /** @internal Serves rings in another space (the `dll:` mechanism), whose capacity the caller checked. */
+  static listenSpace(space: RingSpace, capacity: number, opts: ShmChannelOptions = {}): ShmServer {
+    const server = new ShmServer(openListenerParts(space, capacity), opts);
     try {
-      // The events come first: creating them exclusively is what makes this the only server.
-      for (const e of [n.d0, n.s0, n.d1, n.s1, n.accept]) events.push(KernelEvent.create(e, o));
-      memory = this.#kind.create(this.#name, shmMappingSize(this.capacity), o);
+      server.#start();
     } catch (e) {
-      for (const ev of events) ev.close();
-      if (e instanceof AddressInUseError) {
-        throw new AddressInUseError(`${this.address} is already served`, { cause: e });
-      }
+      server.closeListener();
       throw e;
     }
-    const w = memory.whole.int32(0, SHM_LAYOUT.data);
-    w.fill(0); // a DLL section outlives its servers: start from a clean header
-    Atomics.store(w, SHM_LAYOUT.capacity / 4, this.capacity);
-    Atomics.store(w, SHM_LAYOUT.version / 4, SHM_VERSION);
-    Atomics.store(w, SHM_LAYOUT.serverPid / 4, k.GetCurrentProcessId());
-    Atomics.store(w, SHM_LAYOUT.state / 4, STATE_LISTENING);
-    Atomics.store(w, SHM_LAYOUT.magic / 4, SHM_MAGIC); // last: a client sees a complete header
-    this.#accept = events.pop();
-    this.#events = events;
-    this.#memory = memory;
+    return server;
   }
 
-  /** Waits for a client. The next accept waits until that client's channel has closed. */
+  /** Writes a clean rendezvous block (a DLL section outlives its servers) and offers a ring. */
+  #start(): void {
+    const rv = this.#rv;
+    rv.fill(0);
+    Atomics.store(rv, RV.version, SHM_VERSION);
+    Atomics.store(rv, RV.serverPid, k.GetCurrentProcessId());
+    Atomics.store(rv, RV.claim, CLAIM.none);
+    Atomics.store(rv, RV.magic, RENDEZVOUS_MAGIC); // last: a client sees a complete block
+    this.#offerNext();
+  }
+
+  /** A fresh ring with its events and header, or undefined while every slot is in use. */
+  #makeOffer(): Offer | undefined {
+    const { space, capacity } = this.#parts;
+    const ring = space.reserve();
+    if (!ring) return undefined;
+    const events: KernelEvent[] = [];
+    try {
+      const mode = space.slotted ? "createOrOpen" : "create"; // a slot's events outlive its uses
+      for (const e of RING_EVENTS) {
+        events.push(KernelEvent.create(space.eventName(e, ring.token), { ...space.security, mode }));
+      }
+      const words = ring.place.memory.whole.int32(ring.place.offset, SHM_LAYOUT.data);
+      initRingHeader(words, capacity);
+      return { ...ring, events, words, epoch: Atomics.load(words, SHM_LAYOUT.epoch / 4) };
+    } catch (e) {
+      for (const ev of events) ev.close();
+      space.unreserve(ring);
+      throw e;
+    }
+  }
+
+  /** Puts a ring on offer (or shuts the door while there is none) and wakes waiting clients. */
+  #offerNext(): void {
+    const offer = this.#makeOffer();
+    this.#offer = offer;
+    if (offer) Atomics.store(this.#rv, RV.offer, offer.token);
+    Atomics.store(this.#rv, RV.claim, offer ? CLAIM.open : CLAIM.none);
+    if (offer) this.#parts.free.set();
+  }
+
+  /** Waits for a client to connect to the offered ring, and hands that ring out. */
   protected async acceptChannel(signal: AbortSignal): Promise<ShmChannel> {
-    await raceAbort(this.#current, signal);
-    if (!this.#memory) this.#init();
-    const memory = this.#memory!;
-    const w = memory.whole.int32(0, SHM_LAYOUT.data);
-    while (Atomics.load(w, SHM_LAYOUT.state / 4) === STATE_LISTENING) {
-      await waitAny([this.#accept!.handle], { signal });
+    while (true) {
+      const offer = this.#offer ?? await this.#awaitOffer(signal);
+      const peer = await this.#awaitClient(offer, signal);
+      if (peer) return this.#handOut(offer, peer);
+      // The claimant went away before connecting, or the block was overwritten: offer afresh.
+      this.#offer = undefined;
+      this.#retire(offer, true);
+      this.#offerNext();
     }
-    if (Atomics.load(w, SHM_LAYOUT.state / 4) !== STATE_CONNECTED) {
-      throw new ProtocolError(`${this.address}: the connection state in the shared header is invalid`);
-    }
-    const peer = openPeerProcess(Atomics.load(w, SHM_LAYOUT.clientPid / 4));
-    let done!: () => void;
-    this.#current = new Promise((r) => done = r);
-    // The channel owns this generation's mapping and events; the next accept makes new ones.
-    this.#memory = undefined;
-    this.#accept!.close();
-    const events = this.#events;
-    this.#events = [];
-    return new ShmChannel(
-      { address: this.address, memory, capacity: this.capacity, side: "server", events, peer, onClose: done },
-      this.#opts,
-    );
   }
 
-  /** Releases the mapping and events of the generation no client has taken. */
+  /** Offers a ring once a slot is free again (slotted spaces); a file-mapping space always has one. */
+  async #awaitOffer(signal: AbortSignal): Promise<Offer> {
+    while (true) {
+      this.#offerNext();
+      if (this.#offer) return this.#offer;
+      const freed = this.#parts.freed!.handle;
+      await waitAny([freed, ...this.#parts.space.waitables()], { signal });
+    }
+  }
+
+  /**
+   * Resolves the client's process once a client has connected to `offer`, or undefined when the
+   * ring must be offered afresh (its claimant's process ended first, or the claim is garbage).
+   */
+  async #awaitClient(offer: Offer, signal: AbortSignal): Promise<OwnedHandle | undefined> {
+    const w = offer.words;
+    const accept = this.#parts.accept.handle;
+    while (true) {
+      const claim = Atomics.load(this.#rv, RV.claim);
+      if (Atomics.load(w, STATE) !== RING_STATE.listening) {
+        // Connected, or its state overwritten by the client since: the channel's checks tell which.
+        const client = tryOpenPeerProcess(Atomics.load(w, SHM_LAYOUT.clientPid / 4));
+        return client ?? (claim > 0 ? tryOpenPeerProcess(claim) : undefined);
+      }
+      if (claim === CLAIM.open) {
+        await waitAny([accept], { signal });
+        continue;
+      }
+      using claimant = claim > 0 ? tryOpenPeerProcess(claim) : undefined;
+      if (!claimant) return undefined;
+      const r = await waitAny([accept, claimant.value], { signal });
+      if (r.index === 1 && Atomics.load(w, STATE) !== RING_STATE.connected) return undefined;
+    }
+  }
+
+  /** Gives the connected ring to a new channel and offers the next one at once. */
+  #handOut(offer: Offer, peer: OwnedHandle): ShmChannel {
+    const { space, capacity } = this.#parts;
+    this.#offer = undefined;
+    let freed: KernelEvent | undefined;
+    try {
+      if (space.slotted) freed = KernelEvent.create(space.eventName("freed"), space.security);
+    } catch (e) {
+      peer.close();
+      this.#retire(offer, false);
+      throw e;
+    }
+    const channel = new ShmChannel({
+      address: this.address,
+      memory: offer.place.memory,
+      offset: offer.place.offset,
+      capacity,
+      side: "server",
+      events: offer.events,
+      peer,
+      freed,
+    }, this.#opts);
+    try {
+      this.#offerNext();
+    } catch {
+      Atomics.store(this.#rv, RV.claim, CLAIM.none); // the next accept tries again and reports the failure
+    }
+    return channel;
+  }
+
+  /**
+   * Takes back a ring the listener offered: unused, it is released; connected, its client is told
+   * the server's end is closed, and the ring is freed once the client lets go (or, `clientGone`,
+   * at once).
+   */
+  #retire(offer: Offer, clientGone: boolean): void {
+    const w = offer.words;
+    const was = Atomics.compareExchange(w, STATE, RING_STATE.listening, RING_STATE.closed);
+    if (was === RING_STATE.connected) {
+      try {
+        markEndClosed(w, "server", offer.events);
+        letGoOfRing(w, offer.epoch, clientGone ? 2 : 1);
+      } catch { /* the header may be hostile; releasing goes on */ }
+      offer.place.memory.close();
+    } else {
+      this.#parts.space.unreserve(offer);
+    }
+    for (const e of offer.events) e.close();
+  }
+
+  /** Tells waiting clients the listener is gone, takes back the offered ring, releases the rest. */
   protected closeListener(): void {
-    this.#memory?.close();
-    for (const e of this.#events) e.close();
-    this.#accept?.close();
+    const p = this.#parts;
+    try {
+      Atomics.store(this.#rv, RV.claim, CLAIM.closed);
+      p.free.set();
+    } catch { /* closing goes on */ }
+    if (this.#offer) this.#retire(this.#offer, false);
+    this.#offer = undefined;
+    p.accept.close();
+    p.free.close();
+    p.freed?.close();
+    p.space.close();
+    p.rendezvous.memory.close();
   }
 }
 
-/**
- * Connects to the shared-memory server `name` (made by {@link ShmServer.listen}, in this process
- * or another). Does not wait: the server must exist and have no client.
- *
- * @example
- * ```ts
- * import { connectShm } from "@winipc/winipc/shm";
- *
- * await using channel = connectShm("frames");
- * await channel.send(new Uint8Array([1, 2, 3]));
- * const reply = await channel.receive({ timeout: 5_000 });
- * ```
- * @throws {NotFoundError} when nothing serves `name`.
- * @throws {AddressInUseError} when the server already has a client.
- * @throws {ProtocolError} when the mapping's header is not a winipc channel's.
- */
-export function connectShm(name: string, opts: ShmConnectOptions = {}): ShmChannel {
-  return connectRegion(fileMappingRegion, name, opts);
+/** The listener as a client sees it: its block, its process, its events. */
+interface ListenerView extends Disposable {
+  readonly address: string;
+  readonly rv: Int32Array;
+  readonly serverPid: number;
+  readonly server: OwnedHandle;
+  readonly accept: KernelEvent;
+  readonly free: KernelEvent;
 }
 
-/** Opens the server's region; NotFoundError names the address. */
-function openRegion(
-  kind: RegionKind,
-  name: string,
-  opts: ShmConnectOptions & { capacity?: number },
-): SharedRegion {
+/** Opens the listener's block and events; a missing or ended listener is NotFoundError. */
+function openListenerView(space: RingSpace): ListenerView {
+  const made: Disposable[] = [];
+  const own = <T extends Disposable>(d: T): T => (made.push(d), d);
+  const address = space.address;
   try {
-    return kind.open(name, opts);
+    const place = space.openRendezvous();
+    own(place.memory);
+    const rv = rendezvousWords(place, address);
+    const serverPid = Atomics.load(rv, RV.serverPid);
+    const server = tryOpenPeerProcess(serverPid);
+    if (!server) throw new NotFoundError(`no server at ${address} (its process has ended)`);
+    own(server);
+    const event = (what: string) => own(KernelEvent.open(space.eventName(what), space.security));
+    const [accept, free] = [event("accept"), event("free")];
+    const dispose = () => made.reverse().forEach((d) => d[Symbol.dispose]());
+    return { address, rv, serverPid, server, accept, free, [Symbol.dispose]: dispose };
   } catch (e) {
-    if (e instanceof NotFoundError) {
-      throw new NotFoundError(`no server at ${kind.scheme}:${name}`, { cause: e });
-    }
-    throw e;
-  }
-}
-
-/** The ring capacity a server's header states, checked against the region (the header is untrusted). */
-function serverCapacity(memory: SharedRegion, address: string): number {
-  if (memory.size < SHM_LAYOUT.data) throw new ProtocolError(`${address}: mapping too small`);
-  const w = memory.whole.int32(0, SHM_LAYOUT.data);
-  if (
-    Atomics.load(w, SHM_LAYOUT.magic / 4) !== SHM_MAGIC ||
-    Atomics.load(w, SHM_LAYOUT.version / 4) !== SHM_VERSION
-  ) {
-    // A DLL section nobody serves is all zeros: that is "no server", not a protocol error.
-    if (Atomics.load(w, SHM_LAYOUT.magic / 4) === 0) throw new NotFoundError(`no server at ${address}`);
-    throw new ProtocolError(`${address}: not a winipc channel (or another version)`);
-  }
-  const capacity = Atomics.load(w, SHM_LAYOUT.capacity / 4);
-  if (capacity < 16 || shmMappingSize(capacity) > memory.size) {
-    throw new ProtocolError(
-      `${address}: capacity ${capacity} does not fit the mapping of ${memory.size} bytes`,
-    );
-  }
-  return capacity;
-}
-
-/** The client side of {@link connectShm}, for any kind of region (`dll:` uses it too). */
-export function connectRegion(
-  kind: RegionKind,
-  name: string,
-  opts: ShmConnectOptions & { capacity?: number },
-): ShmChannel {
-  const address = `${kind.scheme}:${name}`;
-  const memory = openRegion(kind, name, opts);
-  const cleanup: Disposable[] = [memory];
-  const own = <T extends Disposable>(d: T): T => (cleanup.push(d), d);
-  try {
-    const capacity = serverCapacity(memory, address);
-    const n = eventNames(kind.eventPrefix(name));
-    const open = (e: string) => own(KernelEvent.open(e, { global: opts.global }));
-    const events = [n.d0, n.s0, n.d1, n.s1].map(open);
-    const accept = open(n.accept);
-    const w = memory.whole.int32(0, SHM_LAYOUT.data);
-    const peer = own(openPeerProcess(Atomics.load(w, SHM_LAYOUT.serverPid / 4)));
-    Atomics.store(w, SHM_LAYOUT.clientPid / 4, k.GetCurrentProcessId());
-    if (
-      Atomics.compareExchange(w, SHM_LAYOUT.state / 4, STATE_LISTENING, STATE_CONNECTED) !== STATE_LISTENING
-    ) {
-      throw new AddressInUseError(`${address} already has a client`);
-    }
-    accept.set();
-    accept.close();
-    return new ShmChannel({ address, memory, capacity, side: "client", events, peer }, opts);
-  } catch (e) {
-    for (const c of cleanup) c[Symbol.dispose]();
+    for (const d of made.reverse()) d[Symbol.dispose]();
     if (e instanceof NotFoundError) throw new NotFoundError(`no server at ${address}`, { cause: e });
     throw e;
   }
 }
 
-/** The `shm:` scheme of `connect` and `listen`. */
-export const shmScheme: Scheme = {
-  connect: (a) =>
-    Promise.resolve(connectShm(a.path, {
-      spin: intParam(a, "spin", 0, 1_000_000),
-      maxMessageSize: intParam(a, "maxMessageSize", 0, 0xffffffff),
-      global: boolParam(a, "global"),
-    })),
-  listen: (a) =>
-    Promise.resolve(ShmServer.listen(a.path, {
-      capacity: intParam(a, "size", 16, 0x40000000),
-      spin: intParam(a, "spin", 0, 1_000_000),
-      maxMessageSize: intParam(a, "maxMessageSize", 0, 0xffffffff),
-      global: boolParam(a, "global"),
-      sddl: a.params.get("sddl") ?? undefined,
-    })),
-};
+/** The words of a rendezvous block, checked (it is untrusted); a zeroed block is "no server". */
+function rendezvousWords(place: RingPlace, address: string): Int32Array {
+  if (place.memory.size < place.offset + RENDEZVOUS_LAYOUT.size) {
+    throw new ProtocolError(`${address}: not a winipc channel (the block is too small)`);
+  }
+  const rv = place.memory.whole.int32(place.offset, RENDEZVOUS_LAYOUT.size);
+  const magic = Atomics.load(rv, RV.magic);
+  if (magic === 0) throw new NotFoundError(`no server at ${address}`); // a DLL section nobody serves
+  if (magic !== RENDEZVOUS_MAGIC || Atomics.load(rv, RV.version) !== SHM_VERSION) {
+    throw new ProtocolError(`${address}: not a winipc channel (or another version)`);
+  }
+  return rv;
+}
+
+/** Takes the offered ring (reset, try, then wait: no wake-up is lost); resolves its token. */
+async function claimOffer(l: ListenerView, signal: AbortSignal): Promise<number> {
+  const me = k.GetCurrentProcessId();
+  while (true) {
+    l.free.reset();
+    const was = Atomics.compareExchange(l.rv, RV.claim, CLAIM.open, me);
+    if (was === CLAIM.open) {
+      const token = Atomics.load(l.rv, RV.offer);
+      if (token > 0) return token;
+      releaseClaim(l);
+      throw new ProtocolError(`${l.address}: the server offered ring ${token}`);
+    }
+    if (was === CLAIM.closed) throw new NotFoundError(`no server at ${l.address} (it has closed)`);
+    const r = await waitAny([l.free.handle, l.server.value], { signal });
+    if (r.index === 1) throw new NotFoundError(`no server at ${l.address} (its process has ended)`);
+  }
+}
+
+/** Gives the offer back after a failure: the listener keeps offering it. */
+function releaseClaim(l: ListenerView): void {
+  try {
+    Atomics.compareExchange(l.rv, RV.claim, k.GetCurrentProcessId(), CLAIM.open);
+    l.free.set();
+    l.accept.set();
+  } catch { /* the failure being reported matters more */ }
+}
+
+/**
+ * Connects to the claimed ring `token`. Undefined when the listener took it back meanwhile (it
+ * closed, or took this client for gone): the caller claims again.
+ */
+function joinRing(
+  space: RingSpace,
+  l: ListenerView,
+  token: number,
+  opts: ShmConnectOptions & { capacity?: number },
+): ShmChannel | undefined {
+  const made: Disposable[] = [];
+  const own = <T extends Disposable>(d: T): T => (made.push(d), d);
+  const release = () => made.reverse().forEach((d) => d[Symbol.dispose]());
+  let connected: { words: Int32Array; events: KernelEvent[] } | undefined;
+  try {
+    const place = space.openRing(token);
+    own(place.memory);
+    const capacity = ringCapacity(place.memory, place.offset, space.address);
+    if (capacity === undefined || (opts.capacity !== undefined && capacity !== opts.capacity)) {
+      throw new ProtocolError(`${space.address}: ring ${token} is not a ring this client can use`);
+    }
+    const events = RING_EVENTS.map((e) => own(KernelEvent.open(space.eventName(e, token), space.security)));
+    const freed = space.slotted ? own(KernelEvent.open(space.eventName("freed"), space.security)) : undefined;
+    const peer = own(openPeerProcess(l.serverPid));
+    const words = place.memory.whole.int32(place.offset, SHM_LAYOUT.data);
+    Atomics.store(words, SHM_LAYOUT.clientPid / 4, k.GetCurrentProcessId());
+    if (
+      Atomics.compareExchange(words, STATE, RING_STATE.listening, RING_STATE.connected) !==
+        RING_STATE.listening
+    ) {
+      release();
+      return undefined;
+    }
+    connected = { words, events };
+    const end = { address: space.address, memory: place.memory, offset: place.offset, capacity };
+    const channel = new ShmChannel({ ...end, side: "client", events, peer, freed }, opts);
+    l.accept.set();
+    return channel;
+  } catch (e) {
+    if (connected) abandonRing(connected.words, connected.events, l);
+    else releaseClaim(l);
+    release();
+    throw e;
+  }
+}
+
+/** A client that failed after connecting: its end is closed at once, which ends the server's too. */
+function abandonRing(words: Int32Array, events: readonly KernelEvent[], l: ListenerView): void {
+  try {
+    markEndClosed(words, "client", events);
+    letGoOfRing(words, Atomics.load(words, SHM_LAYOUT.epoch / 4), 1);
+    l.accept.set();
+  } catch { /* the failure being reported matters more */ }
+}
+
+/**
+ * Connects to the shared-memory server `name` (made by {@link ShmServer.listen}, in this process
+ * or another) on a ring of this client's own. While the server's offered ring is taken by another
+ * client, waits for the next one, within `timeout` (default {@link DEFAULT_SHM_CONNECT_TIMEOUT}).
+ *
+ * @example
+ * ```ts
+ * import { connectShm } from "@winipc/winipc/shm";
+ *
+ * await using channel = await connectShm("frames", { timeout: 5_000 });
+ * await channel.send(new Uint8Array([1, 2, 3]));
+ * const reply = await channel.receive({ timeout: 5_000 });
+ * ```
+ * @throws {NotFoundError} when nothing serves `name` (or the server closed or ended while this
+ *   client waited).
+ * @throws {TimeoutError} when no ring was free within `timeout`: the server is busy or not accepting.
+ * @throws {ProtocolError} when the shared block is not a winipc channel's.
+ */
+export function connectShm(name: string, opts: ShmConnectOptions = {}): Promise<ShmChannel> {
+  return connectSpace(fileMappingSpace(name, { global: opts.global }), opts);
+}
+
+/** @internal The client side of {@link connectShm} in any space (`dll:` uses it too). */
+export async function connectSpace(
+  space: RingSpace,
+  opts: ShmConnectOptions & { capacity?: number },
+): Promise<ShmChannel> {
+  const timeout = opts.timeout ?? DEFAULT_SHM_CONNECT_TIMEOUT;
+  const scope = callScope(new AbortController().signal, { signal: opts.signal, timeout });
+  try {
+    using listener = openListenerView(space);
+    while (true) {
+      const channel = joinRing(space, listener, await claimOffer(listener, scope.signal), opts);
+      if (channel) return channel;
+    }
+  } catch (e) {
+    if (e instanceof TimeoutError) {
+      throw new TimeoutError(
+        `${space.address}: no ring came free within ${timeout} ms (the server is busy with other clients, or not accepting)`,
+      );
+    }
+    throw e;
+  } finally {
+    scope.done();
+  }
+}
+
+/**
+ * The `shm:` scheme of `connect` and `listen`, with the options each knows. `size` is the
+ * server's alone (a client takes the server's capacity from the header), so `connect` refuses it.
+ */
+export const shmScheme: Scheme = defineScheme({
+  connectOptions: {
+    spin: intOption(0, 1_000_000),
+    maxMessageSize: intOption(0, 0xffffffff),
+    global: boolOption,
+  },
+  connect: (a, o, wait) => connectShm(a.path, { ...o, ...wait }),
+  listenOptions: {
+    size: intOption(16, 0x40000000),
+    spin: intOption(0, 1_000_000),
+    maxMessageSize: intOption(0, 0xffffffff),
+    global: boolOption,
+    sddl: textOption,
+  },
+  listen: (a, { size, ...o }) => Promise.resolve(ShmServer.listen(a.path, { ...o, capacity: size })),
+});

@@ -20,8 +20,8 @@ import { ChannelClosedError, type WaitOptions } from "../../core/errors.ts";
 import { type Channel, type ChannelOptions, type Listener, ListenerBase } from "../../core/channel.ts";
 import { OpQueue } from "../../core/op_queue.ts";
 import { FramedChannel } from "../../core/framed_channel.ts";
-import { type Address, boolParam, intParam } from "../../core/address.ts";
-import type { Scheme } from "../../core/scheme.ts";
+import { boolOption, intOption } from "../../core/address.ts";
+import { defineScheme, type Scheme } from "../../core/scheme.ts";
 import {
   AF_UNIX,
   FD_READ,
@@ -412,28 +412,31 @@ export class SocketServer extends ListenerBase<SocketChannel> implements Listene
   }
 }
 
-function streamOpts(a: Address): SocketServerOptions & StreamConnectOptions {
-  return {
-    maxMessageSize: intParam(a, "maxMessageSize", 0, 0xffffffff),
-    noDelay: boolParam(a, "noDelay"),
-    keepAlive: boolParam(a, "keepAlive"),
-  };
-}
+/** The options of a `tcp:` or `unix:` address: the same for connect and listen. */
+const streamOptions = {
+  maxMessageSize: intOption(0, 0xffffffff),
+  noDelay: boolOption,
+  keepAlive: boolOption,
+};
 
 /** The `tcp:` scheme of `connect` and `listen`. */
-export const tcpScheme: Scheme = {
-  connect: (a, opts) => {
+export const tcpScheme: Scheme = defineScheme({
+  connectOptions: streamOptions,
+  connect: (a, o, wait) => {
     const { host, port } = splitHostPort(a.path);
-    return connectTcp(host, port, { ...streamOpts(a), ...opts });
+    return connectTcp(host, port, { ...o, ...wait });
   },
-  listen: (a) => {
+  listenOptions: streamOptions,
+  listen: (a, o) => {
     const { host, port } = splitHostPort(a.path);
-    return Promise.resolve(SocketServer.listenTcp(host, port, streamOpts(a)));
+    return Promise.resolve(SocketServer.listenTcp(host, port, o));
   },
-};
+});
 
 /** The `unix:` scheme of `connect` and `listen`. */
-export const unixScheme: Scheme = {
-  connect: (a, opts) => connectUnix(a.path, { ...streamOpts(a), ...opts }),
-  listen: (a) => Promise.resolve(SocketServer.listenUnix(a.path, streamOpts(a))),
-};
+export const unixScheme: Scheme = defineScheme({
+  connectOptions: streamOptions,
+  connect: (a, o, wait) => connectUnix(a.path, { ...o, ...wait }),
+  listenOptions: streamOptions,
+  listen: (a, o) => Promise.resolve(SocketServer.listenUnix(a.path, o)),
+});

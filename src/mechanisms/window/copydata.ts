@@ -10,11 +10,19 @@
  * Messages over 512 KiB travel as several WM_COPYDATA pieces and are reassembled: Windows has no
  * such limit, but Wine 10 refuses a single cross-process WM_COPYDATA just under 1 MiB, and
  * smaller pieces keep the receiving window's thread responsive.
+ *
+ * A peer can die without its bye: each end waits (in the wait multiplexer, no timer) on the
+ * process that owns the peer's window, found with GetWindowThreadProcessId, and ends the channel
+ * with ChannelClosedError when it exits.
  * @module
  */
 import { user32 } from "../../ffi/user32.ts";
+import { kernel32 } from "../../ffi/kernel32.ts";
 import { NativeMemory } from "../../ffi/memory.ts";
+import { OwnedHandle } from "../../ffi/handle.ts";
+import { checkHandle } from "../../ffi/check.ts";
 import { wstr } from "../../ffi/wstr.ts";
+import { SYNCHRONIZE } from "../../ffi/headers/winnt.ts";
 import { HWND_MESSAGE, SMTO_ABORTIFHUNG, SMTO_BLOCK, WM_COPYDATA } from "../../ffi/headers/winuser.ts";
 import {
   AddressError,
@@ -34,8 +42,9 @@ import {
 } from "../../core/channel.ts";
 import { raceAbort } from "../../core/op_queue.ts";
 import { WindowHost } from "../../kernel/window_host.ts";
-import { intParam } from "../../core/address.ts";
-import type { Scheme } from "../../core/scheme.ts";
+import { waitAny } from "../../kernel/wait.ts";
+import { intOption } from "../../core/address.ts";
+import { defineScheme, type Scheme } from "../../core/scheme.ts";
 
 const u = () => user32().sync;
 const SERVER_CLASS = "winipc-copydata";
@@ -86,7 +95,7 @@ async function sendCopyData(route: Route, kind: bigint, data: Uint8Array): Promi
   return result[0];
 }
 
-/** An async queue of incoming messages (null = the peer said bye). */
+/** An async queue of incoming messages (null = the peer said bye; an Error ends it too). */
 class Inbox {
   #items: (Uint8Array | null | Error)[] = [];
   #waiter: ((v: Uint8Array | null | Error) => void) | undefined;
@@ -157,6 +166,23 @@ export interface CopyDataEnd {
 }
 
 /**
+ * A waitable handle (SYNCHRONIZE) on the process that owns `hwnd`, or undefined when that is this
+ * process (it cannot die while this code runs).
+ * @throws {ChannelClosedError} when `hwnd` is no longer a window.
+ * @throws {Win32Error} when the process cannot be opened (OpenProcess).
+ */
+export function openWindowProcess(hwnd: bigint): OwnedHandle | undefined {
+  const pid = new Uint32Array(1);
+  if (u().GetWindowThreadProcessId(hwnd, pid) === 0) {
+    throw new ChannelClosedError("the peer's window is gone");
+  }
+  if (pid[0] === kernel32.sync.GetCurrentProcessId()) return undefined;
+  return new OwnedHandle(
+    checkHandle(`OpenProcess(${pid[0]})`, () => kernel32.sync.OpenProcess(SYNCHRONIZE, 0, pid[0])),
+  );
+}
+
+/**
  * One end of a WM_COPYDATA conversation: a {@link Channel} between two message-only windows.
  * Made by {@link connectCopyData} and {@link CopyDataServer}.
  */
@@ -164,6 +190,7 @@ export class CopyDataChannel extends ChannelBase implements Channel {
   /** @internal */ readonly inbox: Inbox;
   readonly #route: Route;
   readonly #onClose: () => Promise<void>;
+  readonly #stopWatching = new AbortController();
 
   /** @internal Use {@link connectCopyData} or {@link CopyDataServer.listen}. */
   constructor(end: CopyDataEnd, opts: CopyDataOptions = {}) {
@@ -171,6 +198,20 @@ export class CopyDataChannel extends ChannelBase implements Channel {
     this.inbox = new Inbox(this.maxMessageSize);
     this.#route = { to: end.peer, from: end.own, timeout: opts.sendTimeout ?? DEFAULT_COPYDATA_SEND_TIMEOUT };
     this.#onClose = end.onClose;
+  }
+
+  /**
+   * @internal Until the channel closes, waits for the peer's process to exit (the channel owns
+   * the handle; undefined: the peer is this process); then ends the inbox after the messages
+   * already delivered. One wait per channel, not one per receive().
+   */
+  watchPeer(process: OwnedHandle | undefined): void {
+    if (!process) return;
+    if (this.closed) return process.close();
+    waitAny([process.value], { signal: this.#stopWatching.signal }).then(
+      () => this.inbox.push(new ChannelClosedError(`${this.address}: the peer's process exited`)),
+      () => {}, // stopped: the channel was closed
+    ).finally(() => process.close());
   }
 
   /** Sends the message in pieces of at most {@link COPYDATA_PIECE_SIZE}; the last one completes it. */
@@ -196,6 +237,7 @@ export class CopyDataChannel extends ChannelBase implements Channel {
 
   /** Says bye to the peer (waiting at most a second), then releases this end's window. */
   protected async closeTransport(): Promise<void> {
+    this.#stopWatching.abort();
     await sendCopyData({ ...this.#route, timeout: 1000 }, KIND_BYE, new Uint8Array(0)).catch(() => {});
     await this.#onClose();
   }
@@ -241,13 +283,22 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> implements Lis
   readonly #opts: CopyDataOptions;
   readonly #channels = new Map<bigint, CopyDataChannel>();
   readonly #pending: CopyDataChannel[] = [];
-  #acceptWaiter: ((c: CopyDataChannel) => void) | undefined;
+  #acceptWaiter: { resolve(c: CopyDataChannel): void; reject(e: Error): void } | undefined;
+  #failure: ChannelClosedError | undefined;
 
   private constructor(host: WindowHost, name: string, opts: CopyDataOptions) {
     super(`copydata:${name}`);
     this.#host = host;
     this.#opts = opts;
     host.onCopyData = (from, tag, data) => this.#deliver(from, tag, data);
+    host.onFailure = (cause) => this.#fail(cause);
+  }
+
+  /** The window's thread failed: every channel and accept ends with ChannelClosedError. */
+  #fail(cause: Error): void {
+    this.#failure = new ChannelClosedError(`${this.address}: the window's thread failed`, { cause });
+    for (const ch of this.#channels.values()) ch.inbox.push(this.#failure);
+    this.#acceptWaiter?.reject(this.#failure);
   }
 
   /**
@@ -286,6 +337,13 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> implements Lis
     const kind = tag & 0xffn;
     let ch = this.#channels.get(from);
     if (kind === KIND_HELLO && !ch) {
+      let process: OwnedHandle | undefined;
+      try {
+        process = openWindowProcess(from);
+      } catch (e) {
+        if (e instanceof ChannelClosedError) return; // the client is gone already
+        // Cannot be opened (another user's process?): its death is then seen by a send only.
+      }
       const onClose = () => {
         this.#channels.delete(from);
         return Promise.resolve();
@@ -294,11 +352,12 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> implements Lis
         { address: this.address, own: this.#host.hwnd, peer: from, onClose },
         this.#opts,
       );
+      ch.watchPeer(process);
       this.#channels.set(from, ch);
       if (this.#acceptWaiter) {
         const w = this.#acceptWaiter;
         this.#acceptWaiter = undefined;
-        w(ch);
+        w.resolve(ch);
       } else this.#pending.push(ch);
     } else if (ch) ch.inbox.deliver(kind, data);
   }
@@ -306,8 +365,11 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> implements Lis
   /** The next client that said hello (they queue while nobody accepts). */
   protected acceptChannel(signal: AbortSignal): Promise<CopyDataChannel> {
     if (this.#pending.length) return Promise.resolve(this.#pending.shift()!);
-    return raceAbort(new Promise<CopyDataChannel>((resolve) => this.#acceptWaiter = resolve), signal)
-      .finally(() => this.#acceptWaiter = undefined);
+    if (this.#failure) return Promise.reject(this.#failure);
+    const waiting = new Promise<CopyDataChannel>((resolve, reject) =>
+      this.#acceptWaiter = { resolve, reject }
+    );
+    return raceAbort(waiting, signal).finally(() => this.#acceptWaiter = undefined);
   }
 
   /** Ends every channel's receiving side, then destroys the window. */
@@ -342,6 +404,8 @@ export async function connectCopyData(name: string, opts: CopyDataOptions = {}):
   });
   const end = { address: `copydata:${name}`, own: host.hwnd, peer: server, onClose: () => host.close() };
   const ch = new CopyDataChannel(end, opts);
+  host.onFailure = (cause) =>
+    ch.inbox.push(new ChannelClosedError(`${end.address}: the window's thread failed`, { cause }));
   host.onCopyData = (from, tag, data) => {
     if (from !== server || (tag & 0xffffffff00000000n) !== TAG_BASE) return;
     ch.inbox.deliver(tag & 0xffn, data);
@@ -350,6 +414,7 @@ export async function connectCopyData(name: string, opts: CopyDataOptions = {}):
     const timeout = opts.sendTimeout ?? DEFAULT_COPYDATA_SEND_TIMEOUT;
     const r = await sendCopyData({ to: server, from: host.hwnd, timeout }, KIND_HELLO, new Uint8Array(0));
     if (r !== 1n) throw new WinipcError(`copydata:${name} refused the connection`);
+    ch.watchPeer(openWindowProcess(server));
   } catch (e) {
     await host.close();
     throw e;
@@ -357,16 +422,16 @@ export async function connectCopyData(name: string, opts: CopyDataOptions = {}):
   return ch;
 }
 
-/** The `copydata:` scheme of `connect` and `listen`. */
-export const copydataScheme: Scheme = {
-  connect: (a, opts) =>
-    connectCopyData(a.path, {
-      maxMessageSize: intParam(a, "maxMessageSize", 0, 0x7fffffff),
-      sendTimeout: opts.timeout ?? intParam(a, "sendTimeout", 1, 0x7fffffff),
-    }),
-  listen: (a) =>
-    CopyDataServer.listen(a.path, {
-      maxMessageSize: intParam(a, "maxMessageSize", 0, 0x7fffffff),
-      sendTimeout: intParam(a, "sendTimeout", 1, 0x7fffffff),
-    }),
+/** The options of a `copydata:` address: the same for connect and listen. */
+const copydataOptions = {
+  maxMessageSize: intOption(0, 0x7fffffff),
+  sendTimeout: intOption(1, 0x7fffffff),
 };
+
+/** The `copydata:` scheme of `connect` and `listen`. */
+export const copydataScheme: Scheme = defineScheme({
+  connectOptions: copydataOptions,
+  connect: (a, o, wait) => connectCopyData(a.path, { ...o, sendTimeout: wait.timeout ?? o.sendTimeout }),
+  listenOptions: copydataOptions,
+  listen: (a, o) => CopyDataServer.listen(a.path, o),
+});

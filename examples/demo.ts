@@ -5,7 +5,7 @@
  * every message, then prints what it showed, how many messages came back intact, and the rate.
  * Exits non-zero if any step fails.
  *
- *   deno run --allow-ffi --allow-run --allow-read --allow-env examples/demo.ts
+ *   deno run --allow-ffi --allow-read --allow-env examples/demo.ts
  *   bun examples/demo.ts
  *
  * The serial step needs two COM ports joined by a null-modem cable: COM1 and COM2 by default
@@ -25,6 +25,8 @@ const SIZE = 1024;
 const COUNT = 500;
 const CLIPBOARD_COUNT = 20;
 const READY = new TextEncoder().encode("winipc-demo: ready");
+/** The Deno permissions of the demo and its children: FFI, plus what the script itself reads. */
+const DENO_FLAGS = ["--allow-ffi", "--allow-read", "--allow-env"];
 const [SERIAL_HERE, SERIAL_CHILD] = (process.env.WINIPC_DEMO_SERIAL ?? "COM1,COM2").split(",");
 
 /** The two ends of a conversation, whatever the mechanism. */
@@ -83,14 +85,14 @@ const id = `winipc-demo-${process.pid}`;
 /** The command line that runs this script again in the same runtime. */
 function selfCommand(args: string[]): [string, string[]] {
   return g.Deno
-    ? [g.Deno.execPath(), ["run", "-A", "--no-check", script, ...args]]
+    ? [g.Deno.execPath(), ["run", ...DENO_FLAGS, "--no-check", script, ...args]]
     : [process.execPath, [script, ...args]];
 }
 
 /**
- * Starts this script in `role` as a child process, through the library's own spawn()
- * (CreateProcessW) with the standard handles inherited. Disposing waits up to 10 s for it to end by
- * itself, then kills it.
+ * Starts this script with `args` (a role and its arguments) as a child process, through the
+ * library's own spawn() (CreateProcessW) with the standard handles inherited. Disposing waits up
+ * to 10 s for it to end by itself, then kills it.
  */
 function startChild(...args: string[]): AsyncDisposable {
   const [file, rest] = selfCommand(args);
@@ -312,13 +314,15 @@ async function main() {
   console.log(`child process. Each step sends ${SIZE}-byte messages and checks every one at the other end.`);
   console.log("The rates are for comparing mechanisms: under Wine every kernel wait goes through the");
   console.log("wineserver, so all of them are far slower than on Windows.\n");
+  const t0 = performance.now();
   const results: string[] = [];
   for (const [i, step] of steps.entries()) results.push(await runStep(step, i + 1));
   const count = (r: string) => results.filter((x) => x === r).length;
   const [failed, skipped] = [count("failed"), count("skipped")];
+  const took = `in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
   if (failed) console.log(`\n${failed} of ${steps.length} steps failed.`);
-  else if (skipped) console.log(`\n${steps.length - skipped} steps passed, ${skipped} skipped.`);
-  else console.log(`\nAll ${steps.length} steps passed.`);
+  else if (skipped) console.log(`\n${steps.length - skipped} steps passed, ${skipped} skipped, ${took}.`);
+  else console.log(`\nAll ${steps.length} steps passed ${took}.`);
   process.exitCode = failed ? 1 : 0;
 }
 

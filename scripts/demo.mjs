@@ -46,7 +46,9 @@ function quietCopy(stream, out) {
  * stderr as shown).
  */
 export async function demoInRuntime(runtime, timeoutMs = Infinity) {
-  const command = runtime === "deno" ? ["deno", "run", "-A", "--no-check", DEMO] : ["bun", DEMO];
+  // The permissions examples/demo.ts documents (and gives its children), not -A.
+  const deno = ["deno", "run", "--allow-ffi", "--allow-read", "--allow-env", "--no-check", DEMO];
+  const command = runtime === "deno" ? deno : ["bun", DEMO];
   const child = spawn("bash", [session, "exec", ...command], {
     cwd: repo,
     stdio: ["ignore", "pipe", "pipe"],
@@ -73,7 +75,9 @@ export async function demoInRuntime(runtime, timeoutMs = Infinity) {
 export function checkDemo({ code, output }) {
   const problems = [];
   if (code !== 0) problems.push(`the demo exited with code ${code}`);
-  if (!/^All \d+ steps passed\.$/m.test(output)) problems.push("the demo did not report all steps passed");
+  if (!/^All \d+ steps passed in [\d.]+ s\.$/m.test(output)) {
+    problems.push("the demo did not report all steps passed");
+  }
   const exports = JSON.parse(readFileSync(join(repo, "deno.json"), "utf8")).exports;
   for (const [entry, path] of Object.entries(exports)) {
     const subpath = entry.replace(/^\.\//, "");
@@ -106,4 +110,4 @@ async function main() {
   process.exit(failed ? 1 : 0);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

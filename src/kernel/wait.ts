@@ -93,7 +93,14 @@ class WaitGroup {
         const owners: [Entry, number][] = [];
         for (const e of this.#entries) e.handles.forEach((_, j) => owners.push([e, j]));
         const list = new BigUint64Array([this.#wake.value, ...owners.map(([e, j]) => e.handles[j])]);
-        const r = await kernel32.async.WaitForMultipleObjects(list.length, list, 0, INFINITE);
+        let r: number;
+        try {
+          r = await kernel32.async.WaitForMultipleObjects(list.length, list, 0, INFINITE);
+        } catch (e) {
+          // The off-thread call itself failed (a Bun call worker died): no wait can complete.
+          this.#rejectAll(e);
+          return;
+        }
         let index: number;
         let abandoned = false;
         if (r >= WAIT_OBJECT_0 && r < WAIT_OBJECT_0 + list.length) index = r - WAIT_OBJECT_0;
@@ -112,6 +119,11 @@ class WaitGroup {
     } finally {
       this.#running = false;
     }
+  }
+
+  /** Fails every registration with `error`. */
+  #rejectAll(error: unknown): void {
+    for (const e of [...this.#entries]) if (this.#take(e)) e.settle(undefined, error);
   }
 
   /** After WAIT_FAILED: fail the registrations whose handles are no longer valid. */

@@ -82,55 +82,63 @@ export interface Program extends AsyncDisposable {
   kill(): void;
 }
 
+/** A started program, before the clean-up is attached. */
+type Started = Pick<Program, "exited" | "output" | "kill">;
+
+const decode = (b?: Uint8Array) => new TextDecoder().decode(b ?? new Uint8Array());
+
+/** `deno run --allow-ffi FILE`: the README's command line. */
+function startDeno(file: string, capture: boolean): Started {
+  const io = capture ? "piped" : "inherit";
+  const child = new g.Deno.Command(g.Deno.execPath(), {
+    args: ["run", "--allow-ffi", "--no-check", file],
+    stdin: "null",
+    stdout: io,
+    stderr: io,
+  }).spawn();
+  const done = capture ? child.output() : child.status;
+  return {
+    exited: done.then((s: { code: number }) => s.code),
+    output: done.then((o: { stdout?: Uint8Array; stderr?: Uint8Array }) => ({
+      stdout: capture ? decode(o.stdout) : "",
+      stderr: capture ? decode(o.stderr) : "",
+    })),
+    kill: () => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    },
+  };
+}
+
+/** `bun FILE`. */
+function startBun(file: string, capture: boolean): Started {
+  const io = capture ? "pipe" : "inherit";
+  const child = g.Bun.spawn([process.execPath, file], { stdin: "ignore", stdout: io, stderr: io });
+  const text = (s: ReadableStream) => capture ? new Response(s).text() : Promise.resolve("");
+  return {
+    exited: child.exited,
+    output: Promise.all([text(child.stdout), text(child.stderr)]).then(([stdout, stderr]) => ({
+      stdout,
+      stderr,
+    })),
+    kill: () => child.kill(9),
+  };
+}
+
 /**
  * Runs a script file as a user would, in this test's runtime: Deno with `--allow-ffi` only (the
  * README's command line), Bun as `bun FILE`. Disposing kills it if it still runs after 5 s, or at
  * once with `stopAtOnce` (a server, which never ends by itself).
  */
 export function runScript(file: string, opts: { capture?: boolean; stopAtOnce?: boolean } = {}): Program {
-  const io = opts.capture ? "piped" : "inherit";
-  let exited: Promise<number>;
-  let output: Promise<{ stdout: string; stderr: string }>;
-  let kill: () => void;
-  if (runtime === "deno") {
-    const child = new g.Deno.Command(g.Deno.execPath(), {
-      args: ["run", "--allow-ffi", "--no-check", file],
-      stdin: "null",
-      stdout: io,
-      stderr: io,
-    }).spawn();
-    const done = opts.capture ? child.output() : child.status;
-    exited = done.then((s: { code: number }) => s.code);
-    const text = (b?: Uint8Array) => new TextDecoder().decode(b ?? new Uint8Array());
-    output = done.then((o: { stdout?: Uint8Array; stderr?: Uint8Array }) => ({
-      stdout: opts.capture ? text(o.stdout) : "",
-      stderr: opts.capture ? text(o.stderr) : "",
-    }));
-    kill = () => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
-    };
-  } else {
-    const pipe = opts.capture ? "pipe" : "inherit";
-    const child = g.Bun.spawn([process.execPath, file], { stdin: "ignore", stdout: pipe, stderr: pipe });
-    exited = child.exited;
-    const text = (s: ReadableStream | undefined) => s ? new Response(s).text() : Promise.resolve("");
-    output = Promise.all([
-      text(opts.capture ? child.stdout : undefined),
-      text(opts.capture ? child.stderr : undefined),
-    ])
-      .then(([stdout, stderr]) => ({ stdout, stderr }));
-    kill = () => child.kill(9);
-  }
-  output.catch(() => {}); // awaited by callers that captured
+  const started = (runtime === "deno" ? startDeno : startBun)(file, opts.capture ?? false);
+  started.output.catch(() => {}); // awaited by callers that captured
   return {
-    exited,
-    output,
-    kill,
+    ...started,
     async [Symbol.asyncDispose]() {
-      const t = setTimeout(kill, opts.stopAtOnce ? 0 : 5000);
-      await exited.finally(() => clearTimeout(t));
+      const t = setTimeout(started.kill, opts.stopAtOnce ? 0 : 5000);
+      await started.exited.finally(() => clearTimeout(t));
     },
   };
 }

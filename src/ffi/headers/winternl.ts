@@ -8,11 +8,7 @@ import { struct } from "../struct.ts";
 export const OBJ_CASE_INSENSITIVE = 0x40;
 
 /** UNICODE_STRING: a counted UTF-16 string (lengths in bytes, no terminator needed). */
-export const UNICODE_STRING = struct({
-  Length: "u16",
-  MaximumLength: "u16",
-  Buffer: "ptr",
-});
+export const UNICODE_STRING = struct({ Length: "u16", MaximumLength: "u16", Buffer: "ptr" });
 
 /** OBJECT_ATTRIBUTES: the name and security descriptor of an object an Nt call creates. */
 export const OBJECT_ATTRIBUTES = struct({

@@ -8,6 +8,7 @@
 import { kernel32 } from "./kernel32.ts";
 import { isInvalidHandle } from "./handle.ts";
 import { Win32Error } from "./error.ts";
+import { ERROR_OLD_WIN_VERSION } from "./headers/winerror.ts";
 
 const k = kernel32.sync;
 
@@ -39,6 +40,30 @@ export function attemptWith<T>(
 }
 
 /**
+ * Whether a code read after a failed call was overwritten by the runtime, not set by the call.
+ * The thread's last error is only as good as what runs between the call and GetLastError: under
+ * Wine, Deno's V8 can run a Windows version check (VerifyVersionInfo, which fails there with
+ * ERROR_OLD_WIN_VERSION) while it allocates a call's 64-bit result, between our two FFI calls.
+ * No call winipc makes fails with that code, so seeing it means the real code was lost (seen in
+ * CI on CreateFileW and ReadFile).
+ */
+export function isOverwrittenError(code: number): boolean {
+  return code === ERROR_OLD_WIN_VERSION;
+}
+
+/**
+ * {@link attempt} for calls that acquire nothing when they fail (opens, creates, reads of state):
+ * when the code read was overwritten by the runtime ({@link isOverwrittenError}), the call is
+ * made again to learn the real one. Never for calls whose failure may have started something
+ * (an overlapped start: see kernel/overlapped.ts).
+ */
+export function attemptRepeatable<T>(call: () => T, failed: (value: T) => boolean, tries = 3): Attempt<T> {
+  let r = attempt(call, failed);
+  for (let i = 1; i < tries && isOverwrittenError(r.error); i++) r = attempt(call, failed);
+  return r;
+}
+
+/**
  * Makes a Win32 call that reports something on success too (CreateEventW and friends set
  * ERROR_ALREADY_EXISTS): clears the code first and always reads it after.
  */
@@ -57,14 +82,14 @@ export function check(api: string, call: () => number): number {
 
 /** A call returning a HANDLE: throws {@link Win32Error} on NULL or INVALID_HANDLE_VALUE. */
 export function checkHandle(api: string, call: () => bigint): bigint {
-  const r = attempt(call, isInvalidHandle);
+  const r = attemptRepeatable(call, isInvalidHandle);
   if (isInvalidHandle(r.value)) throw new Win32Error(api, r.error);
   return r.value;
 }
 
 /** A call returning a pointer or HMODULE: throws {@link Win32Error} when it is NULL. */
 export function checkPointer(api: string, call: () => bigint): bigint {
-  const r = attempt(call, (v) => v === 0n);
+  const r = attemptRepeatable(call, (v) => v === 0n);
   if (r.value === 0n) throw new Win32Error(api, r.error);
   return r.value;
 }

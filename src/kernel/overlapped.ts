@@ -4,9 +4,10 @@
  * @module
  */
 import { kernel32 } from "../ffi/kernel32.ts";
-import { ERROR_IO_PENDING, ERROR_OPERATION_ABORTED } from "../ffi/headers/winerror.ts";
+import { ERROR_IO_INCOMPLETE, ERROR_IO_PENDING, ERROR_OPERATION_ABORTED } from "../ffi/headers/winerror.ts";
+import { STATUS_PENDING } from "../ffi/headers/ntstatus.ts";
 import { Win32Error } from "../ffi/error.ts";
-import { attempt } from "../ffi/check.ts";
+import { attempt, attemptRepeatable, isOverwrittenError } from "../ffi/check.ts";
 import { NativeMemory } from "../ffi/memory.ts";
 import { type WaitOptions, WinipcError } from "../core/errors.ts";
 import { createEvent, waitAny } from "./wait.ts";
@@ -53,7 +54,8 @@ export class Overlapped implements Disposable {
       k.ResetEvent(this.#event.value);
       const started = attempt(() => start(this.#mem.address), (ok) => !ok);
       if (!started.value) {
-        if (started.error !== ERROR_IO_PENDING) return { bytes: this.#transferred(), error: started.error };
+        const error = isOverwrittenError(started.error) ? this.#startError(file) : started.error;
+        if (error !== ERROR_IO_PENDING) return { bytes: this.#transferred(), error };
         try {
           await waitAny([this.#event.value], opts);
         } catch (e) {
@@ -70,12 +72,30 @@ export class Overlapped implements Disposable {
     }
   }
 
+  /**
+   * The real outcome of a start whose error code the runtime overwrote (check.ts): the kernel
+   * marks a pending operation STATUS_PENDING in OVERLAPPED.Internal, and GetOverlappedResult
+   * (no wait) gives the code of one that already failed. Telling a pending operation apart
+   * matters most: the kernel still owns its buffer.
+   */
+  #startError(file: bigint): number {
+    if (this.#mem.view().getUint32(0, true) === STATUS_PENDING) return ERROR_IO_PENDING;
+    const r = attemptRepeatable(
+      () => k.GetOverlappedResult(file, this.#mem.address, this.#count, 0),
+      (ok) => !ok,
+    );
+    return r.error === ERROR_IO_INCOMPLETE ? ERROR_IO_PENDING : r.error;
+  }
+
   #transferred(): number {
     return Number(this.#mem.view().getBigUint64(8, true)); // OVERLAPPED.InternalHigh
   }
 
   #result(file: bigint): IoResult {
-    const r = attempt(() => k.GetOverlappedResult(file, this.#mem.address, this.#count, 0), (ok) => !ok);
+    const r = attemptRepeatable(
+      () => k.GetOverlappedResult(file, this.#mem.address, this.#count, 0),
+      (ok) => !ok,
+    );
     return { bytes: this.#count[0], error: r.error };
   }
 

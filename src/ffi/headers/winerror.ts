@@ -26,5 +26,7 @@ export const ERROR_PIPE_CONNECTED = 535;
 export const ERROR_PIPE_LISTENING = 536;
 export const ERROR_OPERATION_ABORTED = 995;
 export const ERROR_IO_INCOMPLETE = 996;
+/** VerifyVersionInfo's "newer Windows needed": no call winipc makes fails with it (see check.ts). */
+export const ERROR_OLD_WIN_VERSION = 1150;
 export const ERROR_IO_PENDING = 997;
 export const ERROR_CONNECTION_ABORTED = 1236;

@@ -47,7 +47,7 @@ import {
 } from "../../ffi/headers/winerror.ts";
 import { GENERIC_READ, GENERIC_WRITE } from "../../ffi/headers/winnt.ts";
 import { Win32Error } from "../../ffi/error.ts";
-import { attempt, check } from "../../ffi/check.ts";
+import { attempt, attemptRepeatable, check } from "../../ffi/check.ts";
 import { isInvalidHandle, OwnedHandle } from "../../ffi/handle.ts";
 import { checkIo, Overlapped } from "../../kernel/overlapped.ts";
 import { HandleStream } from "../../kernel/handle_stream.ts";
@@ -651,7 +651,7 @@ async function openPipe(path: string, retry: OpenRetry): Promise<OwnedHandle> {
   let sawServer = false;
   while (true) {
     retry.signal.throwIfAborted();
-    const r = attempt(() => createFile(wpath), isInvalidHandle);
+    const r = attemptRepeatable(() => createFile(wpath), isInvalidHandle);
     if (!isInvalidHandle(r.value)) return new OwnedHandle(r.value);
     const left = Math.max(1, retry.deadline - Date.now());
     if (r.error === ERROR_FILE_NOT_FOUND) {

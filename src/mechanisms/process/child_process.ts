@@ -77,7 +77,6 @@ function inheritable(): Uint8Array {
  */
 export class PipeReader implements AsyncDisposable {
   readonly #stream: HandleStream;
-  #readable: ReadableStream<Uint8Array> | undefined;
 
   /** Wraps the read end of a pipe opened for overlapped I/O (FILE_FLAG_OVERLAPPED); it owns `handle`. */
   constructor(handle: OwnedHandle) {
@@ -104,14 +103,7 @@ export class PipeReader implements AsyncDisposable {
 
   /** The bytes as a Web stream (ends at end-of-stream; cancelling it closes the pipe). */
   get readable(): ReadableStream<Uint8Array> {
-    return this.#readable ??= new ReadableStream<Uint8Array>({
-      pull: async (c) => {
-        const chunk = await this.read();
-        if (chunk) c.enqueue(chunk);
-        else c.close();
-      },
-      cancel: () => this.close(),
-    }, { highWaterMark: 0 });
+    return this.#stream.readable;
   }
 
   /** A receive-only channel of length-prefixed messages over this pipe (use it or read(), not both). */
@@ -133,7 +125,6 @@ export class PipeReader implements AsyncDisposable {
 /** The parent's end of a child's input pipe: writes with overlapped I/O. */
 export class PipeWriter implements AsyncDisposable {
   readonly #stream: HandleStream;
-  #writable: WritableStream<Uint8Array> | undefined;
 
   /** Wraps the write end of a pipe opened for overlapped I/O (FILE_FLAG_OVERLAPPED); it owns `handle`. */
   constructor(handle: OwnedHandle) {
@@ -150,11 +141,7 @@ export class PipeWriter implements AsyncDisposable {
 
   /** A Web stream over {@link write}; closing it closes the pipe. */
   get writable(): WritableStream<Uint8Array> {
-    return this.#writable ??= new WritableStream<Uint8Array>({
-      write: (chunk) => this.write(chunk),
-      close: () => this.close(),
-      abort: () => this.close(),
-    });
+    return this.#stream.writable;
   }
 
   /** A send-only channel of length-prefixed messages over this pipe. */

@@ -5,7 +5,9 @@
  * @module
  */
 import { ChannelClosedError, MessageTooLargeError, type WaitOptions } from "./errors.ts";
-import { OpQueue } from "./op_queue.ts";
+import { checkWaitOptions, OpQueue } from "./op_queue.ts";
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** The receiving half of a channel. */
 export interface ReceiveChannel extends AsyncIterable<Uint8Array>, AsyncDisposable {
@@ -96,6 +98,24 @@ export abstract class ChannelBase implements Channel {
   /** Releases the transport once no call is in flight. */
   protected abstract closeTransport(): void | Promise<void>;
 
+  /**
+   * The synchronous fast path of `send`, tried when no send is queued: sends `message` at once
+   * and returns true, or returns false (nothing done) so the queued path runs. What it throws
+   * rejects the call, as the queued path would. Default: never.
+   */
+  protected sendNow(_message: Uint8Array): boolean {
+    return false;
+  }
+
+  /**
+   * The synchronous fast path of `receive`, tried when no receive is queued: the next message if
+   * one is ready now, else undefined (the queued path runs). What it throws rejects the call, as
+   * the queued path would. Default: never.
+   */
+  protected receiveNow(): Uint8Array | undefined {
+    return undefined;
+  }
+
   /** True once `close()` was called. */
   get closed(): boolean {
     return this.#sends.closed;
@@ -113,6 +133,13 @@ export abstract class ChannelBase implements Channel {
     if (message.byteLength > this.maxMessageSize) {
       return Promise.reject(new MessageTooLargeError(message.byteLength, this.maxMessageSize));
     }
+    if (this.#canRunNow(this.#sends, opts)) {
+      try {
+        if (this.sendNow(message)) return RESOLVED;
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     return this.#run(this.#sends, (signal) => this.sendMessage(message, signal), opts);
   }
 
@@ -122,6 +149,14 @@ export abstract class ChannelBase implements Channel {
    * @throws {TimeoutError} nothing arrived within `timeout`.
    */
   receive(opts?: WaitOptions): Promise<Uint8Array> {
+    if (this.#canRunNow(this.#receives, opts)) {
+      try {
+        const m = this.receiveNow();
+        if (m) return Promise.resolve(m);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     return this.#run(this.#receives, async (signal) => {
       const m = await this.receiveMessage(signal);
       if (m === null) throw new ChannelClosedError(`${this.address}: the peer closed the channel`);
@@ -130,6 +165,21 @@ export abstract class ChannelBase implements Channel {
   }
 
   /** Runs `op` in its direction's queue; a peer that went away ends both directions for good. */
+  /**
+   * Whether a call may take its fast path: nothing queued before it (order is kept), the channel
+   * open, and its options valid and not already aborted (the queued path reports those).
+   */
+  #canRunNow(queue: OpQueue, opts: WaitOptions | undefined): boolean {
+    if (queue.busy || queue.closed || this.#ended) return false;
+    if (opts === undefined) return true;
+    try {
+      checkWaitOptions(opts);
+    } catch {
+      return false;
+    }
+    return !opts.signal?.aborted;
+  }
+
   #run<T>(queue: OpQueue, op: (signal: AbortSignal) => Promise<T>, opts?: WaitOptions): Promise<T> {
     return queue.run(opts, async (signal) => {
       if (this.#ended) throw this.#ended;

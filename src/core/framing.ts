@@ -51,6 +51,11 @@ export class FrameDecoder {
     return this.#buffered;
   }
 
+  /** True between frames: no bytes held and no frame begun (its header not yet taken). */
+  get atFrameStart(): boolean {
+    return this.#buffered === 0 && this.#need < 0;
+  }
+
   /** Adds bytes read from the stream (the decoder keeps a copy). */
   push(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return;

@@ -73,8 +73,14 @@ export function callScope(owner: AbortSignal, opts: WaitOptions = {}): CallScope
 export class OpQueue {
   #tail: Promise<unknown> = Promise.resolve();
   readonly #closing = new AbortController();
+  #queued = 0;
 
   constructor(readonly what: string) {}
+
+  /** Whether an operation is queued or running (a caller's fast path must then wait its turn). */
+  get busy(): boolean {
+    return this.#queued > 0;
+  }
 
   get closed(): boolean {
     return this.#closing.signal.aborted;
@@ -82,6 +88,7 @@ export class OpQueue {
 
   /** Queues `op`; it gets a signal that aborts on the caller's signal, timeout, or close. */
   run<T>(opts: WaitOptions | undefined, op: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.#queued++;
     const run = this.#tail.then(async () => {
       if (this.closed) throw new ChannelClosedError(`${this.what} is closed`);
       const scope = callScope(this.#closing.signal, opts);
@@ -93,7 +100,7 @@ export class OpQueue {
       } finally {
         scope.done();
       }
-    });
+    }).finally(() => this.#queued--);
     this.#tail = run.catch(() => {});
     return run;
   }

@@ -20,6 +20,8 @@ export const kernel32Symbols = {
   GetCurrentProcess: { args: [], returns: "ptr" },
   // DWORD GetCurrentProcessId(void)
   GetCurrentProcessId: { args: [], returns: "u32" },
+  // BOOL SwitchToThread(void)
+  SwitchToThread: { args: [], returns: "i32" },
   // BOOL GetHandleInformation(HANDLE hObject, LPDWORD lpdwFlags)
   GetHandleInformation: { args: ["ptr", "buf"], returns: "i32" },
   // HANDLE GetProcessHeap(void)

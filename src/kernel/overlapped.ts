@@ -46,12 +46,29 @@ export class Overlapped implements Disposable {
    * memory is freed while the kernel still uses it; if it completed anyway, its result is
    * returned rather than lost.
    */
-  async run(file: bigint, start: (overlapped: bigint) => number, opts: WaitOptions = {}): Promise<IoResult> {
+  run(file: bigint, start: (overlapped: bigint) => number, opts: WaitOptions = {}): Promise<IoResult> {
+    return this.#run(file, start, opts, true);
+  }
+
+  /**
+   * {@link run} for ReadFile and WriteFile, which reset OVERLAPPED.hEvent themselves when they
+   * start (documented): no ResetEvent, a wineserver round trip per operation under Wine.
+   */
+  #runResetting(file: bigint, start: (overlapped: bigint) => number, opts: WaitOptions): Promise<IoResult> {
+    return this.#run(file, start, opts, false);
+  }
+
+  async #run(
+    file: bigint,
+    start: (overlapped: bigint) => number,
+    opts: WaitOptions,
+    resetEvent: boolean,
+  ): Promise<IoResult> {
     if (this.#busy) throw new WinipcError("winipc: overlapped operation already in progress");
     this.#busy = true;
     try {
       this.#mem.bytes.fill(0, 0, 24);
-      k.ResetEvent(this.#event.value);
+      if (resetEvent) k.ResetEvent(this.#event.value);
       const started = attempt(() => start(this.#mem.address), (ok) => !ok);
       if (!started.value) {
         const error = isOverwrittenError(started.error) ? this.#startError(file) : started.error;
@@ -101,12 +118,12 @@ export class Overlapped implements Disposable {
 
   /** One overlapped ReadFile of up to `into.length` bytes. */
   readFile(file: bigint, into: NativeRange, opts: WaitOptions = {}): Promise<IoResult> {
-    return this.run(file, (ov) => k.ReadFile(file, into.address, into.length, null, ov), opts);
+    return this.#runResetting(file, (ov) => k.ReadFile(file, into.address, into.length, null, ov), opts);
   }
 
   /** One overlapped WriteFile of `data` (it may write fewer bytes: see {@link writeAll}). */
   writeFile(file: bigint, data: NativeRange, opts: WaitOptions = {}): Promise<IoResult> {
-    return this.run(file, (ov) => k.WriteFile(file, data.address, data.length, null, ov), opts);
+    return this.#runResetting(file, (ov) => k.WriteFile(file, data.address, data.length, null, ov), opts);
   }
 
   /**

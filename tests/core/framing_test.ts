@@ -63,6 +63,27 @@ test("FrameDecoder: buffered counts the bytes of the incomplete frame", () => {
   );
 });
 
+test("FrameDecoder: atFrameStart only between frames, also once a header is taken and no payload is held", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.nat(), (message, at) => {
+      const frame = encodeFrame(message);
+      const cut = 1 + (at % (frame.length - 1)); // inside the frame, at least one byte pushed
+      const decoder = new FrameDecoder(1000);
+      assert(decoder.atFrameStart, "a new decoder is at a frame start");
+      decoder.push(frame.subarray(0, cut));
+      assert(decoder.next() === undefined, "no message from part of a frame");
+      assert(!decoder.atFrameStart, `not at a frame start after ${cut} of ${frame.length} bytes`);
+      decoder.push(frame.subarray(cut));
+      assert(decoder.next() !== undefined && decoder.atFrameStart, "at a frame start after the message");
+    }),
+    fcParams(),
+  );
+  const decoder = new FrameDecoder(1000);
+  decoder.push(encodeFrame(new Uint8Array(10)).subarray(0, FRAME_HEADER_SIZE));
+  assert(decoder.next() === undefined, "header alone: no message");
+  assert(decoder.buffered === 0 && !decoder.atFrameStart, "header taken, nothing held: mid-frame");
+});
+
 test("FrameDecoder: the decoder copies pushed bytes (the caller may reuse its buffer)", () => {
   const decoder = new FrameDecoder(10);
   const buf = encodeFrame(new Uint8Array([7, 8]));

@@ -25,11 +25,14 @@ import { OwnedHandle } from "../../ffi/handle.ts";
 import { waitAny } from "../../kernel/wait.ts";
 import type { KernelEvent } from "../../kernel/sync.ts";
 import type { SharedRegion } from "../../kernel/shared_memory.ts";
-import { ChannelClosedError, ProtocolError } from "../../core/errors.ts";
+import { ChannelClosedError, MessageTooLargeError, ProtocolError } from "../../core/errors.ts";
 import { type Channel, ChannelBase, type ChannelOptions } from "../../core/channel.ts";
-import { encodeFrame, FrameDecoder } from "../../core/framing.ts";
+import { encodeFrame, FRAME_HEADER_SIZE, FrameDecoder } from "../../core/framing.ts";
 
 const k = kernel32.sync;
+
+/** Spinning longer than this (ms) yields the core between polls. */
+const YIELD_AFTER_MS = 0.05;
 
 /** The first word of a ring header: "WIPC". */
 export const SHM_MAGIC = 0x43504957;
@@ -200,6 +203,10 @@ export class ShmChannel extends ChannelBase implements Channel {
   #localHead: number;
   #localTail: number;
   #detached = false;
+  #spunInVain = false;
+  /** A frame header staged for the ring, and read from it (the fast paths). */
+  readonly #headerBytes = new Uint8Array(FRAME_HEADER_SIZE);
+  readonly #header = new DataView(this.#headerBytes.buffer);
 
   /** @internal Use `connectShm` or `ShmServer.listen` (or their `dll:` twins). */
   constructor(end: ShmEnd, opts: ShmChannelOptions = {}) {
@@ -259,14 +266,26 @@ export class ShmChannel extends ChannelBase implements Channel {
   }
 
   /**
-   * Polls `ready` for the spin time, then raises `me`'s flag and sleeps on its event or the
-   * peer's exit. False when the peer process ended.
+   * Polls `ready` for the spin time (synchronously: the user traded CPU for latency). After the
+   * first microseconds each poll also yields the core (SwitchToThread): on a machine with few
+   * cores the peer, or the thread that delivers its data, may be waiting for this one.
    */
-  async #await(ready: () => boolean, me: Sleeper, signal: AbortSignal): Promise<boolean> {
-    if (this.#spinMs > 0) {
-      const until = performance.now() + this.#spinMs;
-      while (performance.now() < until) if (ready()) return true;
+  #spin(ready: () => boolean): boolean {
+    const start = performance.now();
+    const until = start + this.#spinMs;
+    for (let now = start; now < until; now = performance.now()) {
+      if (ready()) return true;
+      if (now - start > YIELD_AFTER_MS) k.SwitchToThread();
     }
+    return ready();
+  }
+
+  /**
+   * Polls `ready` for the spin time (unless `spin` is false: the caller just did), then raises
+   * `me`'s flag and sleeps on its event or the peer's exit. False when the peer process ended.
+   */
+  async #await(ready: () => boolean, me: Sleeper, signal: AbortSignal, spin = true): Promise<boolean> {
+    if (spin && this.#spinMs > 0 && this.#spin(ready)) return true;
     Atomics.store(this.#words, me.flag, 1);
     try {
       if (ready()) return true; // re-check after flagging: the peer may have acted in between
@@ -279,14 +298,98 @@ export class ShmChannel extends ChannelBase implements Channel {
 
   /** Copies `chunk` (at most the free space) into the outgoing ring and publishes it. */
   #put(chunk: Uint8Array): void {
+    this.#copyIn(chunk);
+    this.#publish();
+  }
+
+  /** Copies `chunk` (at most the free space) after the local head, unpublished. */
+  #copyIn(chunk: Uint8Array): void {
     const out = this.#out;
     const pos = this.#localHead % this.#capacity;
     const first = Math.min(chunk.byteLength, this.#capacity - pos);
     this.#bytes.set(chunk.subarray(0, first), out.dataOffset + pos);
     if (chunk.byteLength > first) this.#bytes.set(chunk.subarray(first), out.dataOffset);
     this.#localHead = (this.#localHead + chunk.byteLength) >>> 0;
+  }
+
+  /** Makes the bytes copied in visible to the reader, and wakes it if it sleeps. */
+  #publish(): void {
+    const out = this.#out;
     Atomics.store(this.#words, out.head, this.#localHead | 0);
     if (Atomics.load(this.#words, out.reader.flag) !== 0) out.reader.wake.set();
+  }
+
+  /** Copies `into.length` bytes from `offset` bytes past the local tail of the incoming ring. */
+  #copyOut(offset: number, into: Uint8Array): void {
+    const inn = this.#in;
+    const pos = (this.#localTail + offset) % this.#capacity;
+    const first = Math.min(into.byteLength, this.#capacity - pos);
+    into.set(this.#bytes.subarray(inn.dataOffset + pos, inn.dataOffset + pos + first));
+    if (into.byteLength > first) {
+      into.set(this.#bytes.subarray(inn.dataOffset, inn.dataOffset + into.byteLength - first), first);
+    }
+  }
+
+  /** Frees `count` bytes of the incoming ring, and wakes the writer if it waits for space. */
+  #release(count: number): void {
+    const inn = this.#in;
+    this.#localTail = (this.#localTail + count) >>> 0;
+    Atomics.store(this.#words, inn.tail, this.#localTail | 0);
+    if (Atomics.load(this.#words, inn.writer.flag) !== 0) inn.writer.wake.set();
+  }
+
+  /**
+   * The fast path of send: the whole frame goes into the ring at once when it fits, straight
+   * from `message` (no frame copy), published once.
+   */
+  protected override sendNow(message: Uint8Array): boolean {
+    if (this.#detached || Atomics.load(this.#words, this.#out.readerClosed) !== 0) return false;
+    if (this.#free() < FRAME_HEADER_SIZE + message.byteLength) return false;
+    this.#header.setUint32(0, message.byteLength, true);
+    this.#copyIn(this.#headerBytes);
+    this.#copyIn(message);
+    this.#publish();
+    return true;
+  }
+
+  /**
+   * The fast path of receive: a message already in the ring (or, with `spin`, one that arrives
+   * within the spin time). Undefined sends the call down the queued path, which then sleeps
+   * without spinning again.
+   */
+  protected override receiveNow(): Uint8Array | undefined {
+    const m = this.#nextReady();
+    if (m || this.#spinMs === 0 || this.#detached) return m;
+    const inn = this.#in;
+    if (this.#spin(() => this.#available() > 0 || Atomics.load(this.#words, inn.writerClosed) !== 0)) {
+      return this.#nextReady();
+    }
+    this.#spunInVain = true;
+    return undefined;
+  }
+
+  /**
+   * The next message from what is already in the ring, or undefined. A whole frame with nothing
+   * buffered before it is copied straight out of the ring; anything else goes through the decoder.
+   */
+  #nextReady(): Uint8Array | undefined {
+    const decoded = this.#decoder.next();
+    if (decoded || this.#detached) return decoded;
+    const avail = this.#available();
+    if (avail === 0) return undefined;
+    if (this.#decoder.atFrameStart && avail >= FRAME_HEADER_SIZE) {
+      this.#copyOut(0, this.#headerBytes);
+      const length = this.#header.getUint32(0, true);
+      if (length > this.maxMessageSize) throw new MessageTooLargeError(length, this.maxMessageSize);
+      if (avail >= FRAME_HEADER_SIZE + length) {
+        const message = new Uint8Array(length);
+        this.#copyOut(FRAME_HEADER_SIZE, message);
+        this.#release(FRAME_HEADER_SIZE + length);
+        return message;
+      }
+    }
+    this.#take(avail);
+    return this.#decoder.next();
   }
 
   /** Moves `count` available bytes from the incoming ring into the decoder and frees them. */
@@ -298,9 +401,7 @@ export class ShmChannel extends ChannelBase implements Channel {
     if (count > first) {
       this.#decoder.push(this.#bytes.subarray(inn.dataOffset, inn.dataOffset + count - first));
     }
-    this.#localTail = (this.#localTail + count) >>> 0;
-    Atomics.store(this.#words, inn.tail, this.#localTail | 0);
-    if (Atomics.load(this.#words, inn.writer.flag) !== 0) inn.writer.wake.set();
+    this.#release(count);
   }
 
   /** Writes the message's frame into the ring, sleeping while the ring is full. */
@@ -337,6 +438,8 @@ export class ShmChannel extends ChannelBase implements Channel {
   protected async receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
     const w = this.#words;
     const inn = this.#in;
+    let spin = !this.#spunInVain; // receiveNow spun just before: sleep at once
+    this.#spunInVain = false;
     while (true) {
       const m = this.#decoder.next();
       if (m) return m;
@@ -351,7 +454,9 @@ export class ShmChannel extends ChannelBase implements Channel {
         () => this.#available() > 0 || Atomics.load(w, inn.writerClosed) !== 0,
         inn.reader,
         signal,
+        spin,
       );
+      spin = true;
       if (!ok && this.#available() === 0) return this.#detach(true); // the peer process ended
     }
   }

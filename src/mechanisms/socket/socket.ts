@@ -73,6 +73,7 @@ let newStream: (sock: Sock, remote: string) => SocketStream;
 export class SocketStream implements AsyncDisposable {
   readonly #sock: Sock;
   readonly #buf = new Uint8Array(64 * 1024);
+  #drained = false;
   readonly #reads: OpQueue;
   readonly #writes: OpQueue;
   #eof = false;
@@ -99,7 +100,12 @@ export class SocketStream implements AsyncDisposable {
   read(opts?: WaitOptions): Promise<Uint8Array | null> {
     return this.#reads.run(opts, async (signal) => {
       if (this.#eof) return null;
+      // After a recv that left nothing behind, the next data is announced by FD_READ (recv
+      // re-enables it): wait for it instead of a recv bound to fail, two wineserver calls under
+      // Wine. While data streams in (full reads), read at once.
+      if (this.#drained) await this.#sock.wait(FD_READ, signal);
       const r = await this.#sock.retryWhen(FD_READ, signal, () => this.#recv());
+      this.#drained = r.value < this.#buf.length;
       if (r.value > 0) return this.#buf.slice(0, r.value);
       if (r.value === 0 || isDisconnect(r.error)) {
         this.#eof = true;

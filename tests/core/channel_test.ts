@@ -285,3 +285,79 @@ test("ChannelBase: a mechanism implementing the three methods gets the whole API
   await ch.close();
   assert(ch.transportClosed === 1, `closeTransport ran ${ch.transportClosed} times`);
 });
+
+test("ChannelBase fast paths: taken only when nothing is queued, so order holds; their errors reject; bad options still fail", async () => {
+  /** Messages ready in `ready` are taken synchronously; others arrive through `slow`, later. */
+  class FastChannel extends ChannelBase {
+    ready: Uint8Array[] = [];
+    slow: Uint8Array[] = [];
+    sentNow: Uint8Array[] = [];
+    sentQueued: Uint8Array[] = [];
+    failNow: Error | undefined;
+    acceptNow = true;
+    protected override sendNow(message: Uint8Array): boolean {
+      if (this.failNow) throw this.failNow;
+      if (this.acceptNow) this.sentNow.push(message);
+      return this.acceptNow;
+    }
+    protected override receiveNow(): Uint8Array | undefined {
+      if (this.failNow) throw this.failNow;
+      return this.ready.shift();
+    }
+    protected async sendMessage(message: Uint8Array): Promise<void> {
+      await tick();
+      this.sentQueued.push(message);
+    }
+    protected async receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
+      signal.throwIfAborted();
+      while (this.slow.length === 0 && this.ready.length === 0) {
+        await tick();
+        signal.throwIfAborted();
+      }
+      return this.ready.shift() ?? this.slow.shift()!;
+    }
+    protected closeTransport(): void {}
+  }
+  const ch = new FastChannel("fast:1");
+  ch.ready.push(bytes(1));
+  assert(bytesEqual(await ch.receive(), bytes(1)), "a ready message comes from the fast path");
+
+  // A receive waits in the queue; a message then becomes ready: the queued receive gets it, and a
+  // later receive does not jump ahead through the fast path.
+  const first = ch.receive();
+  await tick();
+  ch.ready.push(bytes(2));
+  const second = ch.receive();
+  ch.slow.push(bytes(3));
+  assert(bytesEqual(await first, bytes(2)) && bytesEqual(await second, bytes(3)), "queue order kept");
+
+  // Sends: the fast path while idle; once a queued send runs, later sends queue behind it.
+  ch.acceptNow = false;
+  const queued = ch.send(bytes(4));
+  ch.acceptNow = true;
+  const after = ch.send(bytes(5));
+  await Promise.all([queued, after]);
+  assert(ch.sentQueued.length === 2 && ch.sentNow.length === 0, "a send behind a queued one queues too");
+  await ch.send(bytes(6));
+  assert(ch.sentNow.length === 1, "an idle send takes the fast path");
+
+  ch.failNow = new RangeError("broken ring");
+  assert(await caught(() => ch.receive()) === ch.failNow, "a fast-path error rejects the receive");
+  assert(await caught(() => ch.send(bytes(7))) === ch.failNow, "and the send");
+  ch.failNow = undefined;
+
+  ch.ready.push(bytes(8));
+  // deno-lint-ignore no-explicit-any
+  assert(
+    await caught(() => ch.receive({ timeout: -1 } as any)) instanceof RangeError,
+    "bad options are refused",
+  );
+  const aborted = AbortSignal.abort(new Error("stop"));
+  assert(
+    (await caught(() => ch.receive({ signal: aborted })) as Error).message === "stop",
+    "an aborted signal wins",
+  );
+  assert(bytesEqual(await ch.receive(), bytes(8)), "and the ready message is still there");
+  await ch.close();
+  assert(await caught(() => ch.receive()) instanceof ChannelClosedError, "closed: no fast path");
+});

@@ -23,6 +23,36 @@ export const ntdllSymbols = {
     ],
     returns: "u32", // NTSTATUS
   },
+  // The calls behind ReadFile and WriteFile, for overlapped I/O: they return the NTSTATUS, where
+  // the Win32 wrappers leave a last-error code that the runtime may overwrite before it is read.
+  NtReadFile: {
+    args: [
+      "ptr", // HANDLE FileHandle
+      "ptr", // HANDLE Event (reset when the operation starts, set when it ends)
+      "ptr", // PIO_APC_ROUTINE ApcRoutine (NULL)
+      "ptr", // PVOID ApcContext (the OVERLAPPED, as ReadFile passes it)
+      "ptr", // PIO_STATUS_BLOCK IoStatusBlock (OVERLAPPED.Internal/InternalHigh)
+      "ptr", // PVOID Buffer (out)
+      "u32", // ULONG Length
+      "ptr", // PLARGE_INTEGER ByteOffset (OVERLAPPED.Offset/OffsetHigh)
+      "ptr", // PULONG Key (NULL)
+    ],
+    returns: "u32", // NTSTATUS
+  },
+  NtWriteFile: {
+    args: [
+      "ptr", // HANDLE FileHandle
+      "ptr", // HANDLE Event (reset when the operation starts, set when it ends)
+      "ptr", // PIO_APC_ROUTINE ApcRoutine (NULL)
+      "ptr", // PVOID ApcContext (the OVERLAPPED, as WriteFile passes it)
+      "ptr", // PIO_STATUS_BLOCK IoStatusBlock (OVERLAPPED.Internal/InternalHigh)
+      "ptr", // const VOID *Buffer
+      "u32", // ULONG Length
+      "ptr", // PLARGE_INTEGER ByteOffset (OVERLAPPED.Offset/OffsetHigh)
+      "ptr", // PULONG Key (NULL)
+    ],
+    returns: "u32", // NTSTATUS
+  },
   // ULONG RtlNtStatusToDosError(NTSTATUS Status)
   RtlNtStatusToDosError: { args: ["u32"], returns: "u32" },
 } as const satisfies SymbolTable;

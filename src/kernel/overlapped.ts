@@ -5,7 +5,8 @@
  */
 import { kernel32 } from "../ffi/kernel32.ts";
 import { ERROR_IO_INCOMPLETE, ERROR_IO_PENDING, ERROR_OPERATION_ABORTED } from "../ffi/headers/winerror.ts";
-import { STATUS_PENDING } from "../ffi/headers/ntstatus.ts";
+import { STATUS_PENDING, STATUS_SUCCESS } from "../ffi/headers/ntstatus.ts";
+import { ntdll } from "../ffi/ntdll.ts";
 import { Win32Error } from "../ffi/error.ts";
 import { attempt, attemptRepeatable, isOverwrittenError } from "../ffi/check.ts";
 import { NativeMemory } from "../ffi/memory.ts";
@@ -13,6 +14,14 @@ import { type WaitOptions, WinipcError } from "../core/errors.ts";
 import { createEvent, waitAny } from "./wait.ts";
 
 const k = kernel32.sync;
+
+/** A start's verdict: the operation runs on (the kernel owns its buffer until it completes). */
+const PENDING = Symbol("pending");
+
+/** The Win32 error code for an NTSTATUS, as the Win32 wrappers report it. */
+function toWin32(status: number): number {
+  return ntdll().sync.RtlNtStatusToDosError(status);
+}
 
 /** The result of one overlapped operation: bytes transferred and the Win32 code (0 = success). */
 export interface IoResult {
@@ -47,43 +56,51 @@ export class Overlapped implements Disposable {
    * returned rather than lost.
    */
   run(file: bigint, start: (overlapped: bigint) => number, opts: WaitOptions = {}): Promise<IoResult> {
-    return this.#run(file, start, opts, true);
+    return this.#run(file, opts, () => {
+      k.ResetEvent(this.#event.value);
+      const started = attempt(() => start(this.#mem.address), (ok) => !ok);
+      if (started.value) return undefined;
+      const error = isOverwrittenError(started.error) ? this.#startError(file) : started.error;
+      return error === ERROR_IO_PENDING ? PENDING : { bytes: this.#transferred(), error };
+    });
   }
 
   /**
-   * {@link run} for ReadFile and WriteFile, which reset OVERLAPPED.hEvent themselves when they
-   * start (documented): no ResetEvent, a wineserver round trip per operation under Wine.
+   * {@link run} for a native call that returns its NTSTATUS (NtReadFile, NtWriteFile): the outcome
+   * is the return value, never a thread's last-error code, which the runtime may overwrite
+   * between two FFI calls (check.ts). The call resets the event itself.
    */
-  #runResetting(file: bigint, start: (overlapped: bigint) => number, opts: WaitOptions): Promise<IoResult> {
-    return this.#run(file, start, opts, false);
+  #runNative(file: bigint, start: (overlapped: bigint) => number, opts: WaitOptions): Promise<IoResult> {
+    return this.#run(file, opts, () => {
+      const status = start(this.#mem.address);
+      if (status === STATUS_PENDING) return PENDING;
+      return { bytes: this.#transferred(), error: status === STATUS_SUCCESS ? 0 : toWin32(status) };
+    });
   }
 
+  /** `start` returns undefined when the operation completed at once (its result is in OVERLAPPED). */
   async #run(
     file: bigint,
-    start: (overlapped: bigint) => number,
     opts: WaitOptions,
-    resetEvent: boolean,
+    start: () => IoResult | typeof PENDING | undefined,
   ): Promise<IoResult> {
     if (this.#busy) throw new WinipcError("winipc: overlapped operation already in progress");
     this.#busy = true;
     try {
       this.#mem.bytes.fill(0, 0, 24);
-      if (resetEvent) k.ResetEvent(this.#event.value);
-      const started = attempt(() => start(this.#mem.address), (ok) => !ok);
-      if (!started.value) {
-        const error = isOverwrittenError(started.error) ? this.#startError(file) : started.error;
-        if (error !== ERROR_IO_PENDING) return { bytes: this.#transferred(), error };
-        try {
-          await waitAny([this.#event.value], opts);
-        } catch (e) {
-          k.CancelIoEx(file, this.#mem.address);
-          await waitAny([this.#event.value], { timeout: 30_000 });
-          const res = this.#result(file);
-          if (res.error === ERROR_OPERATION_ABORTED) throw e;
-          return res;
-        }
+      const started = start();
+      if (started === undefined) return this.#result();
+      if (started !== PENDING) return started;
+      try {
+        await waitAny([this.#event.value], opts);
+      } catch (e) {
+        k.CancelIoEx(file, this.#mem.address);
+        await waitAny([this.#event.value], { timeout: 30_000 });
+        const res = await this.#completed();
+        if (res.error === ERROR_OPERATION_ABORTED) throw e;
+        return res;
       }
-      return this.#result(file);
+      return await this.#completed();
     } finally {
       this.#busy = false;
     }
@@ -96,7 +113,7 @@ export class Overlapped implements Disposable {
    * matters most: the kernel still owns its buffer.
    */
   #startError(file: bigint): number {
-    if (this.#mem.view().getUint32(0, true) === STATUS_PENDING) return ERROR_IO_PENDING;
+    if (this.#status() === STATUS_PENDING) return ERROR_IO_PENDING;
     const r = attemptRepeatable(
       () => k.GetOverlappedResult(file, this.#mem.address, this.#count, 0),
       (ok) => !ok,
@@ -104,26 +121,63 @@ export class Overlapped implements Disposable {
     return r.error === ERROR_IO_INCOMPLETE ? ERROR_IO_PENDING : r.error;
   }
 
+  /** OVERLAPPED.Internal: the operation's NTSTATUS (STATUS_PENDING while it runs). */
+  #status(): number {
+    return this.#mem.view().getUint32(0, true);
+  }
+
   #transferred(): number {
     return Number(this.#mem.view().getBigUint64(8, true)); // OVERLAPPED.InternalHigh
   }
 
-  #result(file: bigint): IoResult {
-    const r = attemptRepeatable(
-      () => k.GetOverlappedResult(file, this.#mem.address, this.#count, 0),
-      (ok) => !ok,
-    );
-    return { bytes: this.#count[0], error: r.error };
+  /**
+   * The outcome of a finished operation, read from OVERLAPPED itself (as GetOverlappedResult
+   * does, but with no last-error code in between).
+   */
+  #result(): IoResult {
+    const status = this.#status();
+    return { bytes: this.#transferred(), error: status === STATUS_SUCCESS ? 0 : toWin32(status) };
+  }
+
+  /**
+   * {@link #result} once the event has fired. The kernel writes OVERLAPPED before it sets the
+   * event, so the status is final; should it still read pending, look again shortly (bounded).
+   */
+  async #completed(): Promise<IoResult> {
+    for (let i = 0; i < 1000 && this.#status() === STATUS_PENDING; i++) {
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    return this.#result();
   }
 
   /** One overlapped ReadFile of up to `into.length` bytes. */
   readFile(file: bigint, into: NativeRange, opts: WaitOptions = {}): Promise<IoResult> {
-    return this.#runResetting(file, (ov) => k.ReadFile(file, into.address, into.length, null, ov), opts);
+    return this.#runNative(
+      file,
+      (ov) =>
+        ntdll().sync.NtReadFile(file, this.#event.value, 0n, ov, ov, into.address, into.length, ov + 16n, 0n),
+      opts,
+    );
   }
 
   /** One overlapped WriteFile of `data` (it may write fewer bytes: see {@link writeAll}). */
   writeFile(file: bigint, data: NativeRange, opts: WaitOptions = {}): Promise<IoResult> {
-    return this.#runResetting(file, (ov) => k.WriteFile(file, data.address, data.length, null, ov), opts);
+    return this.#runNative(
+      file,
+      (ov) =>
+        ntdll().sync.NtWriteFile(
+          file,
+          this.#event.value,
+          0n,
+          ov,
+          ov,
+          data.address,
+          data.length,
+          ov + 16n,
+          0n,
+        ),
+      opts,
+    );
   }
 
   /**

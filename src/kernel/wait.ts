@@ -10,6 +10,7 @@ import { MAXIMUM_WAIT_OBJECTS } from "../ffi/headers/winnt.ts";
 import { Win32Error } from "../ffi/error.ts";
 import { attempt, checkHandle } from "../ffi/check.ts";
 import { OwnedHandle } from "../ffi/handle.ts";
+import { handleWaiter } from "../ffi/handle_waiter.ts";
 import { TimeoutError, type WaitOptions } from "../core/errors.ts";
 import { checkWaitOptions, MAX_TIMER_MS } from "../core/op_queue.ts";
 
@@ -52,6 +53,7 @@ const GROUP_CAPACITY = MAXIMUM_WAIT_OBJECTS - 1; // one slot is the group's wake
  * call queues behind the first nine), and a Bun worker per wait would cost a JS engine each.
  */
 class WaitGroup {
+  readonly #waiter = handleWaiter();
   readonly #wake = createEvent(false);
   readonly #entries = new Set<Entry>();
   #load = 0;
@@ -95,7 +97,7 @@ class WaitGroup {
         const list = new BigUint64Array([this.#wake.value, ...owners.map(([e, j]) => e.handles[j])]);
         let r: number;
         try {
-          r = await kernel32.async.WaitForMultipleObjects(list.length, list, 0, INFINITE);
+          r = await this.#waiter.wait(list);
         } catch (e) {
           // The off-thread call itself failed (a Bun call worker died): no wait can complete.
           this.#rejectAll(e);

@@ -11,7 +11,7 @@ import { rawEvent } from "./floors/raw_event.ts";
 import { rawShm } from "./floors/raw_shm.ts";
 import { rawTcp } from "./floors/raw_tcp.ts";
 import { runtimeTcp } from "./floors/runtime_tcp.ts";
-import type { Measured, Settings } from "./measure.ts";
+import { type Measured, type Settings, spawnPeer } from "./measure.ts";
 
 /** The shm spin case's spin, microseconds (shm:NAME?spin=...) on both ends. */
 export const SHM_SPIN_US = 200;
@@ -50,6 +50,25 @@ export interface CaseSpec {
 /** The shared floors run by Node for Windows (bench/node_floor.mjs), once per run. */
 export const NODE_FLOORS = ["node-net-pipe", "node-net-tcp"];
 
+/**
+ * Runs a case while another process of this runtime keeps one core busy: "under load" on the
+ * 2-core machine, for the floor and the library case alike.
+ */
+async function underLoad(run: () => Promise<Measured | string>): Promise<Measured | string> {
+  const burner = spawnPeer("burn", ["80"]);
+  try {
+    const r = await run();
+    if (typeof r !== "string") {
+      delete r.idle; // idle CPU under someone else's load says nothing about the listener
+      r.notes = [...(r.notes ?? []), "one core kept busy by another process (no idle figure)"];
+    }
+    return r;
+  } finally {
+    burner.kill();
+    await burner.exited;
+  }
+}
+
 const id = () => `winipc-bench-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 export const CASES: CaseSpec[] = [
@@ -68,6 +87,21 @@ export const CASES: CaseSpec[] = [
     compare: ["node-net-pipe"],
     timeoutMs: 60_000,
     run: (s) => channelCase(s, `pipe:${id()}`),
+  },
+  {
+    name: "raw-pipe-message-loaded",
+    title: "raw FFI named pipe, message mode, under load",
+    kind: "floor",
+    timeoutMs: 90_000,
+    run: (s) => underLoad(() => rawPipe("message", s)),
+  },
+  {
+    name: "pipe-message-loaded",
+    title: "named pipe, message mode, under load (pipe:NAME)",
+    kind: "library",
+    floor: { rtt: "raw-pipe-message-loaded", throughput: "raw-pipe-message-loaded" },
+    timeoutMs: 90_000,
+    run: (s) => underLoad(() => channelCase(s, `pipe:${id()}`)),
   },
   {
     name: "raw-pipe-byte",

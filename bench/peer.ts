@@ -111,6 +111,14 @@ const roles: Record<string, (...args: string[]) => Promise<void> | void> = {
   "raw-shm": (name, rtt) => rawShmPeer(name, +rtt),
   "raw-tcp": (port, rtt, bulk) => rawTcpPeer(+port, +rtt, +bulk),
   net: (address, rtt, bulk) => netPeer(address, +rtt, +bulk, PEER_TIMEOUT),
+
+  /** Load for the "under load" cases: keeps one core busy until killed (at most `seconds`). */
+  burn(seconds) {
+    const until = performance.now() + 1000 * +seconds;
+    let x = 0;
+    while (performance.now() < until) x = (x * 31 + 7) % 1_000_003;
+    if (x < 0) console.log(x); // keeps the loop from being optimised away
+  },
 };
 
 const [role, ...args] = process.argv.slice(2);

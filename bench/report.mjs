@@ -175,6 +175,13 @@ export const TARGETS = [
       min: 0.8,
     },
   ]),
+  {
+    what: "pipe message RTT under load / raw pipe under load",
+    case: "pipe-message-loaded",
+    ref: "raw-pipe-message-loaded",
+    metric: "rtt",
+    max: 1.5,
+  },
   { what: "shm spin RTT / raw Atomics spin", case: "shm-spin", ref: "raw-shm-spin", metric: "rtt", max: 5 },
   { what: "shm spin RTT mean / median", case: "shm-spin", metric: "meanToMedian", max: 2 },
   {

@@ -22,7 +22,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { sourceChecks } from "./source_checks.mjs";
 import { checkDemo, DEMO, demoInRuntime } from "./demo.mjs";
 import { readmeChecks } from "./readme_checks.mjs";
@@ -108,6 +108,20 @@ function summaryLine(output) {
     "failed";
 }
 
+/** The files `deno publish --dry-run` lists, relative to the repository. */
+function publishedFiles(repo) {
+  const r = spawnSync(linuxDeno, ["publish", "--dry-run", "--allow-dirty"], {
+    env: linuxEnv,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  const root = pathToFileURL(repo).href.replace(/\/?$/, "/");
+  return `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n")
+    .map((l) => l.trim().split(" ")[0])
+    .filter((f) => f.startsWith(root))
+    .map((f) => f.slice(root.length));
+}
+
 /** The Linux-side checks; each is {name, ok, detail?}. None throws: a check that cannot run fails. */
 function linuxChecks() {
   const results = [];
@@ -123,6 +137,21 @@ function linuxChecks() {
   denoCheck("deno check", ["check", "mod.ts", "src/", "tests/", "examples/", "bench/"]);
   results.push(...readmeChecks(repo, linuxDeno, linuxEnv));
   denoCheck("deno lint", ["lint"]);
+  // JSR: no slow types, and only the library's files in the package (deno.json "publish").
+  denoCheck("deno publish --dry-run: no slow types, library files only", [
+    "publish",
+    "--dry-run",
+    "--allow-dirty",
+  ]);
+  const published = results.at(-1);
+  if (published.ok) {
+    const output = publishedFiles(repo);
+    const stray = output.filter((f) => !/^(?:mod\.ts|deno\.json|README\.md|LICENSE|src\/.*)$/.test(f));
+    if (output.length === 0 || stray.length > 0) {
+      published.ok = false;
+      published.detail = output.length ? `would publish ${stray.join(", ")}` : "no file list in the output";
+    }
+  }
   denoCheck("deno fmt --check", ["fmt", "--check"]);
   // The documentation of every public entry point (deno.json "exports"; "." is mod.ts).
   let exportsMap;

@@ -124,7 +124,8 @@ export class SharedView implements Disposable {
   }
 
   /** An Int32Array over the view for Atomics (offset and length in bytes, 4-aligned). */
-  int32(offset = 0, length = this.length - offset): Int32Array {
+  int32(offset = 0, length?: number): Int32Array {
+    length ??= this.length - offset;
     if (this.readOnly) throw new TypeError("read-only view");
     checkRange(offset, length, this.length);
     const b = this.#array();
@@ -133,7 +134,8 @@ export class SharedView implements Disposable {
   }
 
   /** A copy of `length` bytes at `offset`. */
-  read(offset = 0, length = this.length - offset): Uint8Array {
+  read(offset = 0, length?: number): Uint8Array {
+    length ??= this.length - offset;
     checkRange(offset, length, this.length);
     return this.#array().slice(offset, offset + length);
   }
@@ -205,8 +207,8 @@ export abstract class RegionBase implements SharedRegion {
   }
 
   /** A copy of `length` bytes at `offset`. */
-  read(offset = 0, length = this.size - offset): Uint8Array {
-    return this.whole.read(offset, length);
+  read(offset = 0, length?: number): Uint8Array {
+    return this.whole.read(offset, length ?? this.size - offset);
   }
 
   /** Copies `data` in at `offset`. */
@@ -384,7 +386,8 @@ export class SharedMemory extends RegionBase implements SharedRegion {
   }
 
   /** Maps `length` bytes at `offset` (any offset: alignment is handled here). */
-  view(offset = 0, length = this.size - offset, opts: { readOnly?: boolean } = {}): SharedView {
+  view(offset = 0, length?: number, opts: { readOnly?: boolean } = {}): SharedView {
+    length ??= this.size - offset;
     checkRange(offset, length, this.size);
     if (length === 0) throw new RangeError("a view needs at least one byte");
     const readOnly = this.readOnly || (opts.readOnly ?? false);

@@ -108,15 +108,10 @@ function summaryLine(output) {
     "failed";
 }
 
-/** The files `deno publish --dry-run` lists, relative to the repository. */
-function publishedFiles(repo) {
-  const r = spawnSync(linuxDeno, ["publish", "--dry-run", "--allow-dirty"], {
-    env: linuxEnv,
-    encoding: "utf8",
-    maxBuffer: 64 << 20,
-  });
+/** The files a `deno publish --dry-run` output lists, relative to the repository. */
+function publishedFiles(repo, output) {
   const root = pathToFileURL(repo).href.replace(/\/?$/, "/");
-  return `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n")
+  return output.split("\n")
     .map((l) => l.trim().split(" ")[0])
     .filter((f) => f.startsWith(root))
     .map((f) => f.slice(root.length));
@@ -133,19 +128,20 @@ function linuxChecks() {
     const ok = r.status === 0;
     const detail = r.error ? String(r.error) : ok ? undefined : (detailOf ?? summaryLine)(output);
     results.push({ name, ok, detail });
+    return output;
   };
   denoCheck("deno check", ["check", "mod.ts", "src/", "tests/", "examples/", "bench/"]);
   results.push(...readmeChecks(repo, linuxDeno, linuxEnv));
   denoCheck("deno lint", ["lint"]);
   // JSR: no slow types, and only the library's files in the package (deno.json "publish").
-  denoCheck("deno publish --dry-run: no slow types, library files only", [
+  const publishOutput = denoCheck("deno publish --dry-run: no slow types, library files only", [
     "publish",
     "--dry-run",
     "--allow-dirty",
   ]);
   const published = results.at(-1);
   if (published.ok) {
-    const output = publishedFiles(repo);
+    const output = publishedFiles(repo, publishOutput);
     const stray = output.filter((f) => !/^(?:mod\.ts|deno\.json|README\.md|LICENSE|src\/.*)$/.test(f));
     if (output.length === 0 || stray.length > 0) {
       published.ok = false;

@@ -164,7 +164,6 @@ export abstract class ChannelBase implements Channel {
     }, opts);
   }
 
-  /** Runs `op` in its direction's queue; a peer that went away ends both directions for good. */
   /**
    * Whether a call may take its fast path: nothing queued before it (order is kept), the channel
    * open, and its options valid and not already aborted (the queued path reports those).
@@ -180,6 +179,7 @@ export abstract class ChannelBase implements Channel {
     return !opts.signal?.aborted;
   }
 
+  /** Runs `op` in its direction's queue; a peer that went away ends both directions for good. */
   #run<T>(queue: OpQueue, op: (signal: AbortSignal) => Promise<T>, opts?: WaitOptions): Promise<T> {
     return queue.run(opts, async (signal) => {
       if (this.#ended) throw this.#ended;

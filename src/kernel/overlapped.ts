@@ -73,8 +73,8 @@ export class Overlapped implements Disposable {
   #runNative(file: bigint, start: (overlapped: bigint) => number, opts: WaitOptions): Promise<IoResult> {
     return this.#run(file, opts, () => {
       const status = start(this.#mem.address);
-      if (status === STATUS_PENDING) return PENDING;
-      return { bytes: this.#transferred(), error: status === STATUS_SUCCESS ? 0 : toWin32(status) };
+      // A call that fails at once may leave OVERLAPPED unwritten: its status is the return value.
+      return status === STATUS_PENDING ? PENDING : this.#outcome(status);
     });
   }
 
@@ -126,6 +126,11 @@ export class Overlapped implements Disposable {
     return this.#mem.view().getUint32(0, true);
   }
 
+  /** An operation's result: `status` (an NTSTATUS) as a Win32 code, and the bytes transferred. */
+  #outcome(status: number): IoResult {
+    return { bytes: this.#transferred(), error: status === STATUS_SUCCESS ? 0 : toWin32(status) };
+  }
+
   #transferred(): number {
     return Number(this.#mem.view().getBigUint64(8, true)); // OVERLAPPED.InternalHigh
   }
@@ -135,8 +140,7 @@ export class Overlapped implements Disposable {
    * does, but with no last-error code in between).
    */
   #result(): IoResult {
-    const status = this.#status();
-    return { bytes: this.#transferred(), error: status === STATUS_SUCCESS ? 0 : toWin32(status) };
+    return this.#outcome(this.#status());
   }
 
   /**

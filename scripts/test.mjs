@@ -97,7 +97,32 @@ function parseCounts(runtime, output, code) {
     if (p || f) [found, passed, failed, skipped] = [true, +(p?.[1] ?? 0), +(f?.[1] ?? 0), +(s?.[1] ?? 0)];
   }
   if (!found || (code !== 0 && failed === 0)) failed += 1; // crashed, timed out, or failed outside a test
-  return { passed, failed, skipped };
+  return { passed, failed, skipped, ...(failed ? { failures: failureExcerpt(runtime, output) } : {}) };
+}
+
+/**
+ * What a failed file printed about its failures, short enough for the results table (CI shows the
+ * tail of the output): Bun's error lines before each "(fail)", Deno's ERRORS section.
+ */
+function failureExcerpt(runtime, output) {
+  const lines = output.split(/\r?\n/);
+  const out = [];
+  if (runtime === "deno") {
+    const start = lines.findIndex((l) => /^\s*ERRORS\s*$/.test(l));
+    if (start >= 0) out.push(...lines.slice(start + 1, start + 30).filter((l) => l.trim()));
+  } else {
+    let since = 0;
+    lines.forEach((l, i) => {
+      if (/^\(pass\)|^\(skip\)/.test(l)) since = i + 1;
+      if (/^\(fail\)/.test(l)) {
+        out.push(l, ...lines.slice(Math.max(since, i - 12), i).filter((x) => x.trim()));
+        since = i + 1;
+      }
+    });
+  }
+  const killed = lines.find((l) => l.startsWith("[test] killed after"));
+  if (killed) out.push(killed);
+  return out.length ? out.slice(0, 40) : lines.filter((l) => l.trim()).slice(-15);
 }
 
 /** The line a failed deno command sums its errors up in ("Found 3 errors.", ...). */
@@ -380,6 +405,7 @@ async function main() {
     console.log(
       `  ${r.runtime.padEnd(5)} ${r.file}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`,
     );
+    for (const l of r.failures ?? []) console.log(`      | ${l.slice(0, 300)}`);
   }
   for (const c of checks) {
     console.log(`  check ${c.name}: ${c.ok ? "ok" : "FAILED"}`);

@@ -6,7 +6,9 @@
 //       and Deno install from a checkout (scripts/readme_checks.mjs), deno lint, deno fmt --check,
 //       `deno doc --lint` on each entry point in deno.json "exports" (one check each), and the
 //       source scans of scripts/source_checks.mjs (runtime APIs only in src/ffi, core imports only
-//       core, GetLastError only in the call-checking helpers, tests/core load only pure modules);
+//       core, GetLastError only in the call-checking helpers, tests/core load only pure modules),
+//       and scripts/package_checks.mjs (the npm package built, packed, installed offline into
+//       test-results/npm-consumer and type-checked as a consumer; typedoc with warnings as errors);
 //     - the pure test tier: each tests/core/*_test.ts in `deno test`, with no permission but
 //       --allow-env (no FFI, files, network or subprocesses), each test counted.
 //  2. Wine: every tests/*_test.ts in the Windows builds of Deno and of Bun, then `npm run demo`'s
@@ -26,6 +28,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { sourceChecks } from "./source_checks.mjs";
 import { checkDemo, DEMO, demoInRuntime } from "./demo.mjs";
 import { readmeChecks } from "./readme_checks.mjs";
+import { packageChecks } from "./package_checks.mjs";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(repo);
@@ -201,6 +204,8 @@ function linuxChecks() {
     console.log(`  ${c.ok ? "ok" : "FAILED"}: ${c.name}: ${c.detail.split("\n").join("\n    ")}`);
     results.push({ name: c.name, ok: c.ok, detail: c.ok ? undefined : c.detail });
   }
+  // The npm package built, packed, installed and type-checked as a consumer; typedoc.
+  results.push(...packageChecks(repo, linuxDeno, linuxEnv));
   return results;
 }
 

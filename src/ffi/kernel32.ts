@@ -253,6 +253,19 @@ export const kernel32Symbols = {
   PeekNamedPipe: { args: ["ptr", "ptr", "u32", "buf", "buf", "buf"], returns: "i32" },
   // BOOL GetNamedPipeClientProcessId(HANDLE Pipe, PULONG ClientProcessId)
   GetNamedPipeClientProcessId: { args: ["ptr", "buf"], returns: "i32" },
+
+  // --- directory listings (the pipe namespace: `\\.\pipe\*`) ---
+  FindFirstFileW: {
+    args: [
+      "buf", // LPCWSTR lpFileName (a pattern: `\\.\pipe\*`)
+      "buf", // LPWIN32_FIND_DATAW lpFindFileData (receives the first entry)
+    ],
+    returns: "ptr", // HANDLE: a search handle, INVALID_HANDLE_VALUE on failure
+  },
+  // BOOL FindNextFileW(HANDLE hFindFile, LPWIN32_FIND_DATAW lpFindFileData)
+  FindNextFileW: { args: ["ptr", "buf"], returns: "i32" },
+  // BOOL FindClose(HANDLE hFindFile)
+  FindClose: { args: ["ptr"], returns: "i32" },
 } as const satisfies SymbolTable;
 
 /** kernel32.dll, loaded once per process. */

@@ -16,7 +16,13 @@ export const runtimeName: "deno" | "bun" = typeof g.Bun !== "undefined"
   : typeof g.Deno !== "undefined"
   ? "deno"
   : (() => {
-    throw new WinipcError("winipc: unsupported runtime (Deno or Bun is required)");
+    const node = g.process?.versions?.node;
+    const found = typeof node === "string"
+      ? `Node ${node}, which is not supported yet`
+      : "an unknown runtime";
+    throw new WinipcError(
+      `winipc: unsupported runtime: winipc runs on Deno or Bun (on Windows); this is ${found}`,
+    );
   })();
 
 /** The backend for this runtime, loaded once. */

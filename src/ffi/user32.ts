@@ -74,6 +74,11 @@ export const user32Symbols = {
   },
   // HWND FindWindowExW(HWND hWndParent, HWND hWndChildAfter, LPCWSTR lpszClass, LPCWSTR lpszWindow)
   FindWindowExW: { args: ["ptr", "ptr", "buf", "buf"], returns: "ptr" },
+  // int GetClassNameW(HWND hWnd, LPWSTR lpClassName, int nMaxCount)
+  GetClassNameW: { args: ["ptr", "buf", "i32"], returns: "i32" },
+  // int InternalGetWindowText(HWND hWnd, LPWSTR pString, int cchMaxCount)
+  // (unlike GetWindowTextW it sends no WM_GETTEXT, so a hung window's owner cannot block it)
+  InternalGetWindowText: { args: ["ptr", "buf", "i32"], returns: "i32" },
   // UINT RegisterWindowMessageW(LPCWSTR lpString)
   RegisterWindowMessageW: { args: ["buf"], returns: "u32" },
 

@@ -4,7 +4,7 @@
  * mappings, processes, global memory and serial ports, with their structs.
  * @module
  */
-import { struct } from "../struct.ts";
+import { array, struct } from "../struct.ts";
 
 export const INFINITE = 0xffffffff;
 export const INVALID_HANDLE_VALUE = 0xffffffffffffffffn;
@@ -164,4 +164,27 @@ export const DCB = struct({
   EofChar: "i8",
   EvtChar: "i8",
   wReserved1: "u16",
+});
+
+/** MAX_PATH (minwindef.h): the length of WIN32_FIND_DATAW.cFileName, in UTF-16 units. */
+export const MAX_PATH = 260;
+
+/** FILETIME (minwinbase.h): 100 ns intervals since 1601, as two DWORDs (4-byte aligned). */
+export const FILETIME = struct({ dwLowDateTime: "u32", dwHighDateTime: "u32" });
+
+/**
+ * WIN32_FIND_DATAW (minwinbase.h), 592 bytes: one FindFirstFileW/FindNextFileW entry. In the
+ * pipe namespace nFileSizeLow is the pipe's current instance count.
+ */
+export const WIN32_FIND_DATAW = struct({
+  dwFileAttributes: "u32",
+  ftCreationTime: FILETIME,
+  ftLastAccessTime: FILETIME,
+  ftLastWriteTime: FILETIME,
+  nFileSizeHigh: "u32",
+  nFileSizeLow: "u32",
+  dwReserved0: "u32",
+  dwReserved1: "u32",
+  cFileName: array("u16", MAX_PATH),
+  cAlternateFileName: array("u16", 14),
 });

@@ -1,7 +1,8 @@
 /**
  * The clipboard: Unicode text, raw bytes in registered formats, HTML ("HTML Format" with its
- * offset header), file lists (CF_HDROP, read), the formats present, the sequence number, and
- * change notifications (AddClipboardFormatListener → WM_CLIPBOARDUPDATE) as an async iterator.
+ * offset header), file lists (CF_HDROP, read), the formats present (with their names and
+ * sizes), the sequence number, and change notifications (AddClipboardFormatListener →
+ * WM_CLIPBOARDUPDATE) as an async iterator.
  * A message-only window (window_host.ts) owns what this process puts there and receives the
  * notifications. While another process holds the clipboard open, calls retry for a bounded time.
  *
@@ -18,6 +19,7 @@ import { ChannelClosedError, TimeoutError, type WaitOptions, WinipcError } from 
 import { callScope, raceAbort } from "../../core/op_queue.ts";
 import { WindowHost } from "../../kernel/window_host.ts";
 import { decodeDropFiles, decodeHtmlFormat, encodeHtmlFormat } from "./formats.ts";
+import { isMemoryFormat, standardFormatName } from "./format_names.ts";
 import { CF_HDROP, CF_UNICODETEXT } from "../../ffi/headers/winuser.ts";
 import { GMEM_MOVEABLE } from "../../ffi/headers/winbase.ts";
 
@@ -31,6 +33,22 @@ let serial = 0;
 
 /** The clipboard could not be opened: another process held it for the whole retry time. */
 export class ClipboardBusyError extends TimeoutError {}
+
+/** One format on the clipboard, as {@link Clipboard.describeFormats} gives it. */
+export interface ClipboardFormatInfo {
+  /** The format's id: a CF_* constant, or a registered format (0xC000 and up). */
+  format: number;
+  /**
+   * Its name: the winuser.h constant's (`CF_UNICODETEXT`) for a standard format, the registered
+   * name (`HTML Format`) for a registered one; null when the system knows none.
+   */
+  name: string | null;
+  /**
+   * The entry's size in bytes (GlobalSize: it may be rounded up), when asked for; null when not
+   * asked, when the data is not a memory block (bitmaps, palettes, metafiles), or unreadable.
+   */
+  size: number | null;
+}
 
 /** Options for {@link Clipboard.open}. */
 export interface ClipboardOptions {
@@ -237,24 +255,58 @@ export class Clipboard implements AsyncDisposable {
     });
   }
 
-  /** The formats present, in the order the owner offered them. */
-  formats(): Promise<number[]> {
-    return this.#with(() => {
-      const out: number[] = [];
-      for (
-        let f = u().EnumClipboardFormats(0);
-        f !== 0 && out.length < 1000;
-        f = u().EnumClipboardFormats(f)
-      ) out.push(f);
-      return out;
-    });
+  /** The formats on the open clipboard, in the order the owner offered them (at most 1000). */
+  #enumFormats(): number[] {
+    const out: number[] = [];
+    for (
+      let f = u().EnumClipboardFormats(0);
+      f !== 0 && out.length < 1000;
+      f = u().EnumClipboardFormats(f)
+    ) out.push(f);
+    return out;
   }
 
-  /** The name of a registered format (null for the standard ones). */
+  /** The formats present, in the order the owner offered them. */
+  formats(): Promise<number[]> {
+    return this.#with(() => this.#enumFormats());
+  }
+
+  /**
+   * The formats present, in the order the owner offered them, each with its name and (with
+   * `sizes`) its size. Formats the system makes from others (CF_TEXT from CF_UNICODETEXT, ...) are
+   * listed too.
+   *
+   * Reading a size reads the entry: an owner that offered it with delayed rendering is asked to
+   * render it then (WM_RENDERFORMAT), and this call waits while it does, on the calling thread.
+   * So sizes are off by default.
+   * @throws {ClipboardBusyError} when another process holds the clipboard for `busyTimeout`.
+   */
+  describeFormats(opts: { sizes?: boolean } = {}): Promise<ClipboardFormatInfo[]> {
+    return this.#with(() =>
+      this.#enumFormats().map((format) => ({
+        format,
+        name: standardFormatName(format) ?? Clipboard.formatName(format),
+        size: opts.sizes && isMemoryFormat(format) ? this.#size(format) : null,
+      }))
+    );
+  }
+
+  /** The byte size of the open clipboard's `format` entry (GlobalSize), or null if unknown. */
+  #size(format: number): number | null {
+    const h = u().GetClipboardData(format);
+    if (h === 0n) return null;
+    const size = Number(k.GlobalSize(h));
+    return size > 0 ? size : null; // 0: not a global memory block (or an empty one)
+  }
+
+  /**
+   * The name of a registered format (null for the standard ones: see
+   * {@link Clipboard.describeFormats} for both kinds).
+   */
   static formatName(format: number): string | null {
     const buf = new Uint16Array(256);
     const n = u().GetClipboardFormatNameW(format, buf, buf.length);
-    return n > 0 ? fromWstr(buf.subarray(0, n)) : null;
+    return n > 0 ? fromWstr(buf.subarray(0, Math.min(n, buf.length))) : null;
   }
 
   /** The clipboard sequence number: it changes whenever the contents change. */

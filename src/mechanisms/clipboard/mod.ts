@@ -15,10 +15,12 @@ export {
   CF_UNICODETEXT,
   Clipboard,
   ClipboardBusyError,
+  type ClipboardFormatInfo,
   type ClipboardOptions,
   MAX_CLIPBOARD_READ,
 } from "./clipboard.ts";
 export { decodeDropFiles, decodeHtmlFormat, encodeHtmlFormat } from "./formats.ts";
+export { standardFormatName } from "./format_names.ts";
 export {
   CLIPBOARD_ACK_TIMEOUT,
   CLIPBOARD_MAX_MESSAGE_SIZE,

@@ -70,7 +70,12 @@ const INFO_MAGIC = 0x534c4957; // "WILS"
  * Parses a mailslot name or path into its full path and whether it leaves this machine.
  * @throws {AddressError} the name is empty, has empty parts, or is too long.
  */
-export function mailslotPath(name: string): { path: string; remote: boolean } {
+export function mailslotPath(name: string): {
+  /** The full path, `\\.\mailslot\NAME` or a remote or broadcast one. */
+  path: string;
+  /** Whether the path names another computer or a domain (a broadcast). */
+  remote: boolean;
+} {
   const full = /^\\\\([^\\]+)\\mailslot\\(.+)$/i.exec(name);
   const host = full ? full[1] : ".";
   const rest = full ? full[2] : name;

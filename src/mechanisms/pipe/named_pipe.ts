@@ -435,7 +435,7 @@ export class NamedPipeServer extends ListenerBase<NamedPipeChannel> implements L
    * The next client as a raw byte stream (no framing: for peers that are not winipc). Accepts of
    * both kinds queue together.
    *
-   * @example Serve a client that is not winipc (Node's `net.connect` on `\\.\pipe\orders`)
+   * @example Serve a client that is not winipc (Node's net.connect on \\.\pipe\orders)
    * ```ts
    * import { NamedPipeServer } from "@winipc/winipc/pipe";
    *

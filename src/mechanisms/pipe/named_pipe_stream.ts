@@ -28,7 +28,7 @@ export interface NamedPipeStreamOptions {
  * message-mode pipe each `write()` is one pipe message (an empty one too) and reads return the
  * bytes without their boundaries.
  *
- * @example Talk to a server that is not winipc (Node's `net` server on `\\.\pipe\orders`)
+ * @example Talk to a server that is not winipc (Node's net server on \\.\pipe\orders)
  * ```ts
  * import { connectNamedPipeStream } from "@winipc/winipc/pipe";
  *

@@ -467,7 +467,12 @@ export interface CreatePipeOptions {
  * ```
  * @throws {Win32Error} CreatePipe failed.
  */
-export function createPipe(opts: CreatePipeOptions = {}): { read: OwnedHandle; write: OwnedHandle } {
+export function createPipe(opts: CreatePipeOptions = {}): {
+  /** The read end. */
+  read: OwnedHandle;
+  /** The write end. */
+  write: OwnedHandle;
+} {
   const r = new BigUint64Array(1);
   const w = new BigUint64Array(1);
   const sa = opts.inheritable ? inheritable() : null;

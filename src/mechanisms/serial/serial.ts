@@ -212,14 +212,23 @@ export interface ModemStatus {
 
 /** Comm events for {@link SerialPort.waitEvent} (EV_* bits). */
 export const SerialEvent = {
+  /** A byte was received. */
   RXCHAR: EV_RXCHAR,
+  /** The event character was received. */
   RXFLAG: EV_RXFLAG,
+  /** The last byte of the output buffer was sent. */
   TXEMPTY: EV_TXEMPTY,
+  /** Clear To Send changed. */
   CTS: EV_CTS,
+  /** Data Set Ready changed. */
   DSR: EV_DSR,
+  /** Receive Line Signal Detect (carrier) changed. */
   RLSD: EV_RLSD,
+  /** A break was detected on input. */
   BREAK: EV_BREAK,
+  /** A line-status error (framing, overrun, parity). */
   ERR: EV_ERR,
+  /** A ring indicator was detected. */
   RING: EV_RING,
 } as const;
 

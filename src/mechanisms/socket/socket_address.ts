@@ -79,7 +79,12 @@ export function decodeSockaddr(bytes: Uint8Array): SocketAddress {
  * Splits `host:port` or `[v6]:port` into its parts.
  * @throws {AddressError} when the text is not of that form or the port is not 0 to 65535.
  */
-export function splitHostPort(text: string): { host: string; port: number } {
+export function splitHostPort(text: string): {
+  /** The host: a name, an IPv4 literal, or an IPv6 literal without its brackets. */
+  host: string;
+  /** The port, 0 to 65535. */
+  port: number;
+} {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
   const port = m ? Number(m[2]) : NaN;
   if (!m || !(port >= 0 && port <= 65535)) throw new AddressError(`bad host:port '${text}'`);

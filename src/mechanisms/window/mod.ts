@@ -2,7 +2,7 @@
  * Window messages: message-only windows pumped on their own thread ({@link WindowHost}),
  * registered and posted messages ({@link registerWindowMessage}, {@link postWindowMessage}), and
  * WM_COPYDATA channels ({@link CopyDataServer}, {@link connectCopyData}; `copydata:NAME`
- * addresses).
+ * addresses), and the top-level and message-only windows that exist ({@link listWindows}).
  *
  * ```ts
  * import { connectCopyData } from "@winipc/winipc/window";
@@ -27,5 +27,6 @@ export {
   DEFAULT_COPYDATA_SEND_TIMEOUT,
   findCopyDataServer,
 } from "./copydata.ts";
+export { listWindows, type ListWindowsOptions, type WindowInfo } from "./list_windows.ts";
 export type { Channel, ChannelOptions, Listener, ReceiveChannel, SendChannel } from "../../core/channel.ts";
 export type { WaitOptions } from "../../core/errors.ts";

@@ -248,6 +248,8 @@ const PURE_MODULES = [
   /^src\/ffi\/headers\//,
   /^src\/mechanisms\/dll\/pe_image\.ts$/,
   /^src\/mechanisms\/clipboard\/formats\.ts$/,
+  /^src\/cli\/args\.ts$/, // the CLI's parser and transfer engine: stdio and endpoints come in as arguments
+  /^src\/cli\/transfer\.ts$/,
   /^tests\/core\//,
   /^tests\/_support\/harness\.ts$/,
   /^tests\/_support\/test\.ts$/,

@@ -26,12 +26,12 @@ import {
 import { type Child, runChild, runtimeExecutable } from "./_support/process.ts";
 
 /** `winipc ARGS` in this test's runtime, with the README's Deno permission only. */
-function winipc(args: string[], stdin?: Uint8Array): Child {
+function winipc(args: string[], stdin?: Uint8Array, opts: { openInput?: boolean } = {}): Child {
   const exe = runtimeExecutable();
   const cmd = runtime === "deno"
     ? [exe, "run", ...LIBRARY_DENO_FLAGS, "--no-check", "src/cli/main.ts", ...args]
     : [exe, "src/cli/main.ts", ...args];
-  return runChild(cmd, { stdin });
+  return runChild(cmd, { stdin, openInput: opts.openInput });
 }
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -142,9 +142,9 @@ test("cli: cat --raw talks to Node for Windows' net server on a pipe, byte-exact
   );
 });
 
-test("cli: send delivers one message to a listen", async () => {
+test("cli: send delivers one message to a listen --receive-only (its standard input left open)", async () => {
   const address = `pipe:${uniqueName("cli-send")}`;
-  await using server = winipc(["listen", address]);
+  await using server = winipc(["listen", "--receive-only", address], undefined, { openInput: true });
   await listening(server);
   await using sender = winipc(["send", address, "hello, pipe"]);
   assert((await within(60_000, sender.exited, "send")) === 0, describe("send", sender, -1));

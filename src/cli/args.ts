@@ -39,8 +39,15 @@ Options go after '?', as in the library: pipe:NAME?mode=byte, shm:NAME?size=1MiB
 export const COMMANDS: Record<string, CommandSpec> = {
   cat: {
     positionals: ["ADDRESS"],
-    flags: { raw: "switch", linger: "value", timeout: "value", quiet: "switch", help: "switch" },
-    help: `winipc cat ADDRESS [--raw] [--linger MS] [--timeout MS]
+    flags: {
+      raw: "switch",
+      "receive-only": "switch",
+      linger: "value",
+      timeout: "value",
+      quiet: "switch",
+      help: "switch",
+    },
+    help: `winipc cat ADDRESS [--raw] [--receive-only] [--linger MS] [--timeout MS]
 
 Connects to ADDRESS. Standard input goes to the channel; what arrives goes to standard output.
 In message mode (the default) each piece of input read becomes one message (up to 64 KiB); at
@@ -49,7 +56,8 @@ other end stops its output there); cat ends when the peer sends its own empty me
 closes. With --raw, bytes go over the pipe, socket or serial port as they are, with no framing,
 to talk to programs that are not winipc (a socket's sending side is shut down at the end of
 input); cat ends when the peer closes.
-  --raw          raw byte stream (pipe:, tcp:, unix:, serial: only)
+  --raw          raw byte stream (pipe:, tcp:, serial: only)
+  --receive-only do not read standard input (its end is sent at once)
   --linger MS    after the end of input, stop once nothing has arrived for MS milliseconds
                  (default: wait for the peer to finish)` + COMMON_HELP + ADDRESSES,
   },
@@ -58,19 +66,21 @@ input); cat ends when the peer closes.
     flags: {
       raw: "switch",
       echo: "switch",
+      "receive-only": "switch",
       linger: "value",
       timeout: "value",
       quiet: "switch",
       help: "switch",
     },
-    help: `winipc listen ADDRESS [--echo] [--raw] [--linger MS] [--timeout MS]
+    help: `winipc listen ADDRESS [--echo] [--raw] [--receive-only] [--linger MS] [--timeout MS]
 
 Serves ADDRESS and accepts one peer: what it sends goes to standard output, standard input goes
 to it (the same rules as cat, in the other role). Prints "winipc: listening on ADDRESS" on
 stderr once peers can connect. A mailslot: listen receives; serial: opens the port.
   --echo         serve every peer (concurrently, until interrupted), echoing each message back;
                  standard input is not read
-  --raw          raw byte stream (pipe:, tcp:, unix:, serial: only)
+  --raw          raw byte stream (pipe:, tcp:, serial: only)
+  --receive-only do not read standard input (its end is sent at once)
   --linger MS    after the end of input, stop once nothing has arrived for MS milliseconds
   --timeout MS   how long to wait for the first peer (default: no limit)` + COMMON_HELP.replace(
       /\n {2}--timeout[^\n]*/,

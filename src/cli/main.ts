@@ -90,7 +90,7 @@ async function cat(inv: Invocation): Promise<number> {
   await using ep = await openClient(inv.positionals[0], { raw, ...waitFor(inv, 10_000) });
   await transfer(ep, processStreams(inv.flags.quiet === true), {
     linger: millisFlag(inv, "linger", Infinity),
-    readInput: true,
+    readInput: inv.flags["receive-only"] !== true,
   });
   return EXIT_CODES.ok;
 }
@@ -124,7 +124,7 @@ async function listenCommand(inv: Invocation): Promise<number> {
   await using ep = await server.accept(waitFor(inv, 0));
   await transfer(ep, processStreams(inv.flags.quiet === true), {
     linger: millisFlag(inv, "linger", Infinity),
-    readInput: true,
+    readInput: inv.flags["receive-only"] !== true,
   });
   return EXIT_CODES.ok;
 }

@@ -28,6 +28,8 @@ export interface ChildOptions {
   cwd?: string;
   /** Bytes for standard input, then its end; default: no input (closed at once). */
   stdin?: Uint8Array;
+  /** Standard input is a pipe that stays open (never written, never ended) until the child exits. */
+  openInput?: boolean;
   /** Kill a child still running this long after disposal began. Default 5000 ms. */
   reapAfter?: number;
   /**
@@ -72,7 +74,7 @@ export function runChild(cmd: string[], opts: ChildOptions = {}): Child {
     const child = new g.Deno.Command(cmd[0], {
       args: cmd.slice(1),
       cwd: opts.cwd,
-      stdin: opts.stdin ? "piped" : "null",
+      stdin: opts.stdin || opts.openInput ? "piped" : "null",
       stdout: opts.discardOutput ? "null" : "piped",
       stderr: opts.discardOutput ? "null" : "piped",
     }).spawn();
@@ -95,7 +97,7 @@ export function runChild(cmd: string[], opts: ChildOptions = {}): Child {
   } else {
     const child = g.Bun.spawn(cmd, {
       cwd: opts.cwd,
-      stdin: opts.stdin ?? "ignore",
+      stdin: opts.stdin ?? (opts.openInput ? "pipe" : "ignore"),
       stdout: opts.discardOutput ? "ignore" : "pipe",
       stderr: opts.discardOutput ? "ignore" : "pipe",
     });

@@ -52,10 +52,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
 Connects to ADDRESS. Standard input goes to the channel; what arrives goes to standard output.
 In message mode (the default) each piece of input read becomes one message (up to 64 KiB); at
 the end of input an empty message tells the peer "no more data" (a winipc listen or cat at the
-other end stops its output there); cat ends when the peer sends its own empty message or
-closes. With --raw, bytes go over the pipe, socket or serial port as they are, with no framing,
-to talk to programs that are not winipc (a socket's sending side is shut down at the end of
-input); cat ends when the peer closes.
+other end stops its output there). cat ends once both directions have: its input has ended, and
+the peer has sent its own empty message (or closed: a peer that closes takes no more input, so
+input is no longer read). With --raw, bytes go over the pipe, socket or serial port as they
+are, with no framing, to talk to programs that are not winipc (a socket's sending side is shut
+down at the end of input); the peer's side ends when it closes.
   --raw          raw byte stream (pipe:, tcp:, serial: only)
   --receive-only do not read standard input (its end is sent at once)
   --linger MS    after the end of input, stop once nothing has arrived for MS milliseconds

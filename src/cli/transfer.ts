@@ -49,11 +49,14 @@ export async function transfer(
   const stats: TransferStats = { sent: 0, received: 0 };
   let inputEnded = false;
   let inboundDone = false;
+  let receiving = false;
   let lingerTimer: ReturnType<typeof setTimeout> | undefined;
   const lingerAbort = new AbortController();
+  const outboundFailed = new AbortController();
+  const signal = AbortSignal.any([lingerAbort.signal, outboundFailed.signal]);
   const armLinger = () => {
     clearTimeout(lingerTimer);
-    if (inputEnded && Number.isFinite(opts.linger) && !inboundDone) {
+    if (inputEnded && receiving && Number.isFinite(opts.linger) && !inboundDone) {
       lingerTimer = setTimeout(() => lingerAbort.abort(new TimeoutError("linger")), opts.linger);
     }
   };
@@ -103,14 +106,19 @@ export async function transfer(
     if (!ep.receive) return "none";
     try {
       while (true) {
-        const m = await ep.receive({ signal: lingerAbort.signal });
+        receiving = true;
+        armLinger();
+        const m = await ep.receive({ signal }).finally(() => {
+          receiving = false;
+          clearTimeout(lingerTimer);
+        });
         if (m === null) return "closed";
         if (ep.kind === "message" && m.length === 0) return "marker";
         await io.output(m);
         stats.received += m.length;
-        armLinger();
       }
     } catch (e) {
+      if (outboundFailed.signal.aborted) return "none"; // its error is thrown below
       if (lingerAbort.signal.aborted) return "linger";
       throw e;
     } finally {
@@ -121,7 +129,7 @@ export async function transfer(
 
   try {
     const out = outbound();
-    out.catch(() => {}); // awaited below; unobserved only when receiving failed first
+    out.catch((e) => outboundFailed.abort(e)); // stops receiving; awaited below
     const end = await inbound();
     // A peer that closed (and cannot half-close) takes nothing more: stop waiting for input. A
     // send that was under way when it went still fails the transfer (PeerGoneError).

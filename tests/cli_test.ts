@@ -142,6 +142,21 @@ test("cli: cat --raw talks to Node for Windows' net server on a pipe, byte-exact
   );
 });
 
+test("cli: listen --echo on tcp:127.0.0.1:0 serves cat after cat, each getting its data back", async () => {
+  await using server = winipc(["listen", "--echo", "tcp:127.0.0.1:0"]);
+  await listening(server);
+  const address = /listening on (tcp:\S+)/.exec(server.stderr())?.[1];
+  assert(address && !address.endsWith(":0"), `the port picked: ${server.stderr()}`);
+  for (const size of [0, 1, 70_000, 250_000]) {
+    const data = patternBytes(size, size);
+    await using client = winipc(["cat", address], data);
+    const code = await within(120_000, client.exited, "cat");
+    assert(code === 0, describe("cat", client, code));
+    assert(bytesEqual(client.stdout(), data), `${size} bytes: got ${client.stdout().length} back`);
+  }
+  server.kill();
+});
+
 test("cli: send delivers one message to a listen --receive-only (its standard input left open)", async () => {
   const address = `pipe:${uniqueName("cli-send")}`;
   await using server = winipc(["listen", "--receive-only", address], undefined, { openInput: true });

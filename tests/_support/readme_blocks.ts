@@ -1,5 +1,6 @@
 /**
- * The README's fenced code blocks, and running them as programs (for tests/readme_test.ts).
+ * The README's fenced code blocks, and running them as programs (for tests/readme_test.ts; the
+ * examples/ scripts run the same way in tests/examples_test.ts).
  *
  * A block may be marked by an HTML comment on the last non-blank line before its fence (it
  * renders as nothing): `<!-- readme-test: NAME -->`. The tests give NAME its role (`echo-server`,
@@ -87,11 +88,11 @@ type Started = Pick<Program, "exited" | "output" | "kill">;
 
 const decode = (b?: Uint8Array) => new TextDecoder().decode(b ?? new Uint8Array());
 
-/** `deno run --allow-ffi FILE`: the README's command line. */
-function startDeno(file: string, capture: boolean): Started {
+/** `deno run --allow-ffi FILE ARGS...`: the README's command line. */
+function startDeno(file: string, args: readonly string[], capture: boolean): Started {
   const io = capture ? "piped" : "inherit";
   const child = new g.Deno.Command(g.Deno.execPath(), {
-    args: ["run", "--allow-ffi", "--no-check", file],
+    args: ["run", "--allow-ffi", "--no-check", file, ...args],
     stdin: "null",
     stdout: io,
     stderr: io,
@@ -111,10 +112,10 @@ function startDeno(file: string, capture: boolean): Started {
   };
 }
 
-/** `bun FILE`. */
-function startBun(file: string, capture: boolean): Started {
+/** `bun FILE ARGS...`. */
+function startBun(file: string, args: readonly string[], capture: boolean): Started {
   const io = capture ? "pipe" : "inherit";
-  const child = g.Bun.spawn([process.execPath, file], { stdin: "ignore", stdout: io, stderr: io });
+  const child = g.Bun.spawn([process.execPath, file, ...args], { stdin: "ignore", stdout: io, stderr: io });
   const text = (s: ReadableStream) => capture ? new Response(s).text() : Promise.resolve("");
   return {
     exited: child.exited,
@@ -128,11 +129,14 @@ function startBun(file: string, capture: boolean): Started {
 
 /**
  * Runs a script file as a user would, in this test's runtime: Deno with `--allow-ffi` only (the
- * README's command line), Bun as `bun FILE`. Disposing kills it if it still runs after 5 s, or at
- * once with `stopAtOnce` (a server, which never ends by itself).
+ * README's command line), Bun as `bun FILE`, each followed by `args`. Disposing kills it if it
+ * still runs after 5 s, or at once with `stopAtOnce` (a server, which never ends by itself).
  */
-export function runScript(file: string, opts: { capture?: boolean; stopAtOnce?: boolean } = {}): Program {
-  const started = (runtime === "deno" ? startDeno : startBun)(file, opts.capture ?? false);
+export function runScript(
+  file: string,
+  opts: { args?: readonly string[]; capture?: boolean; stopAtOnce?: boolean } = {},
+): Program {
+  const started = (runtime === "deno" ? startDeno : startBun)(file, opts.args ?? [], opts.capture ?? false);
   started.output.catch(() => {}); // awaited by callers that captured
   return {
     ...started,

@@ -1,0 +1,88 @@
+/**
+ * Shared memory: a message channel on rings in a file mapping (`shm:` addresses), and a raw
+ * mapping shared by both ends. The server creates a 4 KiB mapping holding a visit counter; the
+ * client opens it, counts itself in with `Atomics.add`, then sends two messages that the server
+ * answers in upper case.
+ *
+ *   deno run --allow-ffi examples/shm.ts server    (in one terminal)
+ *   deno run --allow-ffi examples/shm.ts client    (in another)
+ *   bun examples/shm.ts server
+ *   bun examples/shm.ts client
+ *
+ * With no argument, both ends run in this one process. Either end may start first: the client
+ * retries for up to 30 s while nothing serves the name. The server serves one client, then exits.
+ */
+import process from "node:process";
+import {
+  AddressInUseError,
+  type Channel,
+  connect,
+  listen,
+  type Listener,
+  NotFoundError,
+  TimeoutError,
+} from "../mod.ts";
+import { SharedMemory } from "../src/mechanisms/shm/mod.ts";
+
+const NAME = "winipc-example";
+const encode = (text: string) => new TextEncoder().encode(text);
+const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** Serves one client; `alongside` runs meanwhile (the client, when both ends run here). */
+async function server(alongside?: () => Promise<void>): Promise<void> {
+  // The mapping first: once a client can connect, it can open the mapping too.
+  using visits = SharedMemory.create(`${NAME}-visits`, { size: 4096, mode: "create" });
+  await using server = await listen(`shm:${NAME}?size=64KiB`); // 64 KiB rings, one per direction
+  console.log(`server: listening on ${server.address}, counting visits in ${visits.name}`);
+  await Promise.all([serve(server), alongside?.()]);
+}
+
+/** Accepts one client and answers each of its messages, until it hangs up. */
+async function serve(server: Listener): Promise<void> {
+  await using channel = await server.accept({ timeout: 60_000 });
+  for await (const message of channel) {
+    console.log(`server: got "${decode(message)}"`);
+    await channel.send(encode(decode(message).toUpperCase()));
+  }
+  console.log("server: the client hung up");
+}
+
+/** Connects, retrying while nothing serves the name yet (the server may be starting). */
+async function connectWhenServed(address: string): Promise<Channel> {
+  for (const deadline = Date.now() + 30_000;;) {
+    try {
+      return await connect(address, { timeout: 10_000 });
+    } catch (e) {
+      if (!(e instanceof NotFoundError) || Date.now() > deadline) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+async function client(): Promise<void> {
+  await using channel = await connectWhenServed(`shm:${NAME}`);
+  using visits = SharedMemory.open(`${NAME}-visits`);
+  const visitor = Atomics.add(visits.whole.int32(0, 4), 0, 1) + 1;
+  console.log(`client: visitor number ${visitor}`);
+  for (const text of ["hello", "shared memory"]) {
+    await channel.send(encode(text));
+    const answer = await channel.receive({ timeout: 5_000 });
+    console.log(`client: sent "${text}", got "${decode(answer)}"`);
+  }
+}
+
+const role = process.argv[2];
+try {
+  if (role === "server") await server();
+  else if (role === "client") await client();
+  else if (role === undefined) await server(client); // both ends in this process
+  else {
+    console.error("usage: examples/shm.ts [server|client]");
+    process.exitCode = 2;
+  }
+} catch (e) {
+  // What a user can act on gets one line; a bug keeps its stack.
+  if (!(e instanceof TimeoutError || e instanceof NotFoundError || e instanceof AddressInUseError)) throw e;
+  console.error(`${e.name}: ${e.message}`);
+  process.exitCode = 1;
+}

@@ -40,6 +40,12 @@ export const kernel32Symbols = {
   GlobalSize: { args: ["ptr"], returns: "ptr" },
   // HGLOBAL GlobalFree(HGLOBAL hMem)
   GlobalFree: { args: ["ptr"], returns: "ptr" },
+  // ATOM GlobalAddAtomW(LPCWSTR lpString)
+  GlobalAddAtomW: { args: ["buf"], returns: "u16" },
+  // ATOM GlobalDeleteAtom(ATOM nAtom)  (0 when deleted)
+  GlobalDeleteAtom: { args: ["u16"], returns: "u16" },
+  // UINT GlobalGetAtomNameW(ATOM nAtom, LPWSTR lpBuffer, int nSize)
+  GlobalGetAtomNameW: { args: ["u16", "buf", "i32"], returns: "u32" },
   GetProcAddress: {
     args: [
       "ptr", // HMODULE hModule

@@ -12,7 +12,14 @@ import { Win32Error } from "../ffi/error.ts";
 import { checkPointer } from "../ffi/check.ts";
 import { type FfiWorker, startFfiWorker } from "../ffi/ffi_worker.ts";
 import { ChannelClosedError, WinipcError } from "../core/errors.ts";
-import { HostCommand, windowConstants, windowWorker, WM_COMMAND_FROM_HOST } from "./window_worker.ts";
+import {
+  DDE_SERVER_CLASS,
+  type DdeServerNames,
+  HostCommand,
+  windowConstants,
+  windowWorker,
+  WM_COMMAND_FROM_HOST,
+} from "./window_worker.ts";
 
 /** What the worker reports. */
 export type WindowHostEvent =
@@ -23,7 +30,19 @@ export type WindowHostEvent =
   | { type: "clipboard" }
   | { type: "listening"; ok: boolean; error: number }
   | { type: "stalling" }
-  | { type: "message"; msg: number; wParam: bigint; lParam: bigint };
+  | { type: "message"; msg: number; wParam: bigint; lParam: bigint }
+  | { type: "dde"; msg: number; from: bigint; lParam: bigint }
+  | { type: "dde-conversation"; client: bigint; topic: string }
+  | { type: "dde-initiate-ack"; server: bigint; service: string | null; topic: string | null }
+  | { type: "dde-initiated" };
+
+/** A DDE server that answered this window's INITIATE. */
+export interface DdeAnswer {
+  /** The server's window for this conversation. */
+  server: bigint;
+  service: string | null;
+  topic: string | null;
+}
 
 /** Options for {@link WindowHost.create}. */
 export interface WindowHostOptions {
@@ -33,6 +52,10 @@ export interface WindowHostOptions {
   title: string;
   /** Largest WM_COPYDATA payload accepted (larger ones are refused, LRESULT 2). Default 64 MiB. */
   maxMessageSize?: number;
+  /** A hidden top-level window instead of a message-only one (broadcasts reach it). Default false. */
+  topLevel?: boolean;
+  /** @internal Make the window a DDE server with these names: its thread answers WM_DDE_INITIATE. */
+  ddeServer?: DdeServerNames;
 }
 
 /**
@@ -65,6 +88,12 @@ export class WindowHost implements AsyncDisposable {
   onClipboardUpdate: () => void = () => {};
   /** A registered message (0xC000 to 0xFFFF, see {@link registerWindowMessage}) arrived. */
   onMessage: (msg: number, wParam: bigint, lParam: bigint) => void = () => {};
+  /** @internal A posted WM_DDE_* message (not INITIATE): `from` is wParam, `lParam` still packed. */
+  onDde: (msg: number, from: bigint, lParam: bigint) => void = () => {};
+  /** @internal A client's INITIATE was answered: a conversation with `client` on `topic` began. */
+  onDdeConversation: (client: bigint, topic: string) => void = () => {};
+  #ddeAnswers: DdeAnswer[] | undefined;
+  #ddeInitiated: (() => void) | undefined;
   /** @internal */
   onListening: ((ok: boolean, error: number) => void) | undefined;
   /** @internal */
@@ -112,6 +141,11 @@ export class WindowHost implements AsyncDisposable {
         else if (e.type === "listening") host?.onListening?.(e.ok, e.error);
         else if (e.type === "stalling") host?.onStalling?.();
         else if (e.type === "message") host?.onMessage(e.msg, e.wParam, e.lParam);
+        else if (e.type === "dde") host?.onDde(e.msg, e.from, e.lParam);
+        else if (e.type === "dde-conversation") host?.onDdeConversation(e.client, e.topic);
+        else if (e.type === "dde-initiate-ack" && host) {
+          host.#ddeAnswers?.push({ server: e.server, service: e.service, topic: e.topic });
+        } else if (e.type === "dde-initiated" && host) host.#ddeInitiated?.();
       };
       const onFailure = (error: WinipcError) => {
         if (host) host.#fail(error);
@@ -122,6 +156,9 @@ export class WindowHost implements AsyncDisposable {
         className: wstr(opts.className),
         title: wstr(opts.title),
         maxMessageSize: opts.maxMessageSize ?? 64 * 1024 * 1024,
+        topLevel: opts.topLevel ?? false,
+        dde: opts.ddeServer ?? null,
+        ddeServerClass: wstr(DDE_SERVER_CLASS),
         hInstance: kernel32.sync.GetModuleHandleW(null),
         defWindowProc: defWindowProc(),
         c: windowConstants,
@@ -166,6 +203,31 @@ export class WindowHost implements AsyncDisposable {
       this.onListening = (ok, error) =>
         ok ? resolve() : reject(new Win32Error("AddClipboardFormatListener", error));
       this.#command(HostCommand.listenClipboard);
+    });
+  }
+
+  /**
+   * @internal Sends WM_DDE_INITIATE from this window's thread (to every top-level window and every
+   * message-only winipc DDE server) with `atoms` = MAKELPARAM(aApp, aTopic), made and deleted by
+   * the caller; resolves with the servers that answered (their atoms already deleted).
+   */
+  ddeInitiate(atoms: bigint): Promise<DdeAnswer[]> {
+    if (this.#ddeAnswers) return Promise.reject(new WinipcError("one DDE INITIATE at a time per window"));
+    return new Promise((resolve, reject) => {
+      const answers: DdeAnswer[] = [];
+      this.#ddeAnswers = answers;
+      this.#ddeInitiated = () => {
+        this.#ddeAnswers = undefined;
+        this.#ddeInitiated = undefined;
+        resolve(answers);
+      };
+      try {
+        this.#command(HostCommand.ddeInitiate, atoms);
+      } catch (e) {
+        this.#ddeAnswers = undefined;
+        this.#ddeInitiated = undefined;
+        reject(e);
+      }
     });
   }
 

@@ -20,11 +20,15 @@ import {
   WM_COPYDATA,
   WM_DESTROY,
 } from "../ffi/headers/winuser.ts";
+import { WM_DDE_ACK, WM_DDE_FIRST, WM_DDE_INITIATE, WM_DDE_LAST } from "../ffi/headers/dde.ts";
 
 /** The message that carries a command from the host to its window (wParam: the command). */
 export const WM_COMMAND_FROM_HOST = WM_APP + 1;
 /** The commands (wParam of {@link WM_COMMAND_FROM_HOST}). */
-export const HostCommand = { destroy: 1n, stall: 2n, listenClipboard: 3n } as const;
+export const HostCommand = { destroy: 1n, stall: 2n, listenClipboard: 3n, ddeInitiate: 4n } as const;
+
+/** The class of winipc's DDE server windows (message-only ones are found by it, and their title). */
+export const DDE_SERVER_CLASS = "winipc-dde";
 
 /** The constants the window thread uses, from the headers (its code imports nothing). */
 export const windowConstants = {
@@ -34,8 +38,23 @@ export const windowConstants = {
   WM_COPYDATA,
   WM_DESTROY,
   WM_COMMAND_FROM_HOST,
+  WM_DDE_ACK,
+  WM_DDE_FIRST,
+  WM_DDE_INITIATE,
+  WM_DDE_LAST,
+  HWND_BROADCAST: 0xffffn,
+  SMTO_ABORTIFHUNG: 0x0002,
+  /** How long a DDE INITIATE or its ACK may take per window before that window is skipped. */
+  DDE_SEND_TIMEOUT: 2000,
   ...HostCommand,
 } as const;
+
+/** A DDE server's names: the worker answers WM_DDE_INITIATE itself (it must, while it is sent). */
+export interface DdeServerNames {
+  service: string;
+  /** The topics it serves; null: any topic a client names (a wildcard INITIATE gets none). */
+  topics: string[] | null;
+}
 
 /** What a window thread starts with. */
 export interface WindowThreadData {
@@ -43,6 +62,12 @@ export interface WindowThreadData {
   className: Uint16Array;
   title: Uint16Array;
   maxMessageSize: number;
+  /** A top-level (hidden) window instead of a message-only one: broadcasts reach it. */
+  topLevel: boolean;
+  /** The DDE server this window is, if any. */
+  dde: DdeServerNames | null;
+  /** {@link DDE_SERVER_CLASS}, NUL-terminated UTF-16: message-only DDE servers to INITIATE. */
+  ddeServerClass: Uint16Array;
   /** GetModuleHandleW(NULL) and DefWindowProcW's address: the same on every thread. */
   hInstance: bigint;
   defWindowProc: bigint;
@@ -58,6 +83,59 @@ function windowThread(scope: Scope): void {
   const u = scope.libs.user32;
   const post = (ev: WindowHostEvent, transfer: Transferable[] = []) => scope.post(ev, transfer);
   const stall = new Int32Array(new SharedArrayBuffer(4));
+  const k = scope.libs.kernel32;
+  const text = (s: string) => {
+    const a = new Uint16Array(s.length + 1);
+    for (let i = 0; i < s.length; i++) a[i] = s.charCodeAt(i);
+    return a;
+  };
+  const atomBuf = new Uint16Array(256);
+  const atomName = (atom: number): string | null => {
+    if (atom === 0) return null;
+    const n = k.GlobalGetAtomNameW(atom, atomBuf, 256);
+    return String.fromCharCode(...atomBuf.subarray(0, Math.min(n, 255)));
+  };
+  const sendResult = new BigUint64Array(1);
+  const sendDde = (to: bigint, msg: number, from: bigint, lParam: bigint): boolean =>
+    u.SendMessageTimeoutW(to, msg, from, lParam, c.SMTO_ABORTIFHUNG, c.DDE_SEND_TIMEOUT, sendResult) !== 0n;
+  /** While this window sends WM_DDE_INITIATE: the ACKs sent back during it are the answers. */
+  let initiating = false;
+  /** A server's answer to INITIATE: new atoms for its names, sent back (the client deletes them). */
+  const answerInitiate = (hwnd: bigint, client: bigint, lParam: bigint) => {
+    const dde = data.dde!;
+    const service = atomName(Number(lParam & 0xffffn));
+    const topic = atomName(Number((lParam >> 16n) & 0xffffn));
+    if (service !== null && service.toLowerCase() !== dde.service.toLowerCase()) return;
+    const served = topic === null
+      ? dde.topics ?? []
+      : dde.topics === null || dde.topics.some((t) => t.toLowerCase() === topic.toLowerCase())
+      ? [topic]
+      : [];
+    for (const t of served) {
+      const aApp = k.GlobalAddAtomW(text(dde.service));
+      const aTopic = k.GlobalAddAtomW(text(t));
+      if (!sendDde(client, c.WM_DDE_ACK, hwnd, BigInt(aApp) | (BigInt(aTopic) << 16n))) {
+        k.GlobalDeleteAtom(aApp); // the client did not take them
+        k.GlobalDeleteAtom(aTopic);
+        continue;
+      }
+      post({ type: "dde-conversation", client, topic: t });
+    }
+  };
+  /** A client's INITIATE (atoms made by the host): every top-level window, every winipc server. */
+  const initiate = (hwnd: bigint, atoms: bigint) => {
+    initiating = true;
+    try {
+      sendDde(c.HWND_BROADCAST, c.WM_DDE_INITIATE, hwnd, atoms);
+      for (let w = u.FindWindowExW(c.HWND_MESSAGE, 0n, data.ddeServerClass, null); w !== 0n;) {
+        if (w !== hwnd) sendDde(w, c.WM_DDE_INITIATE, hwnd, atoms);
+        w = u.FindWindowExW(c.HWND_MESSAGE, w, data.ddeServerClass, null);
+      }
+    } finally {
+      initiating = false;
+      post({ type: "dde-initiated" });
+    }
+  };
   const wndproc = (hwnd: bigint, msg: number, wParam: bigint, lParam: bigint): bigint => {
     // Never throw out of a window procedure: the exception would cross native frames.
     try {
@@ -74,6 +152,24 @@ function windowThread(scope: Scope): void {
         post({ type: "copydata", from: wParam, tag, data: bytes }, [bytes.buffer]);
         return 1n;
       }
+      if (msg === c.WM_DDE_INITIATE) {
+        if (data.dde && wParam !== hwnd) answerInitiate(hwnd, wParam, lParam);
+        return 0n;
+      }
+      if (msg === c.WM_DDE_ACK && initiating) {
+        // Sent during our INITIATE: a server's names, in atoms that are now ours to delete.
+        const aApp = Number(lParam & 0xffffn);
+        const aTopic = Number((lParam >> 16n) & 0xffffn);
+        post({ type: "dde-initiate-ack", server: wParam, service: atomName(aApp), topic: atomName(aTopic) });
+        if (aApp) k.GlobalDeleteAtom(aApp);
+        if (aTopic) k.GlobalDeleteAtom(aTopic);
+        return 0n;
+      }
+      if (msg >= c.WM_DDE_FIRST && msg <= c.WM_DDE_LAST) {
+        // Posted DDE messages: the host unpacks them on its thread (handles are per process).
+        post({ type: "dde", msg, from: wParam, lParam });
+        return 0n;
+      }
       if (msg === c.WM_CLIPBOARDUPDATE) {
         post({ type: "clipboard" });
         return 0n;
@@ -83,6 +179,8 @@ function windowThread(scope: Scope): void {
         else if (wParam === c.stall) {
           post({ type: "stalling" });
           Atomics.wait(stall, 0, 0, Number(lParam)); // stop pumping, on purpose
+        } else if (wParam === c.ddeInitiate) {
+          initiate(hwnd, lParam);
         } else if (wParam === c.listenClipboard) {
           const r = scope.attempt(() => u.AddClipboardFormatListener(hwnd), (ok) => ok === 0);
           post({ type: "listening", ok: r.value !== 0, error: r.error });
@@ -119,7 +217,20 @@ function windowThread(scope: Scope): void {
   u.RegisterClassExW(wc); // fails harmlessly when another host of this process registered it
   const created = scope.attempt(
     () =>
-      u.CreateWindowExW(0, data.className, data.title, 0, 0, 0, 0, 0, c.HWND_MESSAGE, 0n, data.hInstance, 0n),
+      u.CreateWindowExW(
+        0,
+        data.className,
+        data.title,
+        0,
+        0,
+        0,
+        0,
+        0,
+        data.topLevel ? 0n : c.HWND_MESSAGE,
+        0n,
+        data.hInstance,
+        0n,
+      ),
     (h) => h === 0n,
   );
   const hwnd = created.value;

@@ -1,0 +1,98 @@
+/**
+ * One DDE conversation: a pair of windows (ours, on a {@link WindowHost} thread, and the peer's)
+ * exchanging posted WM_DDE_* messages. What both roles share: posting with the DDE ownership
+ * rules, watching the peer's process (a dead peer ends the conversation within the wait
+ * multiplexer's latency, no polling), and TERMINATE in both directions.
+ * @module
+ */
+import { user32 } from "../../ffi/user32.ts";
+import type { OwnedHandle } from "../../ffi/handle.ts";
+import { ChannelClosedError } from "../../core/errors.ts";
+import { waitAny } from "../../kernel/wait.ts";
+import type { WindowHost } from "../../kernel/window_host.ts";
+import { openWindowProcess } from "../window/copydata.ts";
+import { WM_DDE_TERMINATE } from "../../ffi/headers/dde.ts";
+
+/** How long a TERMINATE waits for the peer's own TERMINATE. */
+const TERMINATE_WAIT = 1000;
+
+/** The part of a conversation both roles share. */
+export abstract class Conversation {
+  /** Our window. */
+  readonly own: bigint;
+  #closed = false;
+  #terminated: (() => void) | undefined;
+  readonly #stopWatching = new AbortController();
+  /** Why the conversation ended (once it has). */
+  protected endReason: ChannelClosedError | undefined;
+
+  constructor(readonly host: WindowHost, readonly peer: bigint, readonly topic: string) {
+    this.own = host.hwnd;
+  }
+
+  /** Whether the conversation has ended (TERMINATE, close, or the peer's death). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Posts `msg` to the peer. Returns false when the post failed (the peer's window is gone):
+   * the caller still owns what `lParam` carries.
+   */
+  protected post(msg: number, lParam: bigint): boolean {
+    if (this.#closed) return false;
+    return user32().sync.PostMessageW(this.peer, msg, this.own, lParam) !== 0;
+  }
+
+  /** Watches the peer's process: its death ends the conversation (the handle is closed after). */
+  protected watchPeer(): void {
+    let process: OwnedHandle | undefined;
+    try {
+      process = openWindowProcess(this.peer);
+    } catch (e) {
+      this.end(e instanceof ChannelClosedError ? e : new ChannelClosedError(`DDE peer: ${e}`));
+      return;
+    }
+    if (!process) return; // the peer is this process
+    const handle = process;
+    waitAny([handle.value], { signal: this.#stopWatching.signal }).then(
+      () => this.end(new ChannelClosedError(`DDE ${this.topic}: the peer's process exited`)),
+      () => {}, // stopped: the conversation ended first
+    ).finally(() => handle.close());
+  }
+
+  /** A WM_DDE_TERMINATE from the peer: answer it (unless we started it) and end. */
+  protected peerTerminated(): void {
+    const waiting = this.#terminated;
+    if (waiting) return waiting();
+    this.post(WM_DDE_TERMINATE, 0n);
+    this.end(new ChannelClosedError(`DDE ${this.topic}: the peer ended the conversation`));
+  }
+
+  /**
+   * Ends the conversation here: every pending operation and link fails with `reason` (a
+   * subclass's {@link Conversation.ended}); nothing more is posted.
+   */
+  protected end(reason: ChannelClosedError): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.endReason = reason;
+    this.#stopWatching.abort();
+    this.ended(reason);
+  }
+
+  /** Called once when the conversation ends. */
+  protected abstract ended(reason: ChannelClosedError): void;
+
+  /** Sends TERMINATE and waits (at most a second) for the peer's; then the conversation is over. */
+  async terminate(): Promise<void> {
+    if (this.#closed) return;
+    const answered = new Promise<void>((resolve) => this.#terminated = resolve);
+    if (this.post(WM_DDE_TERMINATE, 0n)) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([answered, new Promise((r) => timer = setTimeout(r, TERMINATE_WAIT))]);
+      clearTimeout(timer);
+    }
+    this.end(new ChannelClosedError(`DDE ${this.topic}: the conversation was ended here`));
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Dynamic Data Exchange: {@link DdeServer} and {@link DdeClient} speak the DDE message protocol
+ * (WM_DDE_* with global atoms and memory) on a window thread, so they talk to each other and to
+ * DDEML programs (Excel, Program Manager, trading and lab software): requests, pokes, executes,
+ * hot links (every new value pushed) and warm links (a notice, then a request).
+ *
+ * ```ts
+ * import { DdeClient } from "@winipc/winipc/dde";
+ *
+ * await using progman = await DdeClient.connect("Progman", "Progman", { timeout: 5_000 });
+ * console.log(await progman.requestText("Groups"));
+ * ```
+ * @module
+ */
+export {
+  DdeClient,
+  type DdeConnectOptions,
+  type DdeItemOptions,
+  type DdeLink,
+  type DdeLinkOptions,
+  DdeRefusedError,
+} from "./dde_client.ts";
+export { DdeServer, type DdeServerOptions, type DdeTransaction, ServerConversation } from "./dde_server.ts";
+export { DDE_BYTES_FORMAT_NAME, ddeBytesFormat, type DdeValue } from "./dde_value.ts";
+export { ddeHeld } from "./dde_memory.ts";
+export { CF_TEXT, CF_UNICODETEXT } from "./dde_format.ts";
+export type { WaitOptions } from "../../core/errors.ts";

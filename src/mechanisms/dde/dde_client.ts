@@ -423,11 +423,15 @@ export class DdeClient extends Conversation implements AsyncDisposable {
         : p.reject(new DdeRefusedError(`execute ${p.item}`, ack.busy, ack.appCode));
     }
     const atom = Number(hi);
-    tookAtom(atom);
     const item = atomName(atom);
+    const answers = p !== undefined && p.kind !== "execute" && item !== null &&
+      item.toLowerCase() === p.item.toLowerCase() &&
+      !(p.kind === "request" && ack.ack); // a REQUEST is answered with DATA, never a positive ACK
+    // A stray ACK's atom is not ours to delete: Wine's extra ACK repeats the atom its DATA
+    // already handed over, and deleting it twice would destroy the name under later messages.
+    if (!answers) return;
+    tookAtom(atom);
     deleteAtom(atom);
-    if (!p || p.kind === "execute" || item === null || item.toLowerCase() !== p.item.toLowerCase()) return;
-    if (p.kind === "request" && ack.ack) return; // a REQUEST is answered with DATA, never a positive ACK
     if (p.block !== 0n) {
       if (ack.ack) gaveBlock(p.block); // the server freed it
       else freeBlock(p.block); // refused: still ours

@@ -28,9 +28,9 @@ export function ddeHeld(): { atoms: number; blocks: number } {
   return { ...held };
 }
 
-/** @internal Test hook: count a block as held that nobody will free (the leak check's control). */
-export function ddeLeakForTest(): void {
-  held.blocks++;
+/** @internal Test hook: count `n` blocks as held that nobody frees (the leak check's control). */
+export function ddeLeakForTest(n: number): void {
+  held.blocks += n;
 }
 
 /** A global atom for `name` (a new reference: the holder deletes it or hands it on). */

@@ -296,6 +296,11 @@ export class ServerConversation extends Conversation {
     }
   }
 
+  /** The links (hot and warm) open in this conversation. */
+  get links(): number {
+    return this.#links.size;
+  }
+
   protected ended(): void {
     this.#links.clear();
     this.#server.forget(this);
@@ -376,6 +381,13 @@ export class DdeServer implements AsyncDisposable {
   /** The conversations open now. */
   get conversations(): number {
     return this.#conversations.size;
+  }
+
+  /** The links (hot and warm) open now, over every conversation. */
+  get links(): number {
+    let n = 0;
+    for (const c of this.#conversations.values()) n += c.links;
+    return n;
   }
 
   /**

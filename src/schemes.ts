@@ -14,6 +14,7 @@ import { dllScheme } from "./mechanisms/dll/dll_channel.ts";
 import { tcpScheme, unixScheme } from "./mechanisms/socket/socket.ts";
 import { copydataScheme } from "./mechanisms/window/copydata.ts";
 import { clipboardScheme } from "./mechanisms/clipboard/clipboard_channel.ts";
+import { ddeScheme } from "./mechanisms/dde/dde_channel.ts";
 
 /** Every scheme `connect` and `listen` understand. */
 const schemes: Readonly<Record<string, Scheme>> = {
@@ -24,6 +25,7 @@ const schemes: Readonly<Record<string, Scheme>> = {
   unix: unixScheme,
   copydata: copydataScheme,
   clipboard: clipboardScheme,
+  dde: ddeScheme,
 };
 
 function lookup(address: Address, what: "connect" | "listen"): Scheme {
@@ -41,7 +43,7 @@ function lookup(address: Address, what: "connect" | "listen"): Scheme {
  * Connects to the server at `address` and returns a two-way message channel.
  *
  * Addresses: `pipe:NAME`, `shm:NAME`, `dll:NAME`, `tcp:HOST:PORT`, `unix:PATH`,
- * `copydata:NAME`, `clipboard:NAME`, each with `?option=value` options of its mechanism.
+ * `copydata:NAME`, `clipboard:NAME`, `dde:SERVICE/TOPIC`, each with `?option=value` options of its mechanism.
  *
  * @example
  * ```ts

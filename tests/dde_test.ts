@@ -3,7 +3,7 @@
  * Program Manager service (explorer.exe's DDEML server: a real server no one here wrote), and
  * the library's accounting of atoms and global memory.
  */
-import { ChannelClosedError, NotFoundError } from "../mod.ts";
+import { ChannelClosedError, listen, NotFoundError } from "../mod.ts";
 import {
   CF_TEXT,
   CF_UNICODETEXT,
@@ -28,7 +28,7 @@ import {
 } from "./_support/harness.ts";
 
 /** Starts a dde_peer.ts role and waits until it is ready (it sets a named event). */
-async function startPeer(role: "server" | "client", service: string): Promise<Peer> {
+async function startPeer(role: "server" | "client" | "echo", service: string): Promise<Peer> {
   const name = uniqueName("dde-ready");
   using ready = KernelEvent.create(name, { mode: "create" });
   const peer = spawnPeer("dde_peer.ts", [role, service, name]);
@@ -144,6 +144,27 @@ test("dde: many concurrent conversations with one server", async () => {
     await Promise.all(clients.map((c) => c.close()));
   }
   server.kill();
+});
+
+test("dde: the dde:SERVICE/TOPIC channel carries any messages both ways across processes, in order", async () => {
+  const service = uniqueName("dde-channel");
+  await using server = await listen(`dde:${service}/T`);
+  await using peer = await startPeer("echo", service);
+  await using channel = await server.accept({ timeout: 30_000 });
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 70_000 }), { maxLength: 8 }), async (messages) => {
+      for (const m of messages) await channel.send(m);
+      for (const m of messages) {
+        assert(bytesEqual(await channel.receive({ timeout: 30_000 }), m), `a ${m.length}-byte message`);
+      }
+    }),
+    fcParams(20),
+  );
+  await channel.close();
+  assert(
+    (await within(30_000, peer.exited, "the echo peer")) === 0,
+    "the peer ended when the channel closed",
+  );
 });
 
 test("dde: a missing service fails fast with NotFoundError", async () => {

@@ -3,6 +3,7 @@
  *   dde_peer.ts server SERVICE EVENT   serves topic "T" (see below); sets EVENT once it serves
  *   dde_peer.ts client SERVICE EVENT   connects to SERVICE|T, holds a hot link on "ticker", sets
  *                                      EVENT, and waits to be killed
+ *   dde_peer.ts echo SERVICE EVENT     connect("dde:SERVICE/T"), sets EVENT, echoes every message
  * The server: a POKE stores the value (REQUEST in the same format gives it back); a POKE of N to
  * "publish" publishes "tick-0".."tick-(N-1)" (numbered on from the last) to "ticker"; EXECUTE
  * stores the command as "last-execute" (CF_UNICODETEXT), refusing one that contains "refuse";
@@ -11,6 +12,7 @@
 import process from "node:process";
 import { CF_TEXT, DdeClient, DdeServer } from "../../src/mechanisms/dde/mod.ts";
 import { KernelEvent } from "../../src/sync.ts";
+import { connect } from "../../mod.ts";
 
 const [role, service, eventName] = process.argv.slice(2);
 using ready = KernelEvent.open(eventName);
@@ -39,6 +41,10 @@ if (role === "server") {
   const link = await client.hotLink("ticker", { format: CF_TEXT });
   ready.set();
   for await (const _ of link) { /* until killed */ }
+} else if (role === "echo") {
+  await using channel = await connect(`dde:${service}/T`, { timeout: 30_000 });
+  ready.set();
+  for await (const m of channel) await channel.send(m);
 } else {
   throw new Error(`unknown role ${role}`);
 }

@@ -137,6 +137,8 @@ const key = (item: string, format: number) => `${item.toLowerCase()}\0${format}`
  * ```
  */
 export class DdeClient extends Conversation implements AsyncDisposable {
+  /** The service, as the server named it in its answer. */
+  readonly service: string;
   readonly #maxValue: number;
   #pending: Pending | undefined;
   #queue: Promise<unknown> = Promise.resolve();
@@ -145,11 +147,12 @@ export class DdeClient extends Conversation implements AsyncDisposable {
   private constructor(
     host: WindowHost,
     server: bigint,
-    readonly service: string,
+    service: string,
     topic: string,
     maxValue: number,
   ) {
     super(host, server, topic);
+    this.service = service;
     this.#maxValue = maxValue;
     host.onDde = (msg, from, lParam) => this.#onMessage(msg, from, lParam);
     this.watchPeer();
@@ -485,6 +488,7 @@ export class DdeClient extends Conversation implements AsyncDisposable {
     }
   }
 
+  /** Fails the pending transaction and every link with `reason`. */
   protected ended(reason: ChannelClosedError): void {
     this.#pending?.reject(reason);
     for (const state of this.#links.values()) {

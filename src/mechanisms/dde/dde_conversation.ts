@@ -26,7 +26,18 @@ export abstract class Conversation {
   /** Why the conversation ended (once it has). */
   protected endReason: ChannelClosedError | undefined;
 
-  constructor(readonly host: WindowHost, readonly peer: bigint, readonly topic: string) {
+  /** The window thread our window lives on. */
+  readonly host: WindowHost;
+  /** The peer's window. */
+  readonly peer: bigint;
+  /** The conversation's topic. */
+  readonly topic: string;
+
+  /** A conversation between `host`'s window and the peer's window `peer`, on `topic`. */
+  constructor(host: WindowHost, peer: bigint, topic: string) {
+    this.host = host;
+    this.peer = peer;
+    this.topic = topic;
     this.own = host.hwnd;
   }
 

@@ -24,7 +24,12 @@ const u = () => user32().sync;
 const held = { atoms: 0, blocks: 0 };
 
 /** How many DDE atoms and global memory blocks this process holds now. */
-export function ddeHeld(): { atoms: number; blocks: number } {
+export function ddeHeld(): {
+  /** Global atoms (item, service and topic names) held. */
+  atoms: number;
+  /** Global memory blocks held. */
+  blocks: number;
+} {
   return { ...held };
 }
 

@@ -62,10 +62,14 @@ export interface DdeServerOptions {
 
 /** What a handler learns about a transaction. */
 export interface DdeTransaction {
+  /** The conversation's topic. */
   topic: string;
+  /** The item named (empty for EXECUTE). */
   item: string;
   /** The clipboard format asked for or sent. */
   format: number;
+  /** The client's conversation (one per client window). */
+  conversation: ServerConversation;
 }
 
 interface Link {
@@ -151,7 +155,7 @@ export class ServerConversation extends Conversation {
     const item = atomName(atom) ?? "";
     let value: Uint8Array | undefined;
     try {
-      const v = await this.#server.onRequest({ topic: this.topic, item, format });
+      const v = await this.#server.onRequest({ topic: this.topic, item, format, conversation: this });
       value = v === undefined ? undefined : encodeValue(v, format);
     } catch {
       value = undefined; // a handler that throws refuses
@@ -172,7 +176,7 @@ export class ServerConversation extends Conversation {
       const poke = decodeDdePoke(readBlock(hData, this.#server.maxValueSize + 4));
       release = poke.release;
       const r = await this.#server.onPoke(
-        { topic: this.topic, item, format: poke.format },
+        { topic: this.topic, item, format: poke.format, conversation: this },
         decodeBytesValue(poke.value, poke.format),
       );
       ok = r !== false;
@@ -197,7 +201,10 @@ export class ServerConversation extends Conversation {
         : new TextDecoder("windows-1252").decode(
           bytes.subarray(0, bytes.indexOf(0) < 0 ? bytes.length : bytes.indexOf(0)),
         );
-      ok = (await this.#server.onExecute({ topic: this.topic, item: "", format: 0 }, command)) !== false;
+      ok = (await this.#server.onExecute(
+        { topic: this.topic, item: "", format: 0, conversation: this },
+        command,
+      )) !== false;
     } catch {
       ok = false;
     }
@@ -214,7 +221,8 @@ export class ServerConversation extends Conversation {
     let ok = false;
     try {
       const opts = decodeDdeAdvise(readBlock(hOptions, 64));
-      ok = this.#server.onAdvise({ topic: this.topic, item, format: opts.format }) !== false;
+      ok =
+        this.#server.onAdvise({ topic: this.topic, item, format: opts.format, conversation: this }) !== false;
       if (ok) {
         this.#links.set(linkKey(item, opts.format), {
           item,
@@ -266,7 +274,11 @@ export class ServerConversation extends Conversation {
     }
   }
 
-  /** @internal Sends ITEM's new value to the links on it (queued behind an unacknowledged update). */
+  /**
+   * Sends ITEM's new value to this conversation's links on it (queued per link behind an
+   * update the client has not acknowledged). Text goes to links in a text format; bytes to
+   * links in `format` (default winipc's bytes format).
+   */
   publish(item: string, value: DdeValue, format: number | undefined): void {
     if (this.closed) return;
     for (const link of this.#links.values()) {
@@ -301,6 +313,7 @@ export class ServerConversation extends Conversation {
     return this.#links.size;
   }
 
+  /** Drops the links and tells the server. */
   protected ended(): void {
     this.#links.clear();
     this.#server.forget(this);
@@ -341,8 +354,12 @@ export class DdeServer implements AsyncDisposable {
   /** An ADVISE (a client wants a link): return false to refuse. Default: accept. */
   onAdvise: (t: DdeTransaction) => boolean | void = () => true;
 
-  private constructor(host: WindowHost, readonly service: string, maxValueSize: number) {
+  /** The service name. */
+  readonly service: string;
+
+  private constructor(host: WindowHost, service: string, maxValueSize: number) {
     this.#host = host;
+    this.service = service;
     this.maxValueSize = maxValueSize;
     this.onRequest = (t) => {
       const v = this.#values.get(`${t.topic.toLowerCase()}\0${t.item.toLowerCase()}`);
@@ -366,9 +383,8 @@ export class DdeServer implements AsyncDisposable {
    * @throws {WinipcError} the window could not be made.
    */
   static async create(service: string, opts: DdeServerOptions = {}): Promise<DdeServer> {
-    if (service.length === 0 || service.length > 255) {
-      throw new RangeError("a DDE service name is 1 to 255 characters");
-    }
+    checkName(service, "service");
+    for (const t of opts.topics ?? []) checkName(t, "topic");
     const host = await WindowHost.create({
       className: DDE_SERVER_CLASS,
       title: service,
@@ -403,9 +419,13 @@ export class DdeServer implements AsyncDisposable {
     }
   }
 
+  /** A conversation ended (the client's TERMINATE or death, or close()). */
+  onConversationEnd: (c: ServerConversation) => void = () => {};
+
   /** @internal A conversation ended. */
   forget(c: ServerConversation): void {
     if (this.#conversations.get(c.peer) === c) this.#conversations.delete(c.peer);
+    this.onConversationEnd(c);
   }
 
   /** Ends every conversation (TERMINATE) and closes the window. Idempotent. */
@@ -419,6 +439,13 @@ export class DdeServer implements AsyncDisposable {
   /** Same as `close()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** Service and topic names are global atoms: 1 to 255 characters. */
+function checkName(name: string, what: string): void {
+  if (name.length === 0 || name.length > 255) {
+    throw new RangeError(`a DDE ${what} name is 1 to 255 characters`);
   }
 }
 

@@ -23,5 +23,15 @@ export {
 export { DdeServer, type DdeServerOptions, type DdeTransaction, ServerConversation } from "./dde_server.ts";
 export { DDE_BYTES_FORMAT_NAME, ddeBytesFormat, type DdeValue } from "./dde_value.ts";
 export { ddeHeld } from "./dde_memory.ts";
+export { connectDde, DDE_CHANNEL_ITEM, DdeChannel, DdeListener } from "./dde_channel.ts";
+export type { Channel, ChannelOptions, Listener, ReceiveChannel, SendChannel } from "../../core/channel.ts";
 export { CF_TEXT, CF_UNICODETEXT } from "./dde_format.ts";
-export type { WaitOptions } from "../../core/errors.ts";
+export { Conversation } from "./dde_conversation.ts";
+export type { WindowHost } from "../../kernel/window_host.ts";
+export type {
+  ChannelClosedError,
+  NotFoundError,
+  TimeoutError,
+  WaitOptions,
+  WinipcError,
+} from "../../core/errors.ts";

@@ -1,0 +1,197 @@
+/**
+ * The `dde:SERVICE/TOPIC` face of DDE in the shared channel API: a client's messages are POKEs
+ * of the item `winipc-channel`, the server's are updates of a hot link the client holds on that
+ * item (with ACK-requested flow control: none lost, in order), all in winipc's bytes format. A
+ * conversation becomes a channel on the server once its client has the link.
+ * @module
+ */
+import { ChannelBase, type ChannelOptions, ListenerBase } from "../../core/channel.ts";
+import { ChannelClosedError, type WaitOptions } from "../../core/errors.ts";
+import { defineScheme, type Scheme } from "../../core/scheme.ts";
+import { DdeClient } from "./dde_client.ts";
+import { DdeServer, type ServerConversation } from "./dde_server.ts";
+import { ddeBytesFormat } from "./dde_value.ts";
+import { parseDdeAddress } from "./dde_format.ts";
+
+/** The item a `dde:` channel's messages travel under. */
+export const DDE_CHANNEL_ITEM = "winipc-channel";
+
+/** Messages waiting for receive(); null marks the end, an Error ends it with that error. */
+class Inbox {
+  readonly #items: (Uint8Array | null | Error)[] = [];
+  #waiter: (() => void) | undefined;
+
+  push(m: Uint8Array | null | Error): void {
+    this.#items.push(m);
+    this.#waiter?.();
+  }
+
+  async take(signal: AbortSignal): Promise<Uint8Array | null> {
+    while (this.#items.length === 0) {
+      signal.throwIfAborted();
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+        this.#waiter = () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        };
+      });
+      this.#waiter = undefined;
+    }
+    const m = this.#items[0];
+    if (m === null || m instanceof Error) {
+      if (m instanceof Error) throw m;
+      return null; // stays at the head: every later receive sees the end too
+    }
+    return this.#items.shift() as Uint8Array;
+  }
+}
+
+/** One end of a `dde:` channel. */
+export class DdeChannel extends ChannelBase {
+  /** @internal */ readonly inbox = new Inbox();
+  readonly #send: (m: Uint8Array) => Promise<void>;
+  readonly #close: () => Promise<void>;
+
+  /** @internal Use `connect("dde:SERVICE/TOPIC")` or `listen(...)`. */
+  constructor(
+    address: string,
+    send: (m: Uint8Array) => Promise<void>,
+    close: () => Promise<void>,
+    opts: ChannelOptions = {},
+  ) {
+    super(address, opts);
+    this.#send = send;
+    this.#close = close;
+  }
+
+  /** A POKE (client) or an update of the client's link (server). */
+  protected async sendMessage(message: Uint8Array, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    await this.#send(message);
+  }
+
+  /** The next message delivered; null once the conversation ended. */
+  protected receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
+    return this.inbox.take(signal);
+  }
+
+  /** Ends the conversation (TERMINATE). */
+  protected closeTransport(): Promise<void> {
+    return this.#close();
+  }
+}
+
+/**
+ * Connects to `dde:SERVICE/TOPIC`: a conversation, and a hot link on {@link DDE_CHANNEL_ITEM}.
+ * @throws {NotFoundError} no server answered.
+ */
+export async function connectDde(path: string, opts: ChannelOptions & WaitOptions = {}): Promise<DdeChannel> {
+  const { service, topic } = parseDdeAddress(path);
+  const client = await DdeClient.connect(service, topic, { ...opts, maxValueSize: opts.maxMessageSize });
+  try {
+    const format = ddeBytesFormat();
+    const link = await client.hotLink(DDE_CHANNEL_ITEM, { format, ackReq: true, timeout: opts.timeout });
+    const channel = new DdeChannel(
+      `dde:${path}`,
+      (m) => client.poke(DDE_CHANNEL_ITEM, m, { format }),
+      () => client.close(),
+      opts,
+    );
+    (async () => {
+      try {
+        for await (const m of link) channel.inbox.push(m.slice());
+        channel.inbox.push(null);
+      } catch (e) {
+        channel.inbox.push(e instanceof ChannelClosedError ? null : e as Error);
+      }
+    })();
+    return channel;
+  } catch (e) {
+    await client.close();
+    throw e;
+  }
+}
+
+/** A `dde:SERVICE/TOPIC` server: each client that takes the channel's link is a channel. */
+export class DdeListener extends ListenerBase<DdeChannel> {
+  readonly #server: DdeServer;
+  readonly #channels = new Map<ServerConversation, DdeChannel>();
+  readonly #ready: DdeChannel[] = [];
+  #wake: (() => void) | undefined;
+
+  private constructor(server: DdeServer, path: string, opts: ChannelOptions) {
+    super(`dde:${path}`);
+    this.#server = server;
+    const format = ddeBytesFormat();
+    server.onAdvise = (t) => {
+      if (t.item !== DDE_CHANNEL_ITEM || t.format !== format || this.#channels.has(t.conversation)) {
+        return false;
+      }
+      const c = t.conversation;
+      const channel = new DdeChannel(
+        this.address,
+        (m) => {
+          if (c.closed) return Promise.reject(new ChannelClosedError(`${this.address}: the client is gone`));
+          c.publish(DDE_CHANNEL_ITEM, m, format);
+          return Promise.resolve();
+        },
+        () => c.terminate(),
+        opts,
+      );
+      this.#channels.set(c, channel);
+      this.#ready.push(channel);
+      this.#wake?.();
+    };
+    server.onPoke = (t, value) => {
+      const channel = this.#channels.get(t.conversation);
+      if (t.item !== DDE_CHANNEL_ITEM || !channel) return false;
+      channel.inbox.push(value.slice());
+    };
+    server.onConversationEnd = (c) => {
+      this.#channels.get(c)?.inbox.push(null);
+      this.#channels.delete(c);
+    };
+    server.onRequest = () => undefined;
+  }
+
+  /** Serves `dde:SERVICE/TOPIC` (a message-only window: winipc clients find it). */
+  static async listen(path: string, opts: ChannelOptions = {}): Promise<DdeListener> {
+    const { service, topic } = parseDdeAddress(path);
+    const server = await DdeServer.create(service, {
+      topics: [topic],
+      topLevel: false,
+      maxValueSize: opts.maxMessageSize,
+    });
+    return new DdeListener(server, path, opts);
+  }
+
+  /** The next conversation whose client took the channel's link. */
+  protected async acceptChannel(signal: AbortSignal): Promise<DdeChannel> {
+    while (this.#ready.length === 0) {
+      signal.throwIfAborted();
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+        this.#wake = () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+    return this.#ready.shift()!;
+  }
+
+  /** Ends every conversation and the server's window. */
+  protected closeListener(): Promise<void> {
+    return this.#server.close();
+  }
+}
+
+/** `dde:SERVICE/TOPIC` in the scheme table. */
+export const ddeScheme: Scheme = defineScheme({
+  connect: (a, _o, wait) => connectDde(a.path, wait),
+  listen: (a) => DdeListener.listen(a.path),
+});

@@ -4,7 +4,7 @@
  * The root module holds what every mechanism shares: {@link connect} and {@link listen} (one
  * address syntax for all mechanisms), the channel types, and the errors. Each mechanism's full
  * native face is a subpath: `@winipc/winipc/pipe`, `/mailslot`, `/shm`, `/dll`, `/socket`,
- * `/window`, `/clipboard`, `/serial`, `/process`, `/sync`, `/framing`.
+ * `/window`, `/clipboard`, `/serial`, `/process`, `/dde`, `/sync`, `/framing`.
  *
  * ```ts
  * import { listen } from "@winipc/winipc";

@@ -68,6 +68,14 @@ export function decodeBytesValue(bytes: Uint8Array, format: number): Uint8Array 
   return bytes.subarray(4, 4 + n);
 }
 
+/**
+ * The text of a value received in CF_TEXT (the default) or CF_UNICODETEXT, up to its NUL.
+ * @throws {RangeError} `format` is not a text format.
+ */
+export function ddeText(bytes: Uint8Array, format: number = CF_TEXT): string {
+  return decodeText(bytes, format);
+}
+
 /** The text of a value received in a text format. */
 export function decodeText(bytes: Uint8Array, format: number): string {
   if (!isTextFormat(format)) {

@@ -21,7 +21,7 @@ export {
   DdeRefusedError,
 } from "./dde_client.ts";
 export { DdeServer, type DdeServerOptions, type DdeTransaction, ServerConversation } from "./dde_server.ts";
-export { DDE_BYTES_FORMAT_NAME, ddeBytesFormat, type DdeValue } from "./dde_value.ts";
+export { DDE_BYTES_FORMAT_NAME, ddeBytesFormat, ddeText, type DdeValue } from "./dde_value.ts";
 export { ddeHeld } from "./dde_memory.ts";
 export { connectDde, DDE_CHANNEL_ITEM, DdeChannel, DdeListener } from "./dde_channel.ts";
 export type { Channel, ChannelOptions, Listener, ReceiveChannel, SendChannel } from "../../core/channel.ts";

@@ -271,6 +271,12 @@ const steps: Step[] = [
     run: () => channelStep(`copydata:${id}-copydata`),
   },
   {
+    title: "DDE",
+    subpath: "dde",
+    shows: "dde:SERVICE/TOPIC: the child's messages are DDE POKEs, ours updates of its hot link",
+    run: () => channelStep(`dde:${id}-dde/demo`),
+  },
+  {
     title: "Clipboard",
     subpath: "clipboard",
     shows: "a toy channel: each message is a clipboard write the other side sees and acknowledges",

@@ -73,6 +73,23 @@ const EXAMPLES: Record<string, Example> = {
     ],
     roles: true,
   },
+  dde: {
+    server: [
+      'server: "price" poked to 13.00',
+      'server: executed "[tick(3)]", published 13.25, 13.50, 13.75',
+      "server: the client hung up",
+    ],
+    client: [
+      'client: requested "price", got "12.50"',
+      'client: poked "price" = "13.00", the server acknowledged',
+      'client: poked "price" = "cheap", the server refused',
+      'client: executed "[tick(3)]"',
+      'client: the hot link got "13.25"',
+      'client: the hot link got "13.50"',
+      'client: the hot link got "13.75"',
+    ],
+    roles: true,
+  },
   process: {
     server: [],
     client: [

@@ -16,6 +16,7 @@
  * keeps the setup's garbage out of the window.
  */
 import { type Channel, ChannelClosedError, connect, listen, type Listener } from "../mod.ts";
+import { ddeHeld } from "../src/mechanisms/dde/mod.ts";
 import { MailslotClient, MailslotServer } from "../src/mechanisms/mailslot/mod.ts";
 import { SerialPort } from "../src/mechanisms/serial/mod.ts";
 import { SocketServer, UdpSocket } from "../src/mechanisms/socket/mod.ts";
@@ -157,6 +158,21 @@ for (const scheme of ["pipe", "shm", "dll", "copydata", "clipboard"]) {
 
 test("idle tcp: listener in accept() and a channel waiting in receive() at both ends use < 1 % CPU over 5 s", () =>
   idleTest("tcp", () => listenerIdle("tcp:127.0.0.1:0")));
+
+test("idle dde: listener in accept() and a channel waiting in receive() at both ends use < 1 % CPU over 5 s", () =>
+  idleTest("dde", async () => {
+    // DDE's global atoms and memory blocks are its own count (ddeHeld): back where they were too.
+    const held = ddeHeld();
+    const teardown = await listenerIdle(`dde:${uniqueName("idle")}/idle`);
+    return async () => {
+      await teardown();
+      const now = ddeHeld();
+      assert(
+        now.atoms === held.atoms && now.blocks === held.blocks,
+        `dde: atoms and blocks went from ${JSON.stringify(held)} to ${JSON.stringify(now)}`,
+      );
+    };
+  }));
 
 /** A temporary AF_UNIX socket path (the socket file is removed by the caller). */
 const unixPath = () => `${process.env.TEMP ?? "C:\\windows\\temp"}\\${uniqueName("idle")}.sock`;

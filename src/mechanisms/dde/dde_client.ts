@@ -162,6 +162,7 @@ export class DdeClient extends Conversation implements AsyncDisposable {
    * Starts a conversation with SERVICE on TOPIC: INITIATE to every top-level window and every
    * winipc DDE server; the first to answer is the peer (others are ended at once).
    * @throws {NotFoundError} no server answered for that service and topic.
+   * @throws {TimeoutError} the INITIATE took longer than `timeout` (each window has at most 2 s).
    * @throws {WinipcError} the window for the conversation could not be made.
    */
   static async connect(service: string, topic: string, opts: DdeConnectOptions = {}): Promise<DdeClient> {
@@ -170,12 +171,18 @@ export class DdeClient extends Conversation implements AsyncDisposable {
     try {
       const aApp = addAtom(service);
       const aTopic = addAtom(topic);
-      let answers;
-      try {
-        answers = await host.ddeInitiate(makeLParam(aApp, aTopic));
-      } finally {
+      // The atoms live until the window's thread is done with the INITIATE, whatever happens here.
+      const initiated = host.ddeInitiate(makeLParam(aApp, aTopic)).finally(() => {
         deleteAtom(aApp);
         deleteAtom(aTopic);
+      });
+      let answers;
+      try {
+        answers = await within(initiated, opts, `DDE connect to ${service}|${topic}`);
+      } catch (e) {
+        // Servers that answer after all began conversations on their side: end them.
+        initiated.then((late) => late.forEach((o) => endExtraConversation(o.server, host.hwnd)), () => {});
+        throw e;
       }
       const [first, ...others] = answers;
       for (const o of others) {
@@ -328,6 +335,12 @@ export class DdeClient extends Conversation implements AsyncDisposable {
     const k = key(item, format);
     if (this.#links.has(k)) throw new WinipcError(`a link on ${item} in format ${format} is already open`);
     const state: LinkState = { item, format, warm, queue: [], wake: undefined, ended: false };
+    // Ready before the ADVISE goes: an update may follow the server's ACK at once.
+    const push = (v: Uint8Array | null | Error) => {
+      state.queue.push(v);
+      state.wake?.();
+    };
+    (state as LinkState & { push?: typeof push }).push = push;
     this.#links.set(k, state);
     try {
       await this.#transact("advise", item, { timeout: opts.timeout }, (p) => {
@@ -342,10 +355,6 @@ export class DdeClient extends Conversation implements AsyncDisposable {
       this.#links.delete(k);
       throw e;
     }
-    const push = (v: Uint8Array | null | Error) => {
-      state.queue.push(v);
-      state.wake?.();
-    };
     const close = async () => {
       if (state.ended) return;
       state.ended = true;
@@ -389,7 +398,6 @@ export class DdeClient extends Conversation implements AsyncDisposable {
       },
       [Symbol.asyncDispose]: close,
     };
-    (state as LinkState & { push?: typeof push }).push = push;
     return link;
   }
 
@@ -514,6 +522,26 @@ export class DdeClient extends Conversation implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** `p`, unless the wait's timeout (TimeoutError) or signal (its reason) comes first. */
+function within<T>(p: Promise<T>, opts: WaitOptions, what: string): Promise<T> {
+  if (opts.timeout === undefined && !opts.signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => finish(() => reject(opts.signal!.reason));
+    const timer = opts.timeout === undefined ? undefined : setTimeout(
+      () => finish(() => reject(new TimeoutError(`${what}: no answer within ${opts.timeout} ms`))),
+      opts.timeout,
+    );
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      settle();
+    };
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    p.then((v) => finish(() => resolve(v)), (e) => finish(() => reject(e)));
+  });
 }
 
 /** Ends a conversation an extra server began (it answered an INITIATE we did not pick). */

@@ -297,14 +297,16 @@ export class ServerConversation extends Conversation {
   }
 
   #flush(link: Link): void {
+    // A warm notice carries no data, and DDEML clients never ACK one: only hot updates wait.
+    const ackReq = link.ackReq && !link.warm;
     while (!link.waiting && link.queue.length > 0) {
       const value = link.queue.shift()!;
       const sent = this.#sendData(link.item, link.format, link.warm ? null : value, {
         response: false,
-        ackReq: link.ackReq,
+        ackReq,
       });
       if (!sent) return;
-      if (link.ackReq) link.waiting = true;
+      if (ackReq) link.waiting = true;
     }
   }
 

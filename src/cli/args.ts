@@ -143,6 +143,12 @@ export function parseArgs(argv: readonly string[]): Invocation {
   if (!spec) {
     throw new UsageError(`unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(", ")})`);
   }
+  // Asking for help wins over any mistake around it (before `--`, which ends the flags).
+  const flagsEnd = argv.indexOf("--");
+  const asked = argv.slice(1, flagsEnd < 0 ? undefined : flagsEnd);
+  if (asked.includes("--help") || asked.includes("-h")) {
+    return { command: "help", positionals: [command], flags: {} };
+  }
   const positionals: string[] = [];
   const flags: Record<string, string | true> = {};
   let onlyPositionals = false;

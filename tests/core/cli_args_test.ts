@@ -237,6 +237,9 @@ test("parseArgs: `--help`/`-h` anywhere after a command gives that command's hel
   expectParse(["cat", "--raw", "--timeout", "5", "-q", "a", "--help", "b"], help("cat"));
   expectParse(["listen", "--linger=9", "-h", "pipe:x"], help("listen"));
   expectParse(["ls", "--json", "--help"], help("ls"));
+  // Help wins over a mistake around it: an unknown flag, or a flag whose value would be `--help`.
+  expectParse(["cat", "--bogus", "--help"], help("cat"));
+  expectParse(["cat", "a", "--timeout", "--help"], help("cat"));
 });
 
 /** Whether `arg` (`--name` or `-q`) is one of `command`'s switches. */

@@ -14,32 +14,12 @@ import {
   DdeServer,
 } from "../src/mechanisms/dde/mod.ts";
 import { ddeLeakForTest } from "../src/mechanisms/dde/dde_memory.ts";
-import { KernelEvent } from "../src/sync.ts";
-import {
-  assert,
-  bytesEqual,
-  fc,
-  fcParams,
-  type Peer,
-  spawnPeer,
-  test,
-  uniqueName,
-  within,
-} from "./_support/harness.ts";
+import { assert, bytesEqual, fc, fcParams, type Peer, test, uniqueName, within } from "./_support/harness.ts";
+import { spawnReadyPeer } from "./_support/process.ts";
 
-/** Starts a dde_peer.ts role and waits until it is ready (it sets a named event). */
-async function startPeer(role: "server" | "client" | "echo", service: string): Promise<Peer> {
-  const name = uniqueName("dde-ready");
-  using ready = KernelEvent.create(name, { mode: "create" });
-  const peer = spawnPeer("dde_peer.ts", [role, service, name]);
-  try {
-    await ready.wait({ timeout: 60_000 });
-  } catch (e) {
-    await peer[Symbol.asyncDispose]();
-    throw e;
-  }
-  return peer;
-}
+/** Starts a dde_peer.ts role and waits until it is ready. */
+const startPeer = (role: "server" | "client" | "echo", service: string): Promise<Peer> =>
+  spawnReadyPeer("dde_peer.ts", [role, service]);
 
 /** Text any CF_TEXT (Windows-1252) value can hold: ASCII and Latin-1 letters, no NUL. */
 const ansiText = fc.string({ unit: fc.constantFrom(..."abcXYZ 019,.;:!?-_éüßÆø€£"), maxLength: 200 });

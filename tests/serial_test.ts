@@ -8,18 +8,8 @@ import { NotFoundError } from "../mod.ts";
 import { encodeCheckedFrame } from "../src/framing.ts";
 import { SerialPort } from "../src/mechanisms/serial/mod.ts";
 import { connectTcpStream, type SocketStream } from "../src/mechanisms/socket/mod.ts";
-import { KernelEvent } from "../src/sync.ts";
-import {
-  assert,
-  bytesEqual,
-  fc,
-  fcParams,
-  patternBytes,
-  roundTripBytes,
-  spawnPeer,
-  test,
-  uniqueName,
-} from "./_support/harness.ts";
+import { assert, bytesEqual, fc, fcParams, patternBytes, roundTripBytes, test } from "./_support/harness.ts";
+import { spawnReadyPeer } from "./_support/process.ts";
 
 const SETTINGS = { baudRate: 115200, dataBits: 8, parity: "none", stopBits: 1 } as const;
 const chunksArb = fc.array(
@@ -33,18 +23,7 @@ const chunksArb = fc.array(
 );
 
 /** Starts the COM2 peer and waits until it has the port open (it sets a named event). */
-async function startPeer(role: string) {
-  const name = uniqueName("serial-ready");
-  using ready = KernelEvent.create(name, { mode: "create" });
-  const peer = spawnPeer("serial_peer.ts", [role, "COM2", name]);
-  try {
-    await ready.wait({ timeout: 60_000 });
-  } catch (e) {
-    await peer[Symbol.asyncDispose]();
-    throw e;
-  }
-  return peer;
-}
+const startPeer = (role: string) => spawnReadyPeer("serial_peer.ts", [role, "COM2"]);
 
 test("serial: a byte stream with any chunking round-trips through a peer process on the other end", async () => {
   await using port = SerialPort.open("COM1", SETTINGS);

@@ -55,10 +55,10 @@ function checkRaw(scheme: string, text: string, params: URLSearchParams) {
   }
 }
 
-/** Receives until closed; a closed channel (peer gone or closed here) reads as `null`. */
-async function receiveOrNull(ch: ReceiveChannel, opts: WaitOptions): Promise<Uint8Array | null> {
+/** A receive or read that ends with ChannelClosedError (peer gone or closed here) reads as `null`. */
+async function nullOnClose(received: Promise<Uint8Array | null>): Promise<Uint8Array | null> {
   try {
-    return await ch.receive(opts);
+    return await received;
   } catch (e) {
     if (e instanceof ChannelClosedError) return null;
     throw e;
@@ -73,7 +73,7 @@ function fromChannel(ch: Partial<Channel> & { close(): Promise<void> }, maxSize 
     halfClose: false,
     chunk: Math.min(CHUNK, maxSize, ch.maxMessageSize ?? Infinity),
     send: send && ((b) => send.call(ch, b)),
-    receive: receive && ((o) => receiveOrNull(ch as ReceiveChannel, o)),
+    receive: receive && ((o) => nullOnClose(receive.call(ch, o))),
     close: () => ch.close(),
     [Symbol.asyncDispose]: () => ch.close(),
   };
@@ -92,14 +92,7 @@ function fromStream(s: ByteStream): Endpoint {
     halfClose: s.shutdownWrite !== undefined,
     chunk: CHUNK,
     send: (b) => s.write(b),
-    receive: async (o) => {
-      try {
-        return await s.read(o);
-      } catch (e) {
-        if (e instanceof ChannelClosedError) return null;
-        throw e;
-      }
-    },
+    receive: (o) => nullOnClose(s.read(o)),
     endSend: s.shutdownWrite && (() => s.shutdownWrite!()),
     close: () => s.close(),
     [Symbol.asyncDispose]: () => s.close(),

@@ -4,7 +4,9 @@
  * in whichever runtime runs the test. Every child is reaped: disposing kills one still running
  * after `reapAfter` ms and waits for it.
  */
-import { assert } from "./harness.ts";
+import { KernelEvent } from "../../src/sync.ts";
+import { concat } from "../core/_util.ts";
+import { assert, type Peer, spawnPeer, uniqueName } from "./harness.ts";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
@@ -41,16 +43,6 @@ export interface ChildOptions {
 
 async function collect(stream: ReadableStream<Uint8Array>, onChunk: (c: Uint8Array) => void): Promise<void> {
   for await (const c of stream as unknown as AsyncIterable<Uint8Array>) onChunk(c);
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** Starts `cmd[0]` with `cmd.slice(1)`, stdout and stderr piped to this process. */
@@ -144,4 +136,22 @@ export function runtimeExecutable(): string {
   const path = g.Deno ? g.Deno.execPath() : g.process?.execPath;
   assert(typeof path === "string", "the runtime's executable path");
   return path;
+}
+
+/**
+ * Starts `tests/peers/SCRIPT ARGS... EVENT` (the harness's spawnPeer) and waits, up to a minute,
+ * until the peer sets EVENT, a named event made here: it is ready (serving, or holding its port).
+ * A peer that does not get ready is reaped before the error is thrown.
+ */
+export async function spawnReadyPeer(script: string, args: string[]): Promise<Peer> {
+  const name = uniqueName("ready");
+  using ready = KernelEvent.create(name, { mode: "create" });
+  const peer = spawnPeer(script, [...args, name]);
+  try {
+    await ready.wait({ timeout: 60_000 });
+  } catch (e) {
+    await peer[Symbol.asyncDispose]();
+    throw e;
+  }
+  return peer;
 }

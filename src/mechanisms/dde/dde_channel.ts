@@ -7,6 +7,7 @@
  */
 import { ChannelBase, type ChannelOptions, ListenerBase } from "../../core/channel.ts";
 import { ChannelClosedError, type WaitOptions } from "../../core/errors.ts";
+import { Inbox } from "../../core/inbox.ts";
 import { defineScheme, type Scheme } from "../../core/scheme.ts";
 import { DdeClient } from "./dde_client.ts";
 import { DdeServer, type ServerConversation } from "./dde_server.ts";
@@ -16,41 +17,9 @@ import { parseDdeAddress } from "./dde_format.ts";
 /** The item a `dde:` channel's messages travel under. */
 export const DDE_CHANNEL_ITEM = "winipc-channel";
 
-/** Messages waiting for receive(); null marks the end, an Error ends it with that error. */
-class Inbox {
-  readonly #items: (Uint8Array | null | Error)[] = [];
-  #waiter: (() => void) | undefined;
-
-  push(m: Uint8Array | null | Error): void {
-    this.#items.push(m);
-    this.#waiter?.();
-  }
-
-  async take(signal: AbortSignal): Promise<Uint8Array | null> {
-    while (this.#items.length === 0) {
-      signal.throwIfAborted();
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
-        this.#waiter = () => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        };
-      });
-      this.#waiter = undefined;
-    }
-    const m = this.#items[0];
-    if (m === null || m instanceof Error) {
-      if (m instanceof Error) throw m;
-      return null; // stays at the head: every later receive sees the end too
-    }
-    return this.#items.shift() as Uint8Array;
-  }
-}
-
 /** One end of a `dde:` channel. */
 export class DdeChannel extends ChannelBase {
-  /** @internal */ readonly inbox = new Inbox();
+  /** @internal */ readonly inbox: Inbox<Uint8Array> = new Inbox();
   readonly #send: (m: Uint8Array) => Promise<void>;
   readonly #close: () => Promise<void>;
 
@@ -118,8 +87,7 @@ export async function connectDde(path: string, opts: ChannelOptions & WaitOption
 export class DdeListener extends ListenerBase<DdeChannel> {
   readonly #server: DdeServer;
   readonly #channels = new Map<ServerConversation, DdeChannel>();
-  readonly #ready: DdeChannel[] = [];
-  #wake: (() => void) | undefined;
+  readonly #ready = new Inbox<DdeChannel>();
 
   private constructor(server: DdeServer, path: string, opts: ChannelOptions) {
     super(`dde:${path}`);
@@ -142,7 +110,6 @@ export class DdeListener extends ListenerBase<DdeChannel> {
       );
       this.#channels.set(c, channel);
       this.#ready.push(channel);
-      this.#wake?.();
     };
     server.onPoke = (t, value) => {
       const channel = this.#channels.get(t.conversation);
@@ -169,19 +136,7 @@ export class DdeListener extends ListenerBase<DdeChannel> {
 
   /** The next conversation whose client took the channel's link. */
   protected async acceptChannel(signal: AbortSignal): Promise<DdeChannel> {
-    while (this.#ready.length === 0) {
-      signal.throwIfAborted();
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
-        this.#wake = () => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
-    return this.#ready.shift()!;
+    return (await this.#ready.take(signal))!; // never ended: closing the listener aborts `signal`
   }
 
   /** Ends every conversation and the server's window. */

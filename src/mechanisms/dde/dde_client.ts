@@ -6,14 +6,9 @@
  * @module
  */
 import { WindowHost } from "../../kernel/window_host.ts";
-import {
-  ChannelClosedError,
-  NotFoundError,
-  TimeoutError,
-  type WaitOptions,
-  WinipcError,
-} from "../../core/errors.ts";
-import { checkWaitOptions } from "../../core/op_queue.ts";
+import { ChannelClosedError, NotFoundError, type WaitOptions, WinipcError } from "../../core/errors.ts";
+import { Inbox } from "../../core/inbox.ts";
+import { callScope, checkWaitOptions, OpQueue, raceAbort } from "../../core/op_queue.ts";
 import {
   WM_DDE_ACK,
   WM_DDE_ADVISE,
@@ -24,14 +19,7 @@ import {
   WM_DDE_TERMINATE,
   WM_DDE_UNADVISE,
 } from "../../ffi/headers/dde.ts";
-import {
-  decodeAckStatus,
-  decodeDdeData,
-  encodeAckStatus,
-  encodeDdeAdvise,
-  encodeDdePoke,
-  makeLParam,
-} from "./dde_format.ts";
+import { decodeAckStatus, decodeDdeData, encodeDdeAdvise, encodeDdePoke, makeLParam } from "./dde_format.ts";
 import {
   addAtom,
   allocBlock,
@@ -39,6 +27,7 @@ import {
   deleteAtom,
   freeBlock,
   freeLParam,
+  freeUnhandled,
   gaveAtom,
   gaveBlock,
   packLParam,
@@ -118,8 +107,8 @@ interface LinkState {
   item: string;
   format: number;
   warm: boolean;
-  queue: (Uint8Array | null | Error)[];
-  wake: (() => void) | undefined;
+  /** Updates (a warm link's: empty notices) until the end or an error. */
+  inbox: Inbox<Uint8Array>;
   ended: boolean;
 }
 
@@ -141,7 +130,8 @@ export class DdeClient extends Conversation implements AsyncDisposable {
   readonly service: string;
   readonly #maxValue: number;
   #pending: Pending | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
+  /** One transaction at a time, each with its timeout and signal. */
+  readonly #transactions = new OpQueue("DDE conversation");
   readonly #links = new Map<string, LinkState>();
 
   private constructor(
@@ -177,12 +167,15 @@ export class DdeClient extends Conversation implements AsyncDisposable {
         deleteAtom(aTopic);
       });
       let answers;
+      const scope = callScope(new AbortController().signal, opts);
       try {
-        answers = await within(initiated, opts, `DDE connect to ${service}|${topic}`);
+        answers = await raceAbort(initiated, scope.signal);
       } catch (e) {
         // Servers that answer after all began conversations on their side: end them.
         initiated.then((late) => late.forEach((o) => endExtraConversation(o.server, host.hwnd)), () => {});
         throw e;
+      } finally {
+        scope.done();
       }
       const [first, ...others] = answers;
       for (const o of others) {
@@ -210,43 +203,22 @@ export class DdeClient extends Conversation implements AsyncDisposable {
     opts: WaitOptions,
     run: (p: Pending) => void,
   ): Promise<Uint8Array | null> {
-    checkWaitOptions(opts);
-    const next = this.#queue.then(() =>
-      new Promise<Uint8Array | null>((resolve, reject) => {
-        if (this.closed) return reject(this.endReason ?? new ChannelClosedError("DDE conversation ended"));
-        const timeout = opts.timeout ?? DEFAULT_TIMEOUT;
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const finish = () => {
-          clearTimeout(timer);
-          opts.signal?.removeEventListener("abort", onAbort);
-          if (this.#pending === p) this.#pending = undefined;
-        };
-        const p: Pending = {
-          kind,
-          item,
-          block: 0n,
-          resolve: (v) => (finish(), resolve(v)),
-          reject: (e) => (finish(), reject(e)),
-        };
-        const onAbort = () => p.reject(opts.signal!.reason);
-        if (opts.signal?.aborted) return reject(opts.signal.reason);
-        opts.signal?.addEventListener("abort", onAbort, { once: true });
-        if (Number.isFinite(timeout)) {
-          timer = setTimeout(
-            () => p.reject(new TimeoutError(`DDE ${kind} ${item}: no answer within ${timeout} ms`)),
-            timeout,
-          );
-        }
-        this.#pending = p;
-        try {
-          run(p);
-        } catch (e) {
-          p.reject(e as Error);
-        }
-      })
-    );
-    this.#queue = next.catch(() => {});
-    return next;
+    return this.#transactions.run({ ...opts, timeout: opts.timeout ?? DEFAULT_TIMEOUT }, (signal) => {
+      if (this.closed) {
+        return Promise.reject(this.endReason ?? new ChannelClosedError("DDE conversation ended"));
+      }
+      const answer = Promise.withResolvers<Uint8Array | null>();
+      const p: Pending = { kind, item, block: 0n, resolve: answer.resolve, reject: answer.reject };
+      this.#pending = p;
+      try {
+        run(p);
+      } catch (e) {
+        p.reject(e as Error);
+      }
+      return raceAbort(answer.promise, signal).finally(() => {
+        if (this.#pending === p) this.#pending = undefined; // a late answer then finds nothing
+      });
+    });
   }
 
   /** Posts a message whose lParam carries `atom` (and maybe a block); undoes both if it fails. */
@@ -334,13 +306,8 @@ export class DdeClient extends Conversation implements AsyncDisposable {
     const format = opts.format ?? defaultFormat("");
     const k = key(item, format);
     if (this.#links.has(k)) throw new WinipcError(`a link on ${item} in format ${format} is already open`);
-    const state: LinkState = { item, format, warm, queue: [], wake: undefined, ended: false };
-    // Ready before the ADVISE goes: an update may follow the server's ACK at once.
-    const push = (v: Uint8Array | null | Error) => {
-      state.queue.push(v);
-      state.wake?.();
-    };
-    (state as LinkState & { push?: typeof push }).push = push;
+    // Registered before the ADVISE goes: an update may follow the server's ACK at once.
+    const state: LinkState = { item, format, warm, inbox: new Inbox(), ended: false };
     this.#links.set(k, state);
     try {
       await this.#transact("advise", item, { timeout: opts.timeout }, (p) => {
@@ -365,28 +332,14 @@ export class DdeClient extends Conversation implements AsyncDisposable {
           this.#postWith(WM_DDE_UNADVISE, makeLParam(format, atom), atom, 0n, false);
         }).catch(() => {}); // the link is gone here either way
       }
-      push(null);
+      state.inbox.push(null);
     };
     const next = async (): Promise<IteratorResult<Uint8Array>> => {
-      while (true) {
-        const v = state.queue.shift();
-        if (v === undefined) {
-          await new Promise<void>((r) => state.wake = r);
-          state.wake = undefined;
-          continue;
-        }
-        if (v === null) {
-          state.queue.unshift(null); // stays ended
-          return { done: true, value: undefined };
-        }
-        if (v instanceof Error) {
-          state.queue.unshift(v);
-          throw v;
-        }
-        if (!warm) return { done: false, value: decodeBytesValue(v, format) };
-        // A warm link's notice: fetch the value now.
-        return { done: false, value: await this.request(item, { format, timeout: opts.timeout }) };
-      }
+      const v = await state.inbox.take();
+      if (v === null) return { done: true, value: undefined };
+      if (!warm) return { done: false, value: decodeBytesValue(v, format) };
+      // A warm link's notice: fetch the value now.
+      return { done: false, value: await this.request(item, { format, timeout: opts.timeout }) };
     };
     const link: DdeLink = {
       item,
@@ -402,12 +355,12 @@ export class DdeClient extends Conversation implements AsyncDisposable {
   }
 
   #onMessage(msg: number, from: bigint, lParam: bigint): void {
-    if (from !== this.peer || this.closed) return discard(msg, lParam);
+    if (from !== this.peer || this.closed) return freeUnhandled(msg, lParam);
     try {
       if (msg === WM_DDE_ACK) return this.#onAck(lParam);
       if (msg === WM_DDE_DATA) return this.#onData(lParam);
       if (msg === WM_DDE_TERMINATE) return this.peerTerminated();
-      discard(msg, lParam); // not a message a server sends
+      freeUnhandled(msg, lParam); // not a message a server sends
     } catch (e) {
       this.end(
         new ChannelClosedError(`DDE ${this.topic}: ${e instanceof Error ? e.message : e}`, { cause: e }),
@@ -461,7 +414,7 @@ export class DdeClient extends Conversation implements AsyncDisposable {
       try {
         data = decodeDdeData(readBlock(hData, this.#maxValue + 4));
       } catch (e) {
-        this.#ackData(atom, false);
+        this.postAck(false, atom);
         throw e;
       }
       if (data.release) {
@@ -469,30 +422,18 @@ export class DdeClient extends Conversation implements AsyncDisposable {
         freeBlock(hData);
       }
     }
-    if (data?.ackReq) this.#ackData(atom, true);
+    if (data?.ackReq) this.postAck(true, atom);
     else deleteAtom(atom);
     const p = this.#pending;
     if (data?.response && p?.kind === "request" && p.item.toLowerCase() === item.toLowerCase()) {
       return p.resolve(data.value.slice(0));
     }
     // An update of a link (warm: no data, only the notice).
-    for (const [k, state] of this.#links) {
+    for (const state of this.#links.values()) {
       if (state.item.toLowerCase() !== item.toLowerCase()) continue;
       if (data && data.format !== state.format) continue;
-      const s = state as LinkState & { push?: (v: Uint8Array | null | Error) => void };
-      s.push?.(data ? data.value.slice(0) : new Uint8Array(0));
-      void k;
+      state.inbox.push(data ? data.value.slice(0) : new Uint8Array(0));
       return;
-    }
-  }
-
-  /** ACK of a DATA that asked for one (fAckReq): hands the atom back. */
-  #ackData(atom: number, ok: boolean): void {
-    const lp = packLParam(WM_DDE_ACK, BigInt(encodeAckStatus({ ack: ok })), BigInt(atom));
-    if (this.post(WM_DDE_ACK, lp)) gaveAtom(atom);
-    else {
-      freeLParam(WM_DDE_ACK, lp);
-      deleteAtom(atom);
     }
   }
 
@@ -500,8 +441,7 @@ export class DdeClient extends Conversation implements AsyncDisposable {
   protected ended(reason: ChannelClosedError): void {
     this.#pending?.reject(reason);
     for (const state of this.#links.values()) {
-      const s = state as LinkState & { push?: (v: Uint8Array | null | Error) => void };
-      s.push?.(reason);
+      state.inbox.push(reason);
     }
     this.#links.clear();
   }
@@ -509,9 +449,8 @@ export class DdeClient extends Conversation implements AsyncDisposable {
   /** Ends the conversation (TERMINATE) and releases its window. Idempotent. */
   async close(): Promise<void> {
     for (const state of this.#links.values()) {
-      const s = state as LinkState & { push?: (v: Uint8Array | null | Error) => void };
       state.ended = true;
-      s.push?.(null);
+      state.inbox.push(null);
     }
     this.#links.clear();
     await this.terminate();
@@ -524,36 +463,7 @@ export class DdeClient extends Conversation implements AsyncDisposable {
   }
 }
 
-/** `p`, unless the wait's timeout (TimeoutError) or signal (its reason) comes first. */
-function within<T>(p: Promise<T>, opts: WaitOptions, what: string): Promise<T> {
-  if (opts.timeout === undefined && !opts.signal) return p;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => finish(() => reject(opts.signal!.reason));
-    const timer = opts.timeout === undefined ? undefined : setTimeout(
-      () => finish(() => reject(new TimeoutError(`${what}: no answer within ${opts.timeout} ms`))),
-      opts.timeout,
-    );
-    const finish = (settle: () => void) => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", onAbort);
-      settle();
-    };
-    if (opts.signal?.aborted) return onAbort();
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-    p.then((v) => finish(() => resolve(v)), (e) => finish(() => reject(e)));
-  });
-}
-
 /** Ends a conversation an extra server began (it answered an INITIATE we did not pick). */
 function endExtraConversation(server: bigint, own: bigint): void {
   user32().sync.PostMessageW(server, WM_DDE_TERMINATE, own, 0n);
-}
-
-/** Frees what a message we do not process carries (its packed lParam; atoms and blocks leak to nobody). */
-function discard(msg: number, lParam: bigint): void {
-  if (msg === WM_DDE_ACK || msg === WM_DDE_DATA || msg === WM_DDE_POKE || msg === WM_DDE_ADVISE) {
-    try {
-      unpackLParam(msg, lParam);
-    } catch { /* nothing to free */ }
-  }
 }

@@ -11,7 +11,9 @@ import { ChannelClosedError } from "../../core/errors.ts";
 import { waitAny } from "../../kernel/wait.ts";
 import type { WindowHost } from "../../kernel/window_host.ts";
 import { openWindowProcess } from "../window/copydata.ts";
-import { WM_DDE_TERMINATE } from "../../ffi/headers/dde.ts";
+import { WM_DDE_ACK, WM_DDE_TERMINATE } from "../../ffi/headers/dde.ts";
+import { encodeAckStatus } from "./dde_format.ts";
+import { deleteAtom, freeLParam, gaveAtom, packLParam } from "./dde_memory.ts";
 
 /** How long a TERMINATE waits for the peer's own TERMINATE. */
 const TERMINATE_WAIT = 1000;
@@ -53,6 +55,19 @@ export abstract class Conversation {
   protected post(msg: number, lParam: bigint): boolean {
     if (this.#closed) return false;
     return user32().sync.PostMessageW(this.peer, msg, this.own, lParam) !== 0;
+  }
+
+  /**
+   * Answers with a WM_DDE_ACK carrying `atom` (handed to the peer, or deleted if the post
+   * fails), `ok` and the application's return code.
+   */
+  protected postAck(ok: boolean, atom: number, appCode = 0): void {
+    const lp = packLParam(WM_DDE_ACK, BigInt(encodeAckStatus({ ack: ok, appCode })), BigInt(atom));
+    if (this.post(WM_DDE_ACK, lp)) gaveAtom(atom);
+    else {
+      freeLParam(WM_DDE_ACK, lp);
+      deleteAtom(atom);
+    }
   }
 
   /** Watches the peer's process: its death ends the conversation (the handle is closed after). */

@@ -15,6 +15,7 @@ import { backend } from "../../ffi/runtime.ts";
 import { wstr } from "../../ffi/wstr.ts";
 import { WinipcError } from "../../core/errors.ts";
 import { GMEM_MOVEABLE } from "../../ffi/headers/winbase.ts";
+import { WM_DDE_ACK, WM_DDE_ADVISE, WM_DDE_DATA, WM_DDE_POKE } from "../../ffi/headers/dde.ts";
 
 const GMEM_DDESHARE = 0x2000;
 const k = () => kernel32.sync;
@@ -136,6 +137,18 @@ export function unpackLParam(msg: number, lParam: bigint): [bigint, bigint] {
   const pair: [bigint, bigint] = [lo[0], hi[0]];
   u().FreeDDElParam(msg, lParam);
   return pair;
+}
+
+/**
+ * Frees the packed lParam of a DDE message nobody here handles (from a window with no
+ * conversation, or a message the role never receives); the others carry nothing packed.
+ */
+export function freeUnhandled(msg: number, lParam: bigint): void {
+  if (msg === WM_DDE_ACK || msg === WM_DDE_DATA || msg === WM_DDE_POKE || msg === WM_DDE_ADVISE) {
+    try {
+      unpackLParam(msg, lParam);
+    } catch { /* nothing to free */ }
+  }
 }
 
 /** A packed lParam for a message to post; free it with {@link freeLParam} if the post fails. */

@@ -35,6 +35,7 @@ import {
   deleteAtom,
   freeBlock,
   freeLParam,
+  freeUnhandled,
   gaveAtom,
   gaveBlock,
   packLParam,
@@ -115,16 +116,6 @@ export class ServerConversation extends Conversation {
     }
   }
 
-  /** Answers with an ACK carrying `atom` (handed back to the client). */
-  #ack(ok: boolean, atom: number, appCode = 0): void {
-    const lp = packLParam(WM_DDE_ACK, BigInt(encodeAckStatus({ ack: ok, appCode })), BigInt(atom));
-    if (this.post(WM_DDE_ACK, lp)) gaveAtom(atom);
-    else {
-      freeLParam(WM_DDE_ACK, lp);
-      deleteAtom(atom);
-    }
-  }
-
   /** Sends a value (or, value null, a warm link's notice) of `item` in a DATA message. */
   #sendData(
     item: string,
@@ -160,7 +151,7 @@ export class ServerConversation extends Conversation {
     } catch {
       value = undefined; // a handler that throws refuses
     }
-    if (value === undefined) return this.#ack(false, atom);
+    if (value === undefined) return this.postAck(false, atom);
     deleteAtom(atom); // the answer carries an atom of its own
     this.#sendData(item, format, value, { response: true, ackReq: false });
   }
@@ -187,7 +178,7 @@ export class ServerConversation extends Conversation {
       tookBlock(hData); // ours to free once accepted
       freeBlock(hData);
     }
-    this.#ack(ok, atom);
+    this.postAck(ok, atom);
   }
 
   async #onExecute(lParam: bigint): Promise<void> {
@@ -240,7 +231,7 @@ export class ServerConversation extends Conversation {
       tookBlock(hOptions); // the server frees the options of a link it accepts
       freeBlock(hOptions);
     }
-    this.#ack(ok, atom);
+    this.postAck(ok, atom);
   }
 
   #onUnadvise(lParam: bigint): void {
@@ -255,7 +246,7 @@ export class ServerConversation extends Conversation {
       this.#links.delete(k);
       found = true;
     }
-    this.#ack(found || item === null, atom);
+    this.postAck(found || item === null, atom);
   }
 
   #onAck(lParam: bigint): void {
@@ -376,7 +367,7 @@ export class DdeServer implements AsyncDisposable {
     host.onDde = (msg, from, lParam) => {
       const c = this.#conversations.get(from);
       if (c) void c.handle(msg, lParam);
-      else if (msg !== WM_DDE_TERMINATE) freePacked(msg, lParam);
+      else if (msg !== WM_DDE_TERMINATE) freeUnhandled(msg, lParam);
     };
   }
 
@@ -448,14 +439,5 @@ export class DdeServer implements AsyncDisposable {
 function checkName(name: string, what: string): void {
   if (name.length === 0 || name.length > 255) {
     throw new RangeError(`a DDE ${what} name is 1 to 255 characters`);
-  }
-}
-
-/** Frees the packed lParam of a message from a window with no conversation here. */
-function freePacked(msg: number, lParam: bigint): void {
-  if (msg === WM_DDE_ACK || msg === WM_DDE_DATA || msg === WM_DDE_POKE || msg === WM_DDE_ADVISE) {
-    try {
-      unpackLParam(msg, lParam);
-    } catch { /* nothing to free */ }
   }
 }

@@ -112,8 +112,13 @@ test("dde interop: a winipc DdeClient requests, pokes, executes and holds hot an
     if (warmValues.length === 3) break;
   }
   assert(warmValues.join(",") === "tick-0,tick-1,tick-2", `warm: ${warmValues}`);
-  await client.poke("quit", "quit").catch(() => {}); // the server exits on it
+  // The server exits on it; its answer does not matter, but a failure is told if the server stays.
+  const quitPoke = await client.poke("quit", "quit").then(() => "acknowledged", (e) => `${e}`);
   await client.close();
-  const code = await within(30_000, server.exited, "the DDEML server");
+  const code = await within(30_000, server.exited, "the DDEML server").catch((e) => {
+    throw new Error(
+      `${e.message} (POKE quit: ${quitPoke}); it printed: ${lines(server).join(" | ")} ${server.stderr()}`,
+    );
+  });
   assert(code === 0, `the DDEML server exited ${code}: ${lines(server).join(" | ")} ${server.stderr()}`);
 });

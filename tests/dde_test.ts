@@ -207,7 +207,9 @@ test("dde: 10,000 request cycles leave atoms and global memory at their baseline
   server.publish("T", "x", "value");
   server.onPoke = () => {};
   await using client = await DdeClient.connect(server.service, "T", { timeout: 10_000 });
-  await client.requestText("x"); // warm-up
+  // Warm-up: the conversation holds one reference on each item's atom until it ends.
+  await client.requestText("x");
+  await client.poke("y", "v");
   const baseline = ddeHeld();
   for (let i = 0; i < 10_000; i++) {
     if (i % 2 === 0) await client.requestText("x");

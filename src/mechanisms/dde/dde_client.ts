@@ -133,6 +133,27 @@ export class DdeClient extends Conversation implements AsyncDisposable {
   /** One transaction at a time, each with its timeout and signal. */
   readonly #transactions = new OpQueue("DDE conversation");
   readonly #links = new Map<string, LinkState>();
+  /**
+   * One reference of our own on every item atom this conversation used, held until it ends, so
+   * an atom's number is never reused for another name while an ACK naming it may still come.
+   * Without it, Wine's stray ACK after a REQUEST (WINE.md, DDE bug 2) can be taken for the next
+   * transaction on that item, whose real ACK then arrives after the atom was deleted, its number
+   * now naming the item of the transaction after that: that ACK would be taken for it, and the
+   * item atom deleted before the server read it.
+   */
+  readonly #pinned = new Map<string, number>();
+
+  /** A new reference on ITEM's atom, for a message (its receiver deletes it or hands it back). */
+  #itemAtom(item: string): number {
+    const k = item.toLowerCase();
+    if (!this.#pinned.has(k)) this.#pinned.set(k, addAtom(item));
+    return addAtom(item);
+  }
+
+  #unpin(): void {
+    for (const atom of this.#pinned.values()) deleteAtom(atom);
+    this.#pinned.clear();
+  }
 
   private constructor(
     host: WindowHost,
@@ -241,7 +262,7 @@ export class DdeClient extends Conversation implements AsyncDisposable {
   async request(item: string, opts: DdeItemOptions = {}): Promise<Uint8Array> {
     const format = opts.format ?? defaultFormat("");
     const v = await this.#transact("request", item, opts, () => {
-      const atom = addAtom(item);
+      const atom = this.#itemAtom(item);
       this.#postWith(WM_DDE_REQUEST, makeLParam(format, atom), atom, 0n, false);
     });
     return decodeBytesValue(v!, format);
@@ -262,7 +283,7 @@ export class DdeClient extends Conversation implements AsyncDisposable {
     const bytes = encodeValue(value, format);
     await this.#transact("poke", item, opts, (p) => {
       const block = allocBlock(encodeDdePoke({ format, value: bytes, release: true }));
-      const atom = addAtom(item);
+      const atom = this.#itemAtom(item);
       p.block = block;
       this.#postWith(WM_DDE_POKE, packLParam(WM_DDE_POKE, block, BigInt(atom)), atom, block, true);
     });
@@ -314,7 +335,7 @@ export class DdeClient extends Conversation implements AsyncDisposable {
         const block = allocBlock(
           encodeDdeAdvise({ format, deferUpd: warm, ackReq: !warm && (opts.ackReq ?? true) }),
         );
-        const atom = addAtom(item);
+        const atom = this.#itemAtom(item);
         p.block = block;
         this.#postWith(WM_DDE_ADVISE, packLParam(WM_DDE_ADVISE, block, BigInt(atom)), atom, block, true);
       });
@@ -328,7 +349,7 @@ export class DdeClient extends Conversation implements AsyncDisposable {
       this.#links.delete(k);
       if (!this.closed) {
         await this.#transact("unadvise", item, { timeout: opts.timeout }, () => {
-          const atom = addAtom(item);
+          const atom = this.#itemAtom(item);
           this.#postWith(WM_DDE_UNADVISE, makeLParam(format, atom), atom, 0n, false);
         }).catch(() => {}); // the link is gone here either way
       }
@@ -444,6 +465,7 @@ export class DdeClient extends Conversation implements AsyncDisposable {
       state.inbox.push(reason);
     }
     this.#links.clear();
+    this.#unpin();
   }
 
   /** Ends the conversation (TERMINATE) and releases its window. Idempotent. */
@@ -454,6 +476,7 @@ export class DdeClient extends Conversation implements AsyncDisposable {
     }
     this.#links.clear();
     await this.terminate();
+    this.#unpin();
     await this.host.close();
   }
 

@@ -1,5 +1,6 @@
 /**
- * advapi32.dll: tokens, SIDs and security descriptors (for owner-only kernel objects).
+ * advapi32.dll: tokens, SIDs and security descriptors (for owner-only kernel objects), and the
+ * registry (COM class registration).
  * @module
  */
 import { backend } from "./runtime.ts";
@@ -27,6 +28,37 @@ export const advapi32Symbols = {
     ],
     returns: "i32",
   },
+  RegCreateKeyExW: {
+    args: [
+      "ptr", // HKEY hKey (HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE: sign-extended)
+      "buf", // LPCWSTR lpSubKey
+      "u32", // DWORD Reserved
+      "ptr", // LPWSTR lpClass (NULL)
+      "u32", // DWORD dwOptions
+      "u32", // REGSAM samDesired
+      "ptr", // const LPSECURITY_ATTRIBUTES lpSecurityAttributes (NULL)
+      "buf", // PHKEY phkResult (out)
+      "buf", // LPDWORD lpdwDisposition (out: REG_CREATED_NEW_KEY, REG_OPENED_EXISTING_KEY)
+    ],
+    returns: "i32", // LSTATUS
+  },
+  // LSTATUS RegOpenKeyExW(HKEY hKey, LPCWSTR lpSubKey, DWORD ulOptions, REGSAM samDesired, PHKEY phkResult)
+  RegOpenKeyExW: { args: ["ptr", "buf", "u32", "u32", "buf"], returns: "i32" },
+  RegSetValueExW: {
+    args: [
+      "ptr", // HKEY hKey
+      "buf", // LPCWSTR lpValueName (NULL: the key's default value)
+      "u32", // DWORD Reserved
+      "u32", // DWORD dwType (REG_SZ)
+      "buf", // const BYTE *lpData
+      "u32", // DWORD cbData (bytes, the terminating NUL included)
+    ],
+    returns: "i32",
+  },
+  // LSTATUS RegDeleteTreeW(HKEY hKey, LPCWSTR lpSubKey)
+  RegDeleteTreeW: { args: ["ptr", "buf"], returns: "i32" },
+  // LSTATUS RegCloseKey(HKEY hKey)
+  RegCloseKey: { args: ["ptr"], returns: "i32" },
 } as const satisfies SymbolTable;
 
 let lib: Library<typeof advapi32Symbols> | undefined;

@@ -195,18 +195,15 @@ export class Apartment {
 
   #post(msg: number, frame: NativeMemory | null): Promise<ApartmentEvent> {
     if (this.#closing) {
-      frame?.[Symbol.dispose]();
       return Promise.reject(this.#failure ?? new ChannelClosedError("COM apartment: closed"));
     }
     const id = this.#nextId++;
     const done = new Promise<ApartmentEvent>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
     if (!user32().sync.PostMessageW(this.hwnd, msg, BigInt(id), frame?.address ?? 0n)) {
       this.#pending.delete(id);
-      frame?.[Symbol.dispose]();
       return Promise.reject(new WinipcError("COM apartment: its window is gone"));
     }
-    // The frame lives until the apartment is done with it.
-    return frame ? done.finally(() => frame[Symbol.dispose]()) : done;
+    return done;
   }
 
   /**
@@ -219,10 +216,14 @@ export class Apartment {
     f[0] = fn;
     f[1] = BigInt(args.length) | (opts.errorInfo ? FRAME_ERROR_INFO : 0n);
     args.forEach((a, i) => f[3 + i] = wordOf(a));
-    const done = await this.#post(ApartmentMessage.call, frame);
-    const value = f[2];
-    const errorInfo = done.type === "done" ? done.errorInfo : undefined;
-    return { value, hr: Number(BigInt.asIntN(32, value)), ...(errorInfo ? { errorInfo } : {}) };
+    try {
+      const done = await this.#post(ApartmentMessage.call, frame);
+      const value = f[2];
+      const errorInfo = done.type === "done" ? done.errorInfo : undefined;
+      return { value, hr: Number(BigInt.asIntN(32, value)), ...(errorInfo ? { errorInfo } : {}) };
+    } finally {
+      frame[Symbol.dispose](); // the apartment is done with it (or never got it)
+    }
   }
 
   /** Calls slot `slot` of the vtable of interface `iface` (args after `this`). */
@@ -251,14 +252,23 @@ export class Apartment {
     f[0] = BigInt(id);
     f[1] = BigInt(kind);
     f[2] = out;
-    await this.#post(ApartmentMessage.ref, frame);
-    return f[3];
+    try {
+      await this.#post(ApartmentMessage.ref, frame);
+      return f[3];
+    } finally {
+      frame[Symbol.dispose]();
+    }
   }
 
   /** Answers a forwarded call (GetIDsOfNames, Invoke, CreateInstance) with its HRESULT. */
   answer(inv: number, hr: number): void {
     if (this.#closing) return;
     user32().sync.PostMessageW(this.hwnd, ApartmentMessage.answer, BigInt(inv), BigInt(hr >>> 0));
+  }
+
+  /** One user more, synchronously (the apartment is running: a new reference from a call). */
+  retain(): void {
+    this.#users++;
   }
 
   /** One user fewer; the apartment ends once it has none and holds no JS object. */

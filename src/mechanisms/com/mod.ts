@@ -1,0 +1,39 @@
+/**
+ * COM and DCOM, with no native build: JS calls COM objects through IDispatch
+ * ({@link createObject}, {@link getObject}, {@link ComObject}), and JS objects are COM objects
+ * other programs call (VBScript's `GetObject` and `CreateObject`, any Automation client):
+ * {@link publishObject} puts one in the Running Object Table, {@link registerClass} makes a class
+ * whose instances JS creates. Everything COM runs in one single-threaded apartment on its own
+ * thread; the JS event loop never waits on it.
+ *
+ * ```ts
+ * import { createObject } from "@winipc/winipc/com";
+ *
+ * using shell = await createObject("WScript.Shell");
+ * console.log(await shell.call("ExpandEnvironmentStrings", "%WINDIR%"));
+ * ```
+ * @module
+ */
+export { ClassContext, createObject, type CreateOptions, getActiveObject, getObject } from "./activation.ts";
+export { ComObject, ComRef, DISPID_PROPERTYPUT, DISPID_VALUE, DispatchFlags, type InvokeOptions } from "./com_object.ts";
+export {
+  type ClassOptions,
+  type ComRegistration,
+  publishObject,
+  type RegisteredClass,
+  registerClass,
+} from "./publish.ts";
+export { exposeOptions, type ExposeOptions } from "./runtime.ts";
+export { type RegistryHive } from "./class_registry.ts";
+export { fromOleDate, toOleDate, Variant, VT } from "./variant_types.ts";
+export { VariantError } from "./variant.ts";
+export {
+  ComDisconnectedError,
+  ComDispatchError,
+  ComError,
+  type ComErrorDetail,
+  ComMemberNotFoundError,
+  HRESULT,
+} from "./com_errors.ts";
+export { formatGuid, IID_IDispatch, IID_IUnknown, isGuid, newGuid, parseGuid } from "./guid.ts";
+export { comStats, type ComStats } from "./stats.ts";

@@ -1,0 +1,178 @@
+/**
+ * What ties the apartment, COM objects held by JS and JS objects held by COM together, one per
+ * running apartment: the {@link ObjectBridge} the VARIANT codec uses, and the table of exposed JS
+ * objects whose calls the apartment forwards (answered in exported.ts).
+ *
+ * An exposed JS object is kept (strongly) exactly while COM holds a reference to its block or a
+ * reference to it is on its way to the apartment; when the apartment reports the block released,
+ * the object is dropped from the table.
+ * @module
+ */
+import { Apartment } from "./apartment.ts";
+import type { ApartmentEvent } from "./apartment_worker.ts";
+import { ObjectKind } from "./apartment_worker.ts";
+import type { ObjectBridge } from "./variant.ts";
+import { ComObject } from "./com_object.ts";
+import { answerCreate, answerInvoke, answerNames } from "./exported.ts";
+
+/** How a JS object behaves when exposed to COM (see {@link exposeOptions}). */
+export interface ExposeOptions {
+  /**
+   * Arguments arrive as {@link Variant}s with their exact VARIANT type, instead of plain JS
+   * values. Default false.
+   */
+  typed?: boolean;
+}
+
+const optionsOf = new WeakMap<object, ExposeOptions>();
+
+/**
+ * Sets how `target` behaves once exposed to COM (it is exposed by passing it to COM: as an
+ * argument, a result, or to {@link publishObject} / {@link registerClass}). Returns `target`.
+ */
+export function exposeOptions<T extends object>(target: T, options: ExposeOptions): T {
+  optionsOf.set(target, { ...options });
+  return target;
+}
+
+/** One exposed JS object. */
+export interface Exported {
+  readonly id: number;
+  readonly target: object;
+  readonly kind: number;
+  readonly options: ExposeOptions;
+  /** DISPID to member name, and back by lower-case name. */
+  readonly names: Map<number, string>;
+  readonly dispids: Map<string, number>;
+  /** References on their way to the apartment. */
+  inflight: number;
+  /** The apartment holds a block for it. */
+  alive: boolean;
+  /** For a class factory: makes the instances. */
+  create?: () => object;
+}
+
+const runtimes = new WeakMap<Apartment, ComRuntime>();
+
+/** The bridge and the exposed-object table of one apartment. */
+export class ComRuntime implements ObjectBridge {
+  readonly apartment: Apartment;
+  readonly #byId = new Map<number, Exported>();
+  readonly #byTarget = new Map<object, Exported>();
+  /** Block addresses of exposed objects (learned from the apartment), to know our own pointers. */
+  readonly #blocks = new Map<bigint, Exported>();
+  #nextId = 1;
+
+  private constructor(apartment: Apartment) {
+    this.apartment = apartment;
+    apartment.busy = () => this.#byId.size > 0;
+    apartment.server = {
+      onInvoke: (e) => answerInvoke(this, e),
+      onNames: (e) => answerNames(this, e),
+      onCreate: (e) => answerCreate(this, e),
+      onReleased: (id) => this.#onReleased(id),
+    };
+  }
+
+  /** The runtime of the running apartment (started if needed), with one more apartment user. */
+  static async acquire(): Promise<ComRuntime> {
+    const a = await Apartment.acquire();
+    let r = runtimes.get(a);
+    if (!r) runtimes.set(a, r = new ComRuntime(a));
+    return r;
+  }
+
+  /** The runtime of `apartment`, if it has one. */
+  static of(apartment: Apartment): ComRuntime | undefined {
+    return runtimes.get(apartment);
+  }
+
+  /** How many exposed JS objects COM holds now. */
+  get exportedCount(): number {
+    return this.#byId.size;
+  }
+
+  /** The exposed object `id`, if COM still holds it. */
+  exported(id: number): Exported | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** The record of `target`, made on first use. */
+  #export(target: object, kind: number, create?: () => object): Exported {
+    let e = this.#byTarget.get(target);
+    if (e && e.kind === kind) return e;
+    e = {
+      id: this.#nextId++,
+      target,
+      kind,
+      options: optionsOf.get(target) ?? {},
+      names: new Map(),
+      dispids: new Map(),
+      inflight: 0,
+      alive: false,
+      ...(create ? { create } : {}),
+    };
+    this.#byId.set(e.id, e);
+    if (kind === ObjectKind.dispatch) this.#byTarget.set(target, e);
+    return e;
+  }
+
+  /**
+   * A new reference to `target`'s block (an IDispatch, or with `factory` an IClassFactory),
+   * written at `out` when given. Posted at once: it is in place before anything posted later runs.
+   */
+  reference(target: object, out: bigint = 0n, factory?: () => object): Promise<bigint> {
+    const e = this.#export(target, factory ? ObjectKind.factory : ObjectKind.dispatch, factory);
+    e.inflight++;
+    return this.apartment.ref(e.id, e.kind, out).then((block) => {
+      this.#blocks.set(block, e);
+      e.alive = true;
+      return block;
+    }).finally(() => {
+      e.inflight--;
+      this.#drop(e);
+    });
+  }
+
+  #onReleased(id: number): void {
+    const e = this.#byId.get(id);
+    if (!e) return;
+    e.alive = false;
+    for (const [block, x] of this.#blocks) if (x === e) this.#blocks.delete(block);
+    this.#drop(e);
+  }
+
+  #drop(e: Exported): void {
+    if (e.alive || e.inflight > 0) return;
+    this.#byId.delete(e.id);
+    if (this.#byTarget.get(e.target) === e) this.#byTarget.delete(e.target);
+  }
+
+  // --- ObjectBridge ---
+  fromInterface(ptr: bigint, owned: boolean): unknown {
+    const own = this.#blocks.get(ptr);
+    if (own) { // one of ours, back in its own apartment: the JS object itself
+      if (owned) void this.apartment.method(ptr, 2, []).catch(() => {}); // Release the handed reference
+      return own.target;
+    }
+    if (!owned) void this.apartment.method(ptr, 1, []).catch(() => {}); // AddRef: ours to keep now
+    return ComObject.wrap(this, ptr);
+  }
+
+  toInterface(value: object, out: bigint): boolean {
+    if (value instanceof ComObject) {
+      const ptr = value.pointer; // throws once released
+      void this.apartment.method(ptr, 1, []).catch(() => {}); // AddRef: a reference for the receiver
+      new BigUint64Array(memoryAt(out))[0] = ptr;
+      return true;
+    }
+    if (value instanceof Promise || ArrayBuffer.isView(value)) return false;
+    void this.reference(value, out).catch(() => {});
+    return true;
+  }
+}
+
+import { backend } from "../../ffi/runtime.ts";
+const memoryAt = (address: bigint) => backend.memory(address, 8);
+
+export type { ApartmentEvent };

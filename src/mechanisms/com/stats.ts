@@ -1,0 +1,17 @@
+/** What COM holds of this process now, for leak checks. @module */
+import { Apartment } from "./apartment.ts";
+import { ComRuntime } from "./runtime.ts";
+
+/** Live COM state of this process. */
+export interface ComStats {
+  /** Whether the apartment thread is running (it ends once nothing uses it). */
+  apartment: boolean;
+  /** Exposed JS objects (and class objects) some COM client still holds. */
+  exportedObjects: number;
+}
+
+/** The COM state of this process now. */
+export function comStats(): ComStats {
+  const a = Apartment.current;
+  return { apartment: a !== undefined, exportedObjects: a ? ComRuntime.of(a)?.exportedCount ?? 0 : 0 };
+}

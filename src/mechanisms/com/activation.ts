@@ -50,7 +50,10 @@ async function classId(rt: ComRuntime, progIdOrClsid: string): Promise<NativeMem
   if (isGuid(progIdOrClsid)) return native(parseGuid(progIdOrClsid));
   using name = wide(progIdOrClsid);
   const clsid = new NativeMemory(16);
-  const r = await rt.apartment.callExport("ole32.dll", ole32Symbols, "CLSIDFromProgID", [name.address, clsid.address]);
+  const r = await rt.apartment.callExport("ole32.dll", ole32Symbols, "CLSIDFromProgID", [
+    name.address,
+    clsid.address,
+  ]);
   if (r.hr < 0) {
     clsid[Symbol.dispose]();
     throw comError(`CLSIDFromProgID(${progIdOrClsid})`, r.hr);

@@ -227,7 +227,12 @@ export class Apartment {
   }
 
   /** Calls slot `slot` of the vtable of interface `iface` (args after `this`). */
-  method(iface: bigint, slot: number, args: readonly Word[], opts: { errorInfo?: boolean } = {}): Promise<CallResult> {
+  method(
+    iface: bigint,
+    slot: number,
+    args: readonly Word[],
+    opts: { errorInfo?: boolean } = {},
+  ): Promise<CallResult> {
     return this.call(vtableSlot(iface, slot), [iface, ...args], opts);
   }
 

@@ -224,65 +224,85 @@ function apartmentThread(scope: Scope): void {
   const dispatchSlots = [
     ...unknownSlots,
     // HRESULT GetTypeInfoCount(UINT *pctinfo): no type information
-    fn(["ptr", "ptr"], "i32", ((_s: bigint, p: bigint) => {
-      if (p !== 0n) new Uint32Array(backend.memory(p, 4))[0] = 0;
-      return c.S_OK;
-    }) as never),
+    fn(
+      ["ptr", "ptr"],
+      "i32",
+      ((_s: bigint, p: bigint) => {
+        if (p !== 0n) new Uint32Array(backend.memory(p, 4))[0] = 0;
+        return c.S_OK;
+      }) as never,
+    ),
     // HRESULT GetTypeInfo(UINT iTInfo, LCID lcid, ITypeInfo **ppTInfo)
-    fn(["ptr", "u32", "u32", "ptr"], "i32", ((_s: bigint, _i: number, _l: number, p: bigint) => {
-      if (p !== 0n) u64(p, 1)[0] = 0n;
-      return c.E_NOTIMPL;
-    }) as never),
+    fn(
+      ["ptr", "u32", "u32", "ptr"],
+      "i32",
+      ((_s: bigint, _i: number, _l: number, p: bigint) => {
+        if (p !== 0n) u64(p, 1)[0] = 0n;
+        return c.E_NOTIMPL;
+      }) as never,
+    ),
     // HRESULT GetIDsOfNames(REFIID riid, LPOLESTR *rgszNames, UINT cNames, LCID lcid, DISPID *rgDispId)
-    fn(["ptr", "ptr", "ptr", "u32", "u32", "ptr"], "i32", ((
-      s: bigint,
-      _riid: bigint,
-      rgsz: bigint,
-      n: number,
-      _lcid: number,
-      out: bigint,
-    ) => {
-      if (rgsz === 0n || out === 0n || n === 0 || n > 1024) return c.E_UNEXPECTED;
-      const ptrs = u64(rgsz, n);
-      const names = Array.from(ptrs, wideString);
-      return forward((inv) => ({ type: "names", inv, obj: objectId(s), names, out }));
-    }) as never),
+    fn(
+      ["ptr", "ptr", "ptr", "u32", "u32", "ptr"],
+      "i32",
+      ((
+        s: bigint,
+        _riid: bigint,
+        rgsz: bigint,
+        n: number,
+        _lcid: number,
+        out: bigint,
+      ) => {
+        if (rgsz === 0n || out === 0n || n === 0 || n > 1024) return c.E_UNEXPECTED;
+        const ptrs = u64(rgsz, n);
+        const names = Array.from(ptrs, wideString);
+        return forward((inv) => ({ type: "names", inv, obj: objectId(s), names, out }));
+      }) as never,
+    ),
     // HRESULT Invoke(DISPID, REFIID, LCID, WORD wFlags, DISPPARAMS*, VARIANT *pVarResult,
     //   EXCEPINFO*, UINT *puArgErr)
-    fn(["ptr", "i32", "ptr", "u32", "u16", "ptr", "ptr", "ptr", "ptr"], "i32", ((
-      s: bigint,
-      dispid: number,
-      _riid: bigint,
-      _lcid: number,
-      flags: number,
-      params: bigint,
-      result: bigint,
-      excep: bigint,
-      argErr: bigint,
-    ) =>
-      forward((inv) => ({
-        type: "invoke",
-        inv,
-        obj: objectId(s),
-        dispid,
-        flags,
-        params,
-        result,
-        excep,
-        argErr,
-      }))) as never),
+    fn(
+      ["ptr", "i32", "ptr", "u32", "u16", "ptr", "ptr", "ptr", "ptr"],
+      "i32",
+      ((
+        s: bigint,
+        dispid: number,
+        _riid: bigint,
+        _lcid: number,
+        flags: number,
+        params: bigint,
+        result: bigint,
+        excep: bigint,
+        argErr: bigint,
+      ) =>
+        forward((inv) => ({
+          type: "invoke",
+          inv,
+          obj: objectId(s),
+          dispid,
+          flags,
+          params,
+          result,
+          excep,
+          argErr,
+        }))) as never,
+    ),
   ];
   const factorySlots = [
     ...unknownSlots,
     // HRESULT CreateInstance(IUnknown *pUnkOuter, REFIID riid, void **ppvObject)
-    fn(["ptr", "ptr", "ptr", "ptr"], "i32", ((s: bigint, outer: bigint, riid: bigint, ppv: bigint) => {
-      if (ppv === 0n) return c.E_POINTER;
-      u64(ppv, 1)[0] = 0n;
-      if (outer !== 0n) return c.CLASS_E_NOAGGREGATION;
-      const want = iid(riid);
-      if (want !== c.IID_IUnknown && want !== c.IID_IDispatch) return c.E_NOINTERFACE;
-      return forward((inv) => ({ type: "create", inv, obj: objectId(s), out: ppv }));
-    }) as never),
+    fn(
+      ["ptr", "ptr", "ptr", "ptr"],
+      "i32",
+      ((s: bigint, outer: bigint, riid: bigint, ppv: bigint) => {
+        if (ppv === 0n) return c.E_POINTER;
+        u64(ppv, 1)[0] = 0n;
+        if (outer !== 0n) return c.CLASS_E_NOAGGREGATION;
+        const want = iid(riid);
+        if (want !== c.IID_IUnknown && want !== c.IID_IDispatch) return c.E_NOINTERFACE;
+        return forward((inv) => ({ type: "create", inv, obj: objectId(s), out: ppv }));
+      }) as never,
+    ),
     // HRESULT LockServer(BOOL fLock): the server lives as long as its owner keeps it
     fn(["ptr", "i32"], "i32", (() => c.S_OK) as never),
   ];
@@ -350,7 +370,9 @@ function apartmentThread(scope: Scope): void {
     try {
       if (m === c.call) {
         const errorInfo = runFrame(lParam);
-        post(errorInfo ? { type: "done", id: Number(wParam), errorInfo } : { type: "done", id: Number(wParam) });
+        post(
+          errorInfo ? { type: "done", id: Number(wParam), errorInfo } : { type: "done", id: Number(wParam) },
+        );
         return 0n;
       }
       if (m === c.ref) {

@@ -57,8 +57,12 @@ export class ClassEntries {
    */
   static add(hive: RegistryHive, progId: string, clsid: string, description: string): ClassEntries {
     const classes = "Software\\Classes";
-    if (exists(hive, `${classes}\\${progId}`)) throw new AddressInUseError(`COM: ProgID ${progId} is registered already`);
-    if (exists(hive, `${classes}\\CLSID\\${clsid}`)) throw new AddressInUseError(`COM: CLSID ${clsid} is registered already`);
+    if (exists(hive, `${classes}\\${progId}`)) {
+      throw new AddressInUseError(`COM: ProgID ${progId} is registered already`);
+    }
+    if (exists(hive, `${classes}\\CLSID\\${clsid}`)) {
+      throw new AddressInUseError(`COM: CLSID ${clsid} is registered already`);
+    }
     const entries = new ClassEntries(hive, progId, clsid);
     try {
       setDefault(hive, `${classes}\\${progId}`, description);

@@ -9,7 +9,7 @@ import { backend } from "../../ffi/runtime.ts";
 import { ChannelClosedError, WinipcError } from "../../core/errors.ts";
 import type { ComRuntime } from "./runtime.ts";
 import { readBstr, readVariant, VARIANT_SIZE, type WriteContext, writeVariant } from "./variant.ts";
-import { comError, ComDispatchError, ComMemberNotFoundError, HRESULT } from "./com_errors.ts";
+import { ComDispatchError, comError, ComMemberNotFoundError, HRESULT } from "./com_errors.ts";
 
 /** IDispatch::Invoke's wFlags. */
 export const DispatchFlags = {
@@ -251,7 +251,9 @@ export class ComObject implements Disposable {
       return;
     }
     const apartment = this.#runtime.apartment;
-    const cleared = variants.map((p) => apartment.callExport("oleaut32.dll", oleaut32Symbols, "VariantClear", [p]));
+    const cleared = variants.map((p) =>
+      apartment.callExport("oleaut32.dll", oleaut32Symbols, "VariantClear", [p])
+    );
     void Promise.allSettled(cleared).then(() => mem[Symbol.dispose]());
   }
 
@@ -269,7 +271,8 @@ export class ComObject implements Disposable {
     };
     const source = take(8), description = take(16);
     take(24);
-    const scode = v.getInt32(56, true) || (v.getUint16(0, true) ? 0x80040000 | v.getUint16(0, true) : HRESULT.E_FAIL);
+    const scode = v.getInt32(56, true) ||
+      (v.getUint16(0, true) ? 0x80040000 | v.getUint16(0, true) : HRESULT.E_FAIL);
     return new ComDispatchError(what, scode, { source, description });
   }
 

@@ -142,7 +142,9 @@ function access(
 /** The HRESULT for a failed call; a JS exception goes into the caller's EXCEPINFO. */
 function raise(x: Exported, e: Ev<"invoke">, err: unknown): number {
   if (err instanceof InvokeFailure) {
-    if (err.argErr !== undefined && e.argErr !== 0n) new Uint32Array(backend.memory(e.argErr, 4))[0] = err.argErr;
+    if (err.argErr !== undefined && e.argErr !== 0n) {
+      new Uint32Array(backend.memory(e.argErr, 4))[0] = err.argErr;
+    }
     return err.hr;
   }
   if (e.excep === 0n) return HRESULT.E_FAIL;

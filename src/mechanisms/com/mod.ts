@@ -15,15 +15,22 @@
  * @module
  */
 export { ClassContext, createObject, type CreateOptions, getActiveObject, getObject } from "./activation.ts";
-export { ComObject, ComRef, DISPID_PROPERTYPUT, DISPID_VALUE, DispatchFlags, type InvokeOptions } from "./com_object.ts";
+export {
+  ComObject,
+  ComRef,
+  DispatchFlags,
+  DISPID_PROPERTYPUT,
+  DISPID_VALUE,
+  type InvokeOptions,
+} from "./com_object.ts";
 export {
   type ClassOptions,
   type ComRegistration,
   publishObject,
-  type RegisteredClass,
   registerClass,
+  type RegisteredClass,
 } from "./publish.ts";
-export { exposeOptions, type ExposeOptions } from "./runtime.ts";
+export { type ExposeOptions, exposeOptions } from "./runtime.ts";
 export { type RegistryHive } from "./class_registry.ts";
 export { fromOleDate, toOleDate, Variant, VT } from "./variant_types.ts";
 export { VariantError } from "./variant.ts";
@@ -36,4 +43,4 @@ export {
   HRESULT,
 } from "./com_errors.ts";
 export { formatGuid, IID_IDispatch, IID_IUnknown, isGuid, newGuid, parseGuid } from "./guid.ts";
-export { comStats, type ComStats } from "./stats.ts";
+export { type ComStats, comStats } from "./stats.ts";

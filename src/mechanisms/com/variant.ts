@@ -132,7 +132,11 @@ function readValue(vt: number, at: bigint, opts: ReadOptions, depth: number, var
       return wrap(vt, d!.getUint32(0, true), opts);
     case VT.ERROR: {
       const code = d!.getInt32(0, true);
-      return opts.typed ? new Variant(vt, code) : code === DISP_E_PARAMNOTFOUND ? undefined : new Variant(vt, code);
+      return opts.typed
+        ? new Variant(vt, code)
+        : code === DISP_E_PARAMNOTFOUND
+        ? undefined
+        : new Variant(vt, code);
     }
     case VT.R4:
       return wrap(vt, d!.getFloat32(0, true), opts);
@@ -197,14 +201,20 @@ function readArray(vt: number, psa: bigint, opts: ReadOptions, depth: number): u
     const bytes = new Uint8Array(total === 0 ? new ArrayBuffer(0) : backend.memory(data, total).slice(0));
     return wrap(VT.ARRAY | vt, bytes, opts);
   }
-  const element = (i: number) => readValue(vt, data + BigInt(i * size), opts, depth + 1);
+  // Typed, the elements of a VT_VARIANT array are Variants; of any other, their bare values.
+  const element = vt === VT.VARIANT || !opts.typed
+    ? (i: number) => readValue(vt, data + BigInt(i * size), opts, depth + 1)
+    : (i: number) => (readValue(vt, data + BigInt(i * size), opts, depth + 1) as Variant).value;
   if (dims === 1) return wrap(VT.ARRAY | vt, Array.from({ length: total }, (_, i) => element(i)), opts);
   // Nested arrays [i][j]...: offset = i + counts[0] * (j + counts[1] * (...)).
   const build = (dim: number, offset: number, stride: number): unknown[] =>
-    Array.from({ length: counts[dim] }, (_, i) =>
-      dim === dims - 1
-        ? element(offset + i * stride)
-        : build(dim + 1, offset + i * stride, stride * counts[dim]));
+    Array.from(
+      { length: counts[dim] },
+      (_, i) =>
+        dim === dims - 1
+          ? element(offset + i * stride)
+          : build(dim + 1, offset + i * stride, stride * counts[dim]),
+    );
   const nested = build(0, 0, 1);
   return opts.typed ? new Variant(VT.ARRAY | VT.VARIANT, nested.map((x) => toTyped(x))) : nested;
 }

@@ -136,7 +136,7 @@ function checkVariant(vt: number, value: unknown): void {
     if (elementSize(base) === 0 || base === VT.DECIMAL) fail("arrays");
     if (base === VT.UI1 && value instanceof Uint8Array) return;
     if (!Array.isArray(value)) fail("anything but an array");
-    if (base !== VT.VARIANT) for (const v of value as unknown[]) checkVariant(base, v);
+    if (base !== VT.VARIANT) { for (const v of value as unknown[]) checkVariant(base, v); }
     return;
   }
   const range = integerRanges[vt];
@@ -159,10 +159,14 @@ function checkVariant(vt: number, value: unknown): void {
       return;
     case VT.I8:
     case VT.CY:
-      if (typeof value !== "bigint" || BigInt.asIntN(64, value) !== value) fail(`${String(value)} (a signed 64-bit bigint)`);
+      if (typeof value !== "bigint" || BigInt.asIntN(64, value) !== value) {
+        fail(`${String(value)} (a signed 64-bit bigint)`);
+      }
       return;
     case VT.UI8:
-      if (typeof value !== "bigint" || BigInt.asUintN(64, value) !== value) fail(`${String(value)} (an unsigned 64-bit bigint)`);
+      if (typeof value !== "bigint" || BigInt.asUintN(64, value) !== value) {
+        fail(`${String(value)} (an unsigned 64-bit bigint)`);
+      }
       return;
     case VT.DATE:
       if (!(value instanceof Date) || Number.isNaN(value.getTime())) fail("anything but a valid Date");
@@ -175,7 +179,9 @@ function checkVariant(vt: number, value: unknown): void {
       return;
     case VT.DISPATCH:
     case VT.UNKNOWN:
-      if (value === undefined || (typeof value !== "object" && typeof value !== "function")) fail(typeof value);
+      if (value === undefined || (typeof value !== "object" && typeof value !== "function")) {
+        fail(typeof value);
+      }
       return;
   }
   fail("a value (unsupported type)");

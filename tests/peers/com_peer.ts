@@ -1,0 +1,90 @@
+/**
+ * The other process of tests/com_test.ts: a JS COM server.
+ *   com_peer.ts rot NAME EVENT   publishes an EchoServer in the Running Object Table under the
+ *                                file moniker NAME, sets EVENT, serves until its quit() is called
+ * After quit() it revokes the registration and waits (up to 5 s) until COM holds none of its
+ * objects: exit code 0, or 3 if references are left (the client's releases did not all come).
+ */
+import process from "node:process";
+import { ComObject, comStats, exposeOptions, publishObject, Variant } from "../../src/mechanisms/com/mod.ts";
+import { KernelEvent } from "../../src/sync.ts";
+
+const [role, name, eventName] = process.argv.slice(2);
+using ready = KernelEvent.open(eventName);
+
+/** Releases the COM objects in `x` (arguments the server was handed), once the call is answered. */
+function releaseLater(x: unknown): void {
+  setTimeout(() => release(x), 0);
+}
+function release(x: unknown): void {
+  if (x instanceof ComObject) x.release();
+  else if (x instanceof Variant) release(x.value);
+  else if (Array.isArray(x)) x.forEach(release);
+}
+
+let quit: () => void;
+const quitting = new Promise<void>((r) => quit = r);
+
+/** Echoes what it gets (as exact VARIANTs: it is exposed typed). */
+class EchoServer {
+  readonly pid = process.pid;
+  /** The same methods on plain JS values. */
+  readonly natural = {
+    echo(x: unknown) {
+      releaseLater(x);
+      return x;
+    },
+    typeName(x: unknown) {
+      releaseLater(x);
+      return x === null
+        ? "null"
+        : x instanceof ComObject
+        ? "ComObject"
+        : x instanceof Date
+        ? "Date"
+        : x instanceof Uint8Array
+        ? "Uint8Array"
+        : Array.isArray(x)
+        ? "Array"
+        : typeof x;
+    },
+  };
+  echo(x: Variant): Variant {
+    releaseLater(x);
+    return x;
+  }
+  /** The VARTYPE the argument came as. */
+  kind(x: Variant): number {
+    releaseLater(x);
+    return x.vt;
+  }
+  /** Calls `method` of `target` (an object of the caller's) with `arg`: a call back into the caller. */
+  async callBack(target: Variant, method: Variant, arg: Variant): Promise<unknown> {
+    const obj = target.value as ComObject;
+    try {
+      return await obj.call(method.value as string, arg);
+    } finally {
+      obj.release();
+    }
+  }
+  boom(message: Variant): never {
+    throw new Error(String(message.value));
+  }
+  quit(): void {
+    quit();
+  }
+}
+
+if (role !== "rot") throw new Error(`unknown role ${role}`);
+const server = exposeOptions(new EchoServer(), { typed: true });
+const registration = await publishObject(server, name);
+ready.set();
+await Promise.race([quitting, new Promise((r) => setTimeout(r, 300_000))]);
+await new Promise((r) => setTimeout(r, 50)); // quit()'s answer goes first
+await registration.revoke();
+for (let waited = 0; comStats().exportedObjects > 0 && waited < 5000; waited += 50) {
+  await new Promise((r) => setTimeout(r, 50));
+}
+const left = comStats().exportedObjects;
+if (left > 0) console.error(`com_peer: COM still holds ${left} of this server's objects`);
+process.exit(left > 0 ? 3 : 0);

@@ -15,6 +15,7 @@ import { tcpScheme, unixScheme } from "./mechanisms/socket/socket.ts";
 import { copydataScheme } from "./mechanisms/window/copydata.ts";
 import { clipboardScheme } from "./mechanisms/clipboard/clipboard_channel.ts";
 import { ddeScheme } from "./mechanisms/dde/dde_channel.ts";
+import { comScheme } from "./mechanisms/com/com_channel.ts";
 
 /** Every scheme `connect` and `listen` understand. */
 const schemes: Readonly<Record<string, Scheme>> = {
@@ -26,6 +27,7 @@ const schemes: Readonly<Record<string, Scheme>> = {
   copydata: copydataScheme,
   clipboard: clipboardScheme,
   dde: ddeScheme,
+  com: comScheme,
 };
 
 function lookup(address: Address, what: "connect" | "listen"): Scheme {
@@ -43,7 +45,7 @@ function lookup(address: Address, what: "connect" | "listen"): Scheme {
  * Connects to the server at `address` and returns a two-way message channel.
  *
  * Addresses: `pipe:NAME`, `shm:NAME`, `dll:NAME`, `tcp:HOST:PORT`, `unix:PATH`,
- * `copydata:NAME`, `clipboard:NAME`, `dde:SERVICE/TOPIC`, each with `?option=value` options of its mechanism.
+ * `copydata:NAME`, `clipboard:NAME`, `dde:SERVICE/TOPIC`, `com:NAME`, each with `?option=value` options of its mechanism.
  *
  * @example
  * ```ts

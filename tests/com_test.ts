@@ -22,6 +22,7 @@ import {
   Variant,
   VT,
 } from "../src/mechanisms/com/mod.ts";
+import { ChannelClosedError, connect, listen, NotFoundError } from "../mod.ts";
 import { assert, bytesEqual, fc, fcParams, test, uniqueName, within } from "./_support/harness.ts";
 import { runChild, spawnReadyPeer } from "./_support/process.ts";
 
@@ -336,6 +337,55 @@ test("com: a killed server gives its client a typed disconnected error within 1 
     await s.peer[Symbol.asyncDispose]();
   }
   await settled("after the dead server's release");
+});
+
+// --- the com:NAME channel ---
+
+test("com: the com:NAME channel carries any messages both ways across processes, in order", async () => {
+  const name = uniqueName("com-channel");
+  {
+    await using server = await listen(`com:${name}`);
+    await using peer = await spawnReadyPeer("com_peer.ts", ["echo", name]);
+    await using channel = await server.accept({ timeout: 30_000 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 70_000 }), { maxLength: 8 }), async (messages) => {
+        for (const m of messages) await channel.send(m);
+        for (const m of messages) {
+          assert(bytesEqual(await channel.receive({ timeout: 30_000 }), m), `a ${m.length}-byte message`);
+        }
+      }),
+      fcParams(20),
+    );
+    await channel.close();
+    assert(
+      (await within(30_000, peer.exited, "the echo peer")) === 0,
+      "the peer ended when the channel closed",
+    );
+  }
+  await settled("after the channel and the listener closed");
+});
+
+test("com: a com:NAME channel ends within 1 s when the peer's process dies; a missing name is NotFoundError", async () => {
+  let missing: unknown;
+  await connect(`com:${uniqueName("com-missing")}`, { timeout: 10_000 }).catch((e) => missing = e);
+  assert(missing instanceof NotFoundError, `${missing}`);
+  const name = uniqueName("com-kill");
+  {
+    await using server = await listen(`com:${name}`);
+    const peer = await spawnReadyPeer("com_peer.ts", ["echo", name]);
+    await using channel = await server.accept({ timeout: 30_000 });
+    await channel.send(new Uint8Array([1]));
+    assert((await channel.receive({ timeout: 30_000 }))[0] === 1, "an echo first");
+    peer.kill();
+    await peer[Symbol.asyncDispose]();
+    const start = performance.now();
+    let end: unknown;
+    await channel.receive({ timeout: 10_000 }).catch((e) => end = e);
+    const ms = performance.now() - start;
+    assert(end instanceof ChannelClosedError, `the channel ended with ${end}`);
+    assert(ms < 1000, `it took ${ms.toFixed(0)} ms`);
+  }
+  await settled("after the channel with the dead peer closed");
 });
 
 // --- VBScript (cscript.exe) as the client of a JS server in this process ---

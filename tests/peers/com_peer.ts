@@ -2,12 +2,15 @@
  * The other process of tests/com_test.ts: a JS COM server.
  *   com_peer.ts rot NAME EVENT   publishes an EchoServer in the Running Object Table under the
  *                                file moniker NAME, sets EVENT, serves until its quit() is called
+ *   com_peer.ts echo NAME EVENT  connect("com:NAME"), sets EVENT, echoes every message until the
+ *                                channel ends (exit code 0)
  * After quit() it revokes the registration and waits (up to 5 s) until COM holds none of its
  * objects: exit code 0, or 3 if references are left (the client's releases did not all come).
  */
 import process from "node:process";
 import { ComObject, comStats, exposeOptions, publishObject, Variant } from "../../src/mechanisms/com/mod.ts";
 import { KernelEvent } from "../../src/sync.ts";
+import { connect } from "../../mod.ts";
 
 const [role, name, eventName] = process.argv.slice(2);
 using ready = KernelEvent.open(eventName);
@@ -75,6 +78,18 @@ class EchoServer {
   }
 }
 
+if (role === "echo") {
+  {
+    await using channel = await connect(`com:${name}`, { timeout: 30_000 });
+    ready.set();
+    for await (const m of channel) await channel.send(m);
+  }
+  // Releases are posted to the apartment: let them reach the server before the process ends.
+  for (let waited = 0; comStats().apartment && waited < 5000; waited += 25) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  process.exit(0);
+}
 if (role !== "rot") throw new Error(`unknown role ${role}`);
 const server = exposeOptions(new EchoServer(), { typed: true });
 const registration = await publishObject(server, name);

@@ -158,3 +158,31 @@ export function getActiveObject(progIdOrClsid: string): Promise<ComObject> {
     return ComObject.wrap(rt, pointerAt(out));
   });
 }
+
+/**
+ * The object registered in the Running Object Table under file moniker `name`, looked up in the
+ * table only (IRunningObjectTable::GetObject): nothing is started or opened to find it.
+ * @throws {ComError} nothing is registered under `name` (MK_E_UNAVAILABLE).
+ */
+export function getRunningObject(name: string): Promise<ComObject> {
+  return withRuntime(async (rt) => {
+    const a = rt.apartment;
+    using out = new NativeMemory(8);
+    let r = await a.callExport("ole32.dll", ole32Symbols, "GetRunningObjectTable", [0, out.address]);
+    if (r.hr < 0) throw comError("GetRunningObjectTable", r.hr);
+    const rot = pointerAt(out);
+    try {
+      using path = wide(name);
+      r = await a.callExport("ole32.dll", ole32Symbols, "CreateFileMoniker", [path.address, out.address]);
+      if (r.hr < 0) throw comError(`CreateFileMoniker(${name})`, r.hr);
+      const moniker = pointerAt(out);
+      // IRunningObjectTable::GetObject(IMoniker *pmkObjectName, IUnknown **ppunkObject): slot 6
+      r = await a.method(rot, 6, [moniker, out.address]);
+      void a.method(moniker, 2, []).catch(() => {});
+      if (r.hr < 0) throw comError(`IRunningObjectTable::GetObject(${name})`, r.hr);
+      return ComObject.wrap(rt, pointerAt(out), false);
+    } finally {
+      void a.method(rot, 2, []).catch(() => {});
+    }
+  });
+}

@@ -6,10 +6,12 @@
 import { NativeMemory } from "../../ffi/memory.ts";
 import { oleaut32, oleaut32Symbols } from "../../ffi/oleaut32.ts";
 import { backend } from "../../ffi/runtime.ts";
-import { ChannelClosedError, WinipcError } from "../../core/errors.ts";
+import { ChannelClosedError, type WaitOptions, WinipcError } from "../../core/errors.ts";
+import { callScope, checkWaitOptions, raceAbort } from "../../core/op_queue.ts";
 import type { ComRuntime } from "./runtime.ts";
-import { readBstr, readVariant, VARIANT_SIZE, type WriteContext, writeVariant } from "./variant.ts";
+import { readBstr, readVariant, type WriteContext, writeVariant } from "./variant.ts";
 import { ComDispatchError, comError, ComMemberNotFoundError, HRESULT } from "./com_errors.ts";
+import { IID_IDispatch, parseGuid } from "./guid.ts";
 
 /** IDispatch::Invoke's wFlags. */
 export const DispatchFlags = {
@@ -30,8 +32,13 @@ export class ComRef {
   constructor(public value: unknown) {}
 }
 
-/** One IDispatch::Invoke, in full. */
-export interface InvokeOptions {
+const never = new AbortController().signal;
+
+/**
+ * One IDispatch::Invoke, in full. `timeout` and `signal` end the wait for the answer; the call
+ * itself goes on in the apartment (a COM call cannot be taken back), and later calls wait for it.
+ */
+export interface InvokeOptions extends WaitOptions {
   /** IDispatch flags ({@link DispatchFlags}); default METHOD | PROPERTYGET. */
   flags?: number;
   /** Positional arguments, first first. */
@@ -44,9 +51,18 @@ export interface InvokeOptions {
 
 const zeroIid = new NativeMemory(16); // IID_NULL, for the riid Invoke and GetIDsOfNames ignore
 
-const safetyNet = new FinalizationRegistry<{ runtime: ComRuntime; ptr: bigint }>(({ runtime, ptr }) => {
+interface Held {
+  runtime: ComRuntime;
+  ptr: bigint;
+  /** An IDispatch asked for separately (the object was held by its IUnknown), or 0. */
+  dispatch: bigint;
+}
+
+const safetyNet = new FinalizationRegistry<Held>(({ runtime, ptr, dispatch }) => {
   // Unreachable and never released: release it now (no one can use it any more).
-  void runtime.apartment.method(ptr, 2, []).catch(() => {}).finally(() => runtime.apartment.release());
+  const a = runtime.apartment;
+  if (dispatch) void a.method(dispatch, 2, []).catch(() => {});
+  void a.method(ptr, 2, []).catch(() => {}).finally(() => a.release());
 });
 
 /**
@@ -65,18 +81,39 @@ const safetyNet = new FinalizationRegistry<{ runtime: ComRuntime; ptr: bigint }>
 export class ComObject implements Disposable {
   readonly #runtime: ComRuntime;
   #ptr: bigint;
+  /** The IDispatch to call: `#ptr` itself, or one asked for (QueryInterface) when `#ptr` is an IUnknown. */
+  #dispatch: Promise<bigint> | undefined;
   readonly #dispids = new Map<string, number>();
+  readonly #held: Held;
 
-  private constructor(runtime: ComRuntime, ptr: bigint) {
+  private constructor(runtime: ComRuntime, ptr: bigint, dispatch: boolean) {
     this.#runtime = runtime;
     this.#ptr = ptr;
-    safetyNet.register(this, { runtime, ptr }, this);
+    if (dispatch) this.#dispatch = Promise.resolve(ptr);
+    this.#held = { runtime, ptr, dispatch: 0n };
+    safetyNet.register(this, this.#held, this);
   }
 
-  /** @internal Wraps an owned reference (the runtime was acquired for it). */
-  static wrap(runtime: ComRuntime, ptr: bigint): ComObject {
+  /**
+   * @internal Wraps an owned reference (the apartment gets one more user for it): an IDispatch,
+   * or with `dispatch` false an IUnknown (asked for its IDispatch on first call).
+   */
+  static wrap(runtime: ComRuntime, ptr: bigint, dispatch = true): ComObject {
     runtime.apartment.retain();
-    return new ComObject(runtime, ptr);
+    return new ComObject(runtime, ptr, dispatch);
+  }
+
+  /** The IDispatch to call (QueryInterface of an IUnknown, once; it is released with the object). */
+  #dispatchPointer(): Promise<bigint> {
+    const ptr = this.pointer;
+    return this.#dispatch ??= (async () => {
+      using iid = new NativeMemory(16);
+      iid.bytes.set(parseGuid(IID_IDispatch));
+      using out = new NativeMemory(8);
+      const r = await this.#runtime.apartment.method(ptr, 0, [iid.address, out.address]);
+      if (r.hr < 0) throw comError("QueryInterface(IDispatch)", r.hr);
+      return this.#held.dispatch = out.view().getBigUint64(0, true); // released with #ptr's
+    })();
   }
 
   /** @internal The interface pointer; throws once released. */
@@ -112,7 +149,7 @@ export class ComObject implements Disposable {
       for (let j = 0; j < n.length; j++) w[j] = n.charCodeAt(j);
       at += (n.length + 1) * 2;
     });
-    const r = await this.#runtime.apartment.method(this.pointer, 5, [
+    const r = await this.#runtime.apartment.method(await this.#dispatchPointer(), 5, [
       zeroIid.address,
       mem.address,
       names.length,
@@ -162,7 +199,16 @@ export class ComObject implements Disposable {
    * @throws {ComDisconnectedError} the object's server is gone.
    * @throws {ComError} any other failed HRESULT.
    */
-  async invoke(member: string | number, opts: InvokeOptions = {}): Promise<unknown> {
+  invoke(member: string | number, opts: InvokeOptions = {}): Promise<unknown> {
+    checkWaitOptions(opts);
+    const work = this.#invoke(member, opts); // runs to its end either way, and frees what it used
+    if (opts.signal === undefined && opts.timeout === undefined) return work;
+    work.catch(() => {});
+    const scope = callScope(never, opts);
+    return raceAbort(work, scope.signal).finally(() => scope.done());
+  }
+
+  async #invoke(member: string | number, opts: InvokeOptions): Promise<unknown> {
     const flags = opts.flags ?? (DispatchFlags.METHOD | DispatchFlags.PROPERTYGET);
     const args = opts.args ?? [];
     const namedNames = Object.keys(opts.named ?? {});
@@ -207,7 +253,7 @@ export class ComObject implements Disposable {
       v.setBigUint64(8, namedIds.length ? base + BigInt(namedAt) : 0n, true);
       v.setUint32(16, n, true);
       v.setUint32(20, namedIds.length, true);
-      const r = await this.#runtime.apartment.method(this.pointer, 6, [
+      const r = await this.#runtime.apartment.method(await this.#dispatchPointer(), 6, [
         dispid,
         zeroIid.address,
         LOCALE_USER_DEFAULT,
@@ -283,7 +329,10 @@ export class ComObject implements Disposable {
     this.#ptr = 0n;
     safetyNet.unregister(this);
     const apartment = this.#runtime.apartment;
-    void apartment.method(ptr, 2, []).catch(() => {}).finally(() => apartment.release());
+    const dispatch = this.#dispatch ?? Promise.resolve(ptr);
+    this.#dispatch = undefined;
+    void dispatch.then((d) => d === ptr ? undefined : apartment.method(d, 2, []), () => {})
+      .then(() => apartment.method(ptr, 2, [])).catch(() => {}).finally(() => apartment.release());
   }
 
   /** Same as `release()`. */

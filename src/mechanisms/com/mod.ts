@@ -14,7 +14,14 @@
  * ```
  * @module
  */
-export { ClassContext, createObject, type CreateOptions, getActiveObject, getObject } from "./activation.ts";
+export {
+  ClassContext,
+  createObject,
+  type CreateOptions,
+  getActiveObject,
+  getObject,
+  getRunningObject,
+} from "./activation.ts";
 export {
   ComObject,
   ComRef,
@@ -44,3 +51,5 @@ export {
 } from "./com_errors.ts";
 export { formatGuid, IID_IDispatch, IID_IUnknown, isGuid, newGuid, parseGuid } from "./guid.ts";
 export { type ComStats, comStats } from "./stats.ts";
+export { ComChannel, comChannelMoniker, ComListener, connectCom } from "./com_channel.ts";
+export type { Channel, ChannelOptions, Listener, ReceiveChannel, SendChannel } from "../../core/channel.ts";

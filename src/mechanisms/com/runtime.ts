@@ -92,6 +92,29 @@ export class ComRuntime implements ObjectBridge {
     return this.#byId.size;
   }
 
+  /** @internal What the held objects are (their own member names), for diagnostics. */
+  describeExported(): string[] {
+    return [...this.#byId.values()].map((e) =>
+      `${e.kind === ObjectKind.factory ? "class object" : "object"} {${Object.keys(e.target).join(", ")}}` +
+      ` alive=${e.alive} inflight=${e.inflight}`
+    );
+  }
+
+  /**
+   * Cuts every client off `target` (CoDisconnectObject): COM drops the references others hold,
+   * as when a peer's process died holding them (COM itself would notice only minutes later).
+   */
+  disconnect(target: object): void {
+    const e = this.#byTarget.get(target);
+    if (!e?.alive) return;
+    for (const [block, x] of this.#blocks) {
+      if (x !== e) continue;
+      void this.apartment.callExport("ole32.dll", ole32Symbols, "CoDisconnectObject", [block, 0]).catch(
+        () => {},
+      );
+    }
+  }
+
   /** The exposed object `id`, if COM still holds it. */
   exported(id: number): Exported | undefined {
     return this.#byId.get(id);
@@ -149,14 +172,14 @@ export class ComRuntime implements ObjectBridge {
   }
 
   // --- ObjectBridge ---
-  fromInterface(ptr: bigint, owned: boolean): unknown {
+  fromInterface(ptr: bigint, owned: boolean, dispatch: boolean): unknown {
     const own = this.#blocks.get(ptr);
     if (own) { // one of ours, back in its own apartment: the JS object itself
       if (owned) void this.apartment.method(ptr, 2, []).catch(() => {}); // Release the handed reference
       return own.target;
     }
     if (!owned) void this.apartment.method(ptr, 1, []).catch(() => {}); // AddRef: ours to keep now
-    return ComObject.wrap(this, ptr);
+    return ComObject.wrap(this, ptr, dispatch);
   }
 
   toInterface(value: object, out: bigint): boolean {
@@ -173,6 +196,13 @@ export class ComRuntime implements ObjectBridge {
 }
 
 import { backend } from "../../ffi/runtime.ts";
+import { ole32Symbols } from "../../ffi/ole32.ts";
+
+/** {@link ComRuntime.disconnect} in the running apartment, if there is one. */
+export function disconnectObject(target: object): void {
+  const a = Apartment.current;
+  if (a) runtimes.get(a)?.disconnect(target);
+}
 const memoryAt = (address: bigint) => backend.memory(address, 8);
 
 export type { ApartmentEvent };

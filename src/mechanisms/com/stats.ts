@@ -8,10 +8,17 @@ export interface ComStats {
   apartment: boolean;
   /** Exposed JS objects (and class objects) some COM client still holds. */
   exportedObjects: number;
+  /** What those objects are (their member names), for a leak's report. */
+  exported: string[];
 }
 
 /** The COM state of this process now. */
 export function comStats(): ComStats {
   const a = Apartment.current;
-  return { apartment: a !== undefined, exportedObjects: a ? ComRuntime.of(a)?.exportedCount ?? 0 : 0 };
+  const rt = a ? ComRuntime.of(a) : undefined;
+  return {
+    apartment: a !== undefined,
+    exportedObjects: rt?.exportedCount ?? 0,
+    exported: rt?.describeExported() ?? [],
+  };
 }

@@ -31,9 +31,10 @@ const MAX_DEPTH = 64;
 export interface ObjectBridge {
   /**
    * The JS value for interface pointer `ptr` (not null). `owned`: the reference is handed over
-   * (a result); otherwise the bridge must AddRef to keep it (an argument).
+   * (a result); otherwise the bridge must AddRef to keep it (an argument). `dispatch`: it is an
+   * IDispatch (VT_DISPATCH), else only an IUnknown.
    */
-  fromInterface(ptr: bigint, owned: boolean): unknown;
+  fromInterface(ptr: bigint, owned: boolean, dispatch: boolean): unknown;
   /**
    * Writes at `out` a new reference for `value` (a COM object or a JS object to expose), or
    * returns false if `value` is not an object the bridge can hand to COM.
@@ -165,7 +166,7 @@ function readValue(vt: number, at: bigint, opts: ReadOptions, depth: number, var
         new BigUint64Array(backend.memory(at, 8))[0] = 0n;
         if (variant !== undefined) new Uint16Array(backend.memory(variant, 2))[0] = VT.EMPTY;
       }
-      return wrap(vt, opts.bridge.fromInterface(p, opts.owned ?? false), opts);
+      return wrap(vt, opts.bridge.fromInterface(p, opts.owned ?? false, vt === VT.DISPATCH), opts);
     }
   }
   throw new VariantError(`unsupported VARTYPE ${vt}`);

@@ -277,6 +277,12 @@ const steps: Step[] = [
     run: () => channelStep(`dde:${id}-dde/demo`),
   },
   {
+    title: "COM",
+    subpath: "com",
+    shows: "com:NAME: a hub object in the Running Object Table; each message is a COM call with a byte array",
+    run: () => channelStep(`com:${id}-com`),
+  },
+  {
     title: "Clipboard",
     subpath: "clipboard",
     shows: "a toy channel: each message is a clipboard write the other side sees and acknowledges",

@@ -9,7 +9,7 @@ import {
   ComDispatchError,
   ComError,
   ComMemberNotFoundError,
-  ComObject,
+  type ComObject,
   ComRef,
   comStats,
   createObject,

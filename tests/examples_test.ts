@@ -90,6 +90,16 @@ const EXAMPLES: Record<string, Example> = {
     ],
     roles: true,
   },
+  com: {
+    server: ["server: add(2), total 2", "server: add(40), total 42", "server: the client said bye"],
+    client: [
+      "client: add(2) = 2",
+      "client: add(40) = 42",
+      'client: notified "total is 42"',
+      'client: "subtract" is not a member of the counter',
+    ],
+    roles: true,
+  },
   process: {
     server: [],
     client: [

@@ -14,8 +14,11 @@ import { IID_IDispatch, isGuid, parseGuid } from "./guid.ts";
 
 /** Where a class's objects may live (CLSCTX). */
 export const ClassContext = {
+  /** A DLL loaded in this process. */
   INPROC_SERVER: 0x1,
+  /** Another process on this machine. */
   LOCAL_SERVER: 0x4,
+  /** Another machine (DCOM). */
   REMOTE_SERVER: 0x10,
 } as const;
 

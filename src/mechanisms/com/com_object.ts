@@ -6,7 +6,7 @@
 import { NativeMemory } from "../../ffi/memory.ts";
 import { oleaut32, oleaut32Symbols } from "../../ffi/oleaut32.ts";
 import { backend } from "../../ffi/runtime.ts";
-import { ChannelClosedError, type WaitOptions, WinipcError } from "../../core/errors.ts";
+import { ChannelClosedError, type WaitOptions, type WinipcError } from "../../core/errors.ts";
 import { callScope, checkWaitOptions, raceAbort } from "../../core/op_queue.ts";
 import type { ComRuntime } from "./runtime.ts";
 import { readBstr, readVariant, type WriteContext, writeVariant } from "./variant.ts";
@@ -15,21 +15,31 @@ import { IID_IDispatch, parseGuid } from "./guid.ts";
 
 /** IDispatch::Invoke's wFlags. */
 export const DispatchFlags = {
+  /** Call a method. */
   METHOD: 1,
+  /** Read a property. */
   PROPERTYGET: 2,
+  /** Set a property (by value). */
   PROPERTYPUT: 4,
+  /** Set a property to an object (by reference). */
   PROPERTYPUTREF: 8,
 } as const;
 
 /** DISPID_VALUE: the default member. */
-export const DISPID_VALUE = 0;
+export const DISPID_VALUE: number = 0;
 /** DISPID_PROPERTYPUT: the named argument a property put's value is. */
-export const DISPID_PROPERTYPUT = -3;
+export const DISPID_PROPERTYPUT: number = -3;
 const LOCALE_USER_DEFAULT = 0x400;
 
 /** An argument passed by reference: after the call, `value` holds what the callee left there. */
 export class ComRef {
-  constructor(public value: unknown) {}
+  /** The value: what the callee reads, and after the call what it left there. */
+  value: unknown;
+
+  /** A reference holding `value`. */
+  constructor(value: unknown) {
+    this.value = value;
+  }
 }
 
 const never = new AbortController().signal;

@@ -51,5 +51,15 @@ export {
 } from "./com_errors.ts";
 export { formatGuid, IID_IDispatch, IID_IUnknown, isGuid, newGuid, parseGuid } from "./guid.ts";
 export { type ComStats, comStats } from "./stats.ts";
+export type {
+  AddressError,
+  AddressInUseError,
+  ChannelClosedError,
+  MessageTooLargeError,
+  NotFoundError,
+  TimeoutError,
+  WaitOptions,
+  WinipcError,
+} from "../../core/errors.ts";
 export { ComChannel, comChannelMoniker, ComListener, connectCom } from "./com_channel.ts";
 export type { Channel, ChannelOptions, Listener, ReceiveChannel, SendChannel } from "../../core/channel.ts";

@@ -101,7 +101,9 @@ export interface ClassOptions {
 
 /** A class registered by {@link registerClass}. */
 export interface RegisteredClass extends ComRegistration {
+  /** The class's CLSID, in braces. */
   readonly clsid: string;
+  /** The ProgID registered for it, if any. */
   readonly progId: string | undefined;
 }
 

@@ -6,30 +6,55 @@
 
 /** VARTYPE codes (wtypes.h). */
 export const VT = {
+  /** No value (JS `undefined`). */
   EMPTY: 0,
+  /** SQL-style null (JS `null`). */
   NULL: 1,
+  /** 16-bit signed integer. */
   I2: 2,
+  /** 32-bit signed integer. */
   I4: 3,
+  /** 32-bit float. */
   R4: 4,
+  /** 64-bit float. */
   R8: 5,
+  /** Currency: a 64-bit integer of ten-thousandths. */
   CY: 6,
+  /** OLE Automation date (days since 1899-12-30). */
   DATE: 7,
+  /** Automation string (UTF-16 with its length). */
   BSTR: 8,
+  /** IDispatch pointer. */
   DISPATCH: 9,
+  /** SCODE (an HRESULT); DISP_E_PARAMNOTFOUND is a missing argument. */
   ERROR: 10,
+  /** VARIANT_BOOL: -1 true, 0 false. */
   BOOL: 11,
+  /** A VARIANT (as an array element or by reference). */
   VARIANT: 12,
+  /** IUnknown pointer. */
   UNKNOWN: 13,
+  /** 96-bit scaled decimal (read as a number). */
   DECIMAL: 14,
+  /** 8-bit signed integer. */
   I1: 16,
+  /** 8-bit unsigned integer (a byte). */
   UI1: 17,
+  /** 16-bit unsigned integer. */
   UI2: 18,
+  /** 32-bit unsigned integer. */
   UI4: 19,
+  /** 64-bit signed integer (bigint). */
   I8: 20,
+  /** 64-bit unsigned integer (bigint). */
   UI8: 21,
+  /** Machine int (32 bits). */
   INT: 22,
+  /** Machine unsigned int (32 bits). */
   UINT: 23,
+  /** Flag: a SAFEARRAY of the type it is combined with. */
   ARRAY: 0x2000,
+  /** Flag: a pointer to a value of the type it is combined with. */
   BYREF: 0x4000,
 } as const;
 
@@ -104,12 +129,20 @@ export function integerRange(vt: number): [number, number] | undefined {
  * ```
  */
 export class Variant {
+  /** The VARIANT type ({@link VT}). */
+  readonly vt: number;
+  /** The value, as the class comment lists for each type. */
+  readonly value: unknown;
+
   /**
+   * A value of type `vt` (a {@link VT} code, `VT.ARRAY | t` for an array).
    * @throws {RangeError} an integer out of the type's range, a VT_I8 or VT_UI8 out of 64 bits,
    * or a type winipc cannot represent.
    */
-  constructor(readonly vt: number, readonly value: unknown) {
+  constructor(vt: number, value: unknown) {
     checkVariant(vt, value);
+    this.vt = vt;
+    this.value = value;
   }
 
   /** VT_CY: `tenThousandths` / 10000 units of currency. */

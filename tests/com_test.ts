@@ -23,7 +23,16 @@ import {
   VT,
 } from "../src/mechanisms/com/mod.ts";
 import { ChannelClosedError, connect, listen, NotFoundError } from "../mod.ts";
-import { assert, bytesEqual, fc, fcParams, test, uniqueName, within } from "./_support/harness.ts";
+import {
+  assert,
+  bytesEqual,
+  echoMessages,
+  fc,
+  fcParams,
+  test,
+  uniqueName,
+  within,
+} from "./_support/harness.ts";
 import { runChild, spawnReadyPeer } from "./_support/process.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -348,12 +357,10 @@ test("com: the com:NAME channel carries any messages both ways across processes,
     await using peer = await spawnReadyPeer("com_peer.ts", ["echo", name]);
     await using channel = await server.accept({ timeout: 30_000 });
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 70_000 }), { maxLength: 8 }), async (messages) => {
-        for (const m of messages) await channel.send(m);
-        for (const m of messages) {
-          assert(bytesEqual(await channel.receive({ timeout: 30_000 }), m), `a ${m.length}-byte message`);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ maxLength: 70_000 }), { maxLength: 8 }),
+        (messages) => echoMessages(channel, messages),
+      ),
       fcParams(20),
     );
     await channel.close();

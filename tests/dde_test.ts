@@ -14,7 +14,17 @@ import {
   DdeServer,
 } from "../src/mechanisms/dde/mod.ts";
 import { ddeLeakForTest } from "../src/mechanisms/dde/dde_memory.ts";
-import { assert, bytesEqual, fc, fcParams, type Peer, test, uniqueName, within } from "./_support/harness.ts";
+import {
+  assert,
+  bytesEqual,
+  echoMessages,
+  fc,
+  fcParams,
+  type Peer,
+  test,
+  uniqueName,
+  within,
+} from "./_support/harness.ts";
 import { spawnReadyPeer } from "./_support/process.ts";
 
 /** Starts a dde_peer.ts role and waits until it is ready. */
@@ -132,12 +142,10 @@ test("dde: the dde:SERVICE/TOPIC channel carries any messages both ways across p
   await using peer = await startPeer("echo", service);
   await using channel = await server.accept({ timeout: 30_000 });
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 70_000 }), { maxLength: 8 }), async (messages) => {
-      for (const m of messages) await channel.send(m);
-      for (const m of messages) {
-        assert(bytesEqual(await channel.receive({ timeout: 30_000 }), m), `a ${m.length}-byte message`);
-      }
-    }),
+    fc.asyncProperty(
+      fc.array(fc.uint8Array({ maxLength: 70_000 }), { maxLength: 8 }),
+      (messages) => echoMessages(channel, messages),
+    ),
     fcParams(20),
   );
   await channel.close();

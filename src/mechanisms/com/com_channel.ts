@@ -7,7 +7,8 @@
  * so messages do. Each side watches the other's process: a dead peer ends the channel at once.
  * @module
  */
-import { ChannelBase, type ChannelOptions, ListenerBase } from "../../core/channel.ts";
+import { type ChannelOptions, ListenerBase } from "../../core/channel.ts";
+import { InboxChannel } from "../../core/inbox_channel.ts";
 import {
   AddressError,
   ChannelClosedError,
@@ -35,25 +36,10 @@ export function comChannelMoniker(name: string): string {
 }
 
 /** One end of a `com:` channel. */
-export class ComChannel extends ChannelBase {
-  /** @internal */ readonly inbox: Inbox<Uint8Array> = new Inbox();
-  readonly #send: (m: Uint8Array) => Promise<unknown>;
-  readonly #close: () => Promise<void>;
+export class ComChannel extends InboxChannel {
   readonly #stopWatching = new AbortController();
   /** This side's object the peer holds (its sink, or its connection): cut off when the channel ends. */
   own: object | undefined;
-
-  /** @internal Use `connect("com:NAME")` or `listen("com:NAME")`. */
-  constructor(
-    address: string,
-    send: (m: Uint8Array) => Promise<unknown>,
-    close: () => Promise<void>,
-    opts: ChannelOptions = {},
-  ) {
-    super(address, opts);
-    this.#send = send;
-    this.#close = close;
-  }
 
   #cutOff(): void {
     if (this.own) disconnectObject(this.own);
@@ -82,21 +68,10 @@ export class ComChannel extends ChannelBase {
     ).finally(() => process.close());
   }
 
-  /** One call of the peer's `send` or `receive`. */
-  protected async sendMessage(message: Uint8Array, signal: AbortSignal): Promise<void> {
-    signal.throwIfAborted();
-    await this.#send(message);
-  }
-
-  /** The next message; null once the peer closed. */
-  protected receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
-    return this.inbox.take(signal);
-  }
-
   /** Tells the peer (best effort) and releases the objects. */
-  protected async closeTransport(): Promise<void> {
+  protected override async closeTransport(): Promise<void> {
     this.#stopWatching.abort();
-    await this.#close();
+    await super.closeTransport();
     this.#cutOff();
   }
 }

@@ -62,4 +62,5 @@ export type {
   WinipcError,
 } from "../../core/errors.ts";
 export { ComChannel, comChannelMoniker, ComListener, connectCom } from "./com_channel.ts";
+export type { InboxChannel } from "../../core/inbox_channel.ts";
 export type { Channel, ChannelOptions, Listener, ReceiveChannel, SendChannel } from "../../core/channel.ts";

@@ -5,7 +5,8 @@
  * conversation becomes a channel on the server once its client has the link.
  * @module
  */
-import { ChannelBase, type ChannelOptions, ListenerBase } from "../../core/channel.ts";
+import { type ChannelOptions, ListenerBase } from "../../core/channel.ts";
+import { InboxChannel } from "../../core/inbox_channel.ts";
 import { ChannelClosedError, type WaitOptions } from "../../core/errors.ts";
 import { Inbox } from "../../core/inbox.ts";
 import { defineScheme, type Scheme } from "../../core/scheme.ts";
@@ -17,40 +18,8 @@ import { parseDdeAddress } from "./dde_format.ts";
 /** The item a `dde:` channel's messages travel under. */
 export const DDE_CHANNEL_ITEM = "winipc-channel";
 
-/** One end of a `dde:` channel. */
-export class DdeChannel extends ChannelBase {
-  /** @internal */ readonly inbox: Inbox<Uint8Array> = new Inbox();
-  readonly #send: (m: Uint8Array) => Promise<void>;
-  readonly #close: () => Promise<void>;
-
-  /** @internal Use `connect("dde:SERVICE/TOPIC")` or `listen(...)`. */
-  constructor(
-    address: string,
-    send: (m: Uint8Array) => Promise<void>,
-    close: () => Promise<void>,
-    opts: ChannelOptions = {},
-  ) {
-    super(address, opts);
-    this.#send = send;
-    this.#close = close;
-  }
-
-  /** A POKE (client) or an update of the client's link (server). */
-  protected async sendMessage(message: Uint8Array, signal: AbortSignal): Promise<void> {
-    signal.throwIfAborted();
-    await this.#send(message);
-  }
-
-  /** The next message delivered; null once the conversation ended. */
-  protected receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
-    return this.inbox.take(signal);
-  }
-
-  /** Ends the conversation (TERMINATE). */
-  protected closeTransport(): Promise<void> {
-    return this.#close();
-  }
-}
+/** One end of a `dde:` channel: a POKE (client) or an update of the client's link (server) per message. */
+export class DdeChannel extends InboxChannel {}
 
 /**
  * Connects to `dde:SERVICE/TOPIC`: a conversation, and a hot link on {@link DDE_CHANNEL_ITEM}.

@@ -24,6 +24,7 @@ export { DdeServer, type DdeServerOptions, type DdeTransaction, ServerConversati
 export { DDE_BYTES_FORMAT_NAME, ddeBytesFormat, ddeText, type DdeValue } from "./dde_value.ts";
 export { ddeHeld } from "./dde_memory.ts";
 export { connectDde, DDE_CHANNEL_ITEM, DdeChannel, DdeListener } from "./dde_channel.ts";
+export type { InboxChannel } from "../../core/inbox_channel.ts";
 export type { Channel, ChannelOptions, Listener, ReceiveChannel, SendChannel } from "../../core/channel.ts";
 export { CF_TEXT, CF_UNICODETEXT } from "./dde_format.ts";
 export { Conversation } from "./dde_conversation.ts";

@@ -148,6 +148,7 @@ function same(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
+const travellers = [{ name: "first" }, { name: "second", call: () => 2 }, [1, 2, 3]];
 const int = (vt: number, min: number, max: number) => fc.integer({ min, max }).map((n) => new Variant(vt, n));
 const utf16 = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 64 }).map((u) =>
   String.fromCharCode(...u)
@@ -175,6 +176,8 @@ const scalar: fc.Arbitrary<Variant> = fc.oneof(
   fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((n) => Variant.currency(n)),
   oleDate,
   utf16.map((s) => new Variant(VT.BSTR, s)),
+  // JS objects of this process: they go to the server as IDispatch and must come back as themselves.
+  fc.constantFrom(...travellers).map((o) => new Variant(VT.DISPATCH, o)),
 );
 const typedArrays: fc.Arbitrary<Variant> = fc.oneof(
   fc.uint8Array({ maxLength: 256 }).map((b) => new Variant(VT.ARRAY | VT.UI1, b)),
@@ -302,6 +305,10 @@ test("com: JS objects go to the other process and back as themselves, and are ca
       comStats().exportedObjects === 0,
       `the server released our objects: ${JSON.stringify(comStats())}`,
     );
+    // Named arguments arrive as a trailing object of the server's; the default member is `value`.
+    using options = await natural.invoke("echo", { named: { size: 5, label: "five" } }) as ComObject;
+    assert((await options.get("size")) === 5 && (await options.get("label")) === "five", "named arguments");
+    assert((await natural.value()) === "the default member", "DISPID_VALUE");
   } finally {
     await stopServer(s);
   }

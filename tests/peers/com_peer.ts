@@ -33,6 +33,7 @@ class EchoServer {
   readonly pid = process.pid;
   /** The same methods on plain JS values. */
   readonly natural = {
+    value: "the default member",
     echo(x: unknown) {
       releaseLater(x);
       return x;

@@ -37,7 +37,7 @@ export {
   registerClass,
   type RegisteredClass,
 } from "./publish.ts";
-export { type ExposeOptions, exposeOptions } from "./runtime.ts";
+export { disconnectObject, type ExposeOptions, exposeOptions } from "./runtime.ts";
 export { type RegistryHive } from "./class_registry.ts";
 export { fromOleDate, toOleDate, Variant, VT } from "./variant_types.ts";
 export { VariantError } from "./variant.ts";

@@ -198,7 +198,13 @@ export class ComRuntime implements ObjectBridge {
 import { backend } from "../../ffi/runtime.ts";
 import { ole32Symbols } from "../../ffi/ole32.ts";
 
-/** {@link ComRuntime.disconnect} in the running apartment, if there is one. */
+/**
+ * Cuts every COM client off `target`, a JS object exposed to COM (CoDisconnectObject): their calls
+ * fail from now on, and the references they held are dropped, so the object is no longer kept for
+ * them. For clients that died holding references: COM itself drops those only when its pings go
+ * unanswered (about six minutes on Windows; never under Wine), and until then the apartment, and
+ * with it a Deno process, stays up.
+ */
 export function disconnectObject(target: object): void {
   const a = Apartment.current;
   if (a) runtimes.get(a)?.disconnect(target);

@@ -17,9 +17,10 @@
 import process from "node:process";
 import { TimeoutError } from "../mod.ts";
 import {
+  callMember,
   ComError,
   ComMemberNotFoundError,
-  type ComObject,
+  ComObject,
   getRunningObject,
   HRESULT,
   publishObject,
@@ -48,12 +49,15 @@ async function server(alongside?: () => Promise<void>): Promise<void> {
       console.log(`server: add(${n}), total ${this.total}`);
       return this.total;
     },
-    /** Calls the client's object back (COM hands it over as a ComObject). */
-    async watch(listener: ComObject) {
+    /**
+     * Calls the client's object back: a ComObject when the client is another process, the JS
+     * object itself when it is this one (callMember calls either).
+     */
+    async watch(listener: unknown) {
       try {
-        await listener.call("notify", `total is ${this.total}`);
+        await callMember(listener, "notify", `total is ${this.total}`);
       } finally {
-        listener.release();
+        if (listener instanceof ComObject) listener.release();
       }
     },
     bye() {

@@ -93,6 +93,8 @@ export class ComObject implements Disposable {
   #ptr: bigint;
   /** The IDispatch to call: `#ptr` itself, or one asked for (QueryInterface) when `#ptr` is an IUnknown. */
   #dispatch: Promise<bigint> | undefined;
+  /** The IDispatch reference QueryInterface gave (to release with the object), if one was asked for. */
+  #askedDispatch: Promise<bigint> | undefined;
   readonly #dispids = new Map<string, number>();
   readonly #held: Held;
 
@@ -116,7 +118,7 @@ export class ComObject implements Disposable {
   /** The IDispatch to call (QueryInterface of an IUnknown, once; it is released with the object). */
   #dispatchPointer(): Promise<bigint> {
     const ptr = this.pointer;
-    return this.#dispatch ??= (async () => {
+    return this.#dispatch ??= this.#askedDispatch = (async () => {
       using iid = new NativeMemory(16);
       iid.bytes.set(parseGuid(IID_IDispatch));
       using out = new NativeMemory(8);
@@ -339,9 +341,11 @@ export class ComObject implements Disposable {
     this.#ptr = 0n;
     safetyNet.unregister(this);
     const apartment = this.#runtime.apartment;
-    const dispatch = this.#dispatch ?? Promise.resolve(ptr);
+    // A QueryInterface'd IDispatch is a reference of its own, even when it is the same pointer.
+    const asked = this.#askedDispatch;
     this.#dispatch = undefined;
-    void dispatch.then((d) => d === ptr ? undefined : apartment.method(d, 2, []), () => {})
+    this.#askedDispatch = undefined;
+    void (asked ?? Promise.resolve(0n)).then((d) => d ? apartment.method(d, 2, []) : undefined, () => {})
       .then(() => apartment.method(ptr, 2, [])).catch(() => {}).finally(() => apartment.release());
   }
 
@@ -349,4 +353,19 @@ export class ComObject implements Disposable {
   [Symbol.dispose](): void {
     this.release();
   }
+}
+
+/**
+ * Calls method `name` of an object a COM call handed over: a {@link ComObject} (from another
+ * apartment or process) through IDispatch, or the JS object itself (one of this process's, which
+ * comes back as itself) directly. Either way the result is awaited.
+ * @throws {ComMemberNotFoundError} the object has no such method.
+ */
+export async function callMember(target: unknown, name: string, ...args: unknown[]): Promise<unknown> {
+  if (target instanceof ComObject) return await target.call(name, ...args);
+  const method = (target as Record<string, unknown> | null)?.[name];
+  if (typeof method !== "function") {
+    throw new ComMemberNotFoundError(`callMember(${name})`, name, HRESULT.DISP_E_UNKNOWNNAME);
+  }
+  return await (method as (...a: unknown[]) => unknown).apply(target, args);
 }

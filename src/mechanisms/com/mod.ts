@@ -23,6 +23,7 @@ export {
   getRunningObject,
 } from "./activation.ts";
 export {
+  callMember,
   ComObject,
   ComRef,
   DispatchFlags,

@@ -23,7 +23,7 @@ import { waitAny } from "../../kernel/wait.ts";
 import { tryOpenPeerProcess } from "../shm/ring_channel.ts";
 import { getRunningObject } from "./activation.ts";
 import { disconnectObject } from "./runtime.ts";
-import { ComObject } from "./com_object.ts";
+import { callMember, ComObject } from "./com_object.ts";
 import { ComError, HRESULT } from "./com_errors.ts";
 import { publishObject } from "./publish.ts";
 
@@ -77,6 +77,33 @@ export class ComChannel extends InboxChannel {
 }
 
 const myPid = () => kernel32.sync.GetCurrentProcessId();
+
+/**
+ * The peer's object as a COM call handed it over: a ComObject (another process or apartment), or
+ * the JS object itself when both ends are in this process.
+ */
+class PeerObject {
+  constructor(readonly target: unknown) {}
+
+  call(name: string, ...args: unknown[]): Promise<unknown> {
+    return callMember(this.target, name, ...args);
+  }
+
+  get(name: string): Promise<unknown> {
+    const t = this.target;
+    return t instanceof ComObject ? t.get(name) : Promise.resolve((t as Record<string, unknown>)[name]);
+  }
+
+  /** Tells it the channel closed (bounded: a hung peer does not hold up close()), then lets it go. */
+  async close(): Promise<void> {
+    const t = this.target;
+    const told = t instanceof ComObject
+      ? t.invoke("close", { timeout: CLOSE_NOTICE_MS })
+      : this.call("close");
+    await told.catch(() => {});
+    if (t instanceof ComObject) t.release();
+  }
+}
 /** How long a closing side waits for the peer to hear of it. */
 const CLOSE_NOTICE_MS = 1000;
 
@@ -95,14 +122,11 @@ export async function connectCom(name: string, opts: ChannelOptions & WaitOption
     }
     throw e;
   }
-  let connection: ComObject | undefined;
+  let connection: PeerObject | undefined;
   const channel: ComChannel = new ComChannel(
     `com:${name}`,
     (m) => connection!.call("send", m),
-    async () => {
-      await connection?.invoke("close", { timeout: CLOSE_NOTICE_MS }).catch(() => {});
-      connection?.release();
-    },
+    async () => await connection?.close(),
     opts,
   );
   const sink = {
@@ -111,15 +135,13 @@ export async function connectCom(name: string, opts: ChannelOptions & WaitOption
   };
   channel.own = sink;
   try {
-    connection = await hub.invoke("connect", {
-      args: [sink, myPid()],
-      timeout: opts.timeout,
-      signal: opts.signal,
-    }) as ComObject;
+    connection = new PeerObject(
+      await hub.invoke("connect", { args: [sink, myPid()], timeout: opts.timeout, signal: opts.signal }),
+    );
     channel.watch(await connection.get("pid") as number);
     return channel;
   } catch (e) {
-    connection?.release();
+    if (connection?.target instanceof ComObject) connection.target.release();
     throw e;
   } finally {
     hub.release();
@@ -140,17 +162,15 @@ export class ComListener extends ListenerBase<ComChannel> {
     const moniker = comChannelMoniker(name);
     const listener = new ComListener(name);
     const hub = {
-      connect: (sink: unknown, pid: unknown) => {
-        if (!(sink instanceof ComObject) || typeof pid !== "number") {
+      connect: (sinkObject: unknown, pid: unknown) => {
+        if (typeof sinkObject !== "object" || sinkObject === null || typeof pid !== "number") {
           throw new TypeError("connect(sink, pid)");
         }
+        const sink = new PeerObject(sinkObject);
         const channel = new ComChannel(
           listener.address,
           (m) => sink.call("receive", m),
-          async () => {
-            await sink.invoke("close", { timeout: CLOSE_NOTICE_MS }).catch(() => {});
-            sink.release();
-          },
+          () => sink.close(),
           opts,
         );
         const connection = {

@@ -4,7 +4,8 @@
  * `connect(sink, pid)` with a sink object of its own, and gets a connection object back. Each
  * message is one call carrying the bytes as a SAFEARRAY of VT_UI1: the client calls the
  * connection's `send`, the server the sink's `receive`. Calls from one apartment arrive in order,
- * so messages do. Each side watches the other's process: a dead peer ends the channel at once.
+ * so messages do. Each side watches the other's process: a dead peer ends the channel at once,
+ * and its references to this side's object are dropped (CoDisconnectObject).
  * @module
  */
 import { type ChannelOptions, ListenerBase } from "../../core/channel.ts";
@@ -38,7 +39,7 @@ export function comChannelMoniker(name: string): string {
 /** One end of a `com:` channel. */
 export class ComChannel extends InboxChannel {
   readonly #stopWatching = new AbortController();
-  /** This side's object the peer holds (its sink, or its connection): cut off when the channel ends. */
+  /** This side's object the peer holds (its sink, or its connection): cut off if the peer dies. */
   own: object | undefined;
 
   #cutOff(): void {
@@ -68,11 +69,14 @@ export class ComChannel extends InboxChannel {
     ).finally(() => process.close());
   }
 
-  /** Tells the peer (best effort) and releases the objects. */
+  /**
+   * Tells the peer (best effort) and releases its object; the peer releases ours. (Cutting our
+   * object off here too raced with the peer's own last calls on it under Wine, and its reference
+   * was then never dropped: only a dead peer's is.)
+   */
   protected override async closeTransport(): Promise<void> {
     this.#stopWatching.abort();
     await super.closeTransport();
-    this.#cutOff();
   }
 }
 

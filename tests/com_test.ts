@@ -26,7 +26,7 @@ import { ChannelClosedError, connect, listen, NotFoundError } from "../mod.ts";
 import {
   assert,
   bytesEqual,
-  echoMessages,
+  checkEchoPeer,
   fc,
   fcParams,
   test,
@@ -363,19 +363,7 @@ test("com: the com:NAME channel carries any messages both ways across processes,
   {
     await using server = await listen(`com:${name}`);
     await using peer = await spawnReadyPeer("com_peer.ts", ["echo", name]);
-    await using channel = await server.accept({ timeout: 30_000 });
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.uint8Array({ maxLength: 70_000 }), { maxLength: 8 }),
-        (messages) => echoMessages(channel, messages),
-      ),
-      fcParams(20),
-    );
-    await channel.close();
-    assert(
-      (await within(30_000, peer.exited, "the echo peer")) === 0,
-      "the peer ended when the channel closed",
-    );
+    await checkEchoPeer(server, peer);
   }
   await settled("after the channel and the listener closed");
 });

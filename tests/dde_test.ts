@@ -17,7 +17,7 @@ import { ddeLeakForTest } from "../src/mechanisms/dde/dde_memory.ts";
 import {
   assert,
   bytesEqual,
-  echoMessages,
+  checkEchoPeer,
   fc,
   fcParams,
   type Peer,
@@ -140,19 +140,7 @@ test("dde: the dde:SERVICE/TOPIC channel carries any messages both ways across p
   const service = uniqueName("dde-channel");
   await using server = await listen(`dde:${service}/T`);
   await using peer = await startPeer("echo", service);
-  await using channel = await server.accept({ timeout: 30_000 });
-  await fc.assert(
-    fc.asyncProperty(
-      fc.array(fc.uint8Array({ maxLength: 70_000 }), { maxLength: 8 }),
-      (messages) => echoMessages(channel, messages),
-    ),
-    fcParams(20),
-  );
-  await channel.close();
-  assert(
-    (await within(30_000, peer.exited, "the echo peer")) === 0,
-    "the peer ended when the channel closed",
-  );
+  await checkEchoPeer(server, peer);
 });
 
 test("dde: a missing service fails fast with NotFoundError", async () => {

@@ -227,6 +227,29 @@ export async function echoMessages(
   await sending;
 }
 
+/**
+ * Accepts the echo peer's channel on `server`, checks (fast-check) that any messages come back
+ * whole and in order, closes it, and checks that the peer then exits 0.
+ */
+export async function checkEchoPeer(
+  server: { accept(opts: { timeout: number }): Promise<EchoChannel & { close(): Promise<void> }> },
+  peer: Peer,
+): Promise<void> {
+  await using channel = await server.accept({ timeout: 30_000 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.uint8Array({ maxLength: 70_000 }), { maxLength: 8 }),
+      (messages) => echoMessages(channel, messages),
+    ),
+    fcParams(20),
+  );
+  await channel.close();
+  assert(
+    (await within(30_000, peer.exited, "the echo peer")) === 0,
+    "the peer ended when the channel closed",
+  );
+}
+
 /** A channel that echoes numbered messages: the server side of the load tests. */
 interface EchoChannel extends AsyncDisposable {
   receive(opts?: { timeout?: number }): Promise<Uint8Array>;

@@ -23,7 +23,7 @@ import { kernel32 } from "../../ffi/kernel32.ts";
 import { waitAny } from "../../kernel/wait.ts";
 import { tryOpenPeerProcess } from "../shm/ring_channel.ts";
 import { getRunningObject } from "./activation.ts";
-import { disconnectObject } from "./runtime.ts";
+import { disconnectObject, whenObjectDropped } from "./runtime.ts";
 import { callMember, ComObject } from "./com_object.ts";
 import { ComError, HRESULT } from "./com_errors.ts";
 import { publishObject } from "./publish.ts";
@@ -75,8 +75,13 @@ export class ComChannel extends InboxChannel {
    * was then never dropped: only a dead peer's is.)
    */
   protected override async closeTransport(): Promise<void> {
-    this.#stopWatching.abort();
     await super.closeTransport();
+    // The peer's release of our object may still be on its way, and a peer that exits first
+    // never sends it (COM under Wine would hold the object, and this process, forever): keep
+    // watching the peer until our object is let go, and cut it off if the peer dies first.
+    const own = this.own;
+    if (own) void whenObjectDropped(own).then(() => this.#stopWatching.abort());
+    else this.#stopWatching.abort();
   }
 }
 

@@ -62,6 +62,7 @@ export class ComRuntime implements ObjectBridge {
   /** Block addresses of exposed objects (learned from the apartment), to know our own pointers. */
   readonly #blocks = new Map<bigint, Exported>();
   #nextId = 1;
+  readonly #dropWaiters = new Map<object, (() => void)[]>();
 
   private constructor(apartment: Apartment) {
     this.apartment = apartment;
@@ -168,7 +169,21 @@ export class ComRuntime implements ObjectBridge {
   #drop(e: Exported): void {
     if (e.alive || e.inflight > 0) return;
     this.#byId.delete(e.id);
-    if (this.#byTarget.get(e.target) === e) this.#byTarget.delete(e.target);
+    if (this.#byTarget.get(e.target) === e) {
+      this.#byTarget.delete(e.target);
+      for (const resolve of this.#dropWaiters.get(e.target) ?? []) resolve();
+      this.#dropWaiters.delete(e.target);
+    }
+  }
+
+  /** Resolves once COM holds `target` no more (at once if it does not now). */
+  whenDropped(target: object): Promise<void> {
+    if (!this.#byTarget.has(target)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiting = this.#dropWaiters.get(target) ?? [];
+      waiting.push(resolve);
+      this.#dropWaiters.set(target, waiting);
+    });
   }
 
   // --- ObjectBridge ---
@@ -208,6 +223,12 @@ import { ole32Symbols } from "../../ffi/ole32.ts";
 export function disconnectObject(target: object): void {
   const a = Apartment.current;
   if (a) runtimes.get(a)?.disconnect(target);
+}
+
+/** @internal Resolves once COM holds `target` no more (see {@link ComRuntime.whenDropped}). */
+export function whenObjectDropped(target: object): Promise<void> {
+  const a = Apartment.current;
+  return a ? runtimes.get(a)?.whenDropped(target) ?? Promise.resolve() : Promise.resolve();
 }
 const memoryAt = (address: bigint) => backend.memory(address, 8);
 

@@ -249,7 +249,7 @@ const PURE_MODULES = [
   /^src\/mechanisms\/dll\/pe_image\.ts$/,
   /^src\/mechanisms\/clipboard\/formats\.ts$/,
   /^src\/mechanisms\/dde\/dde_format\.ts$/, // DDE blocks, ACK words, lParams, text values, addresses
-  /^src\/mechanisms\/com\/(guid|variant_types)\.ts$/, // GUID text and bytes; VARTYPEs, Variant, OLE dates
+  /^src\/mechanisms\/com\/variant_types\.ts$/, // VARTYPEs, Variant, OLE dates
   /^src\/mechanisms\/rpc\/(ndr|pdu)\.ts$/, // DCE/RPC: NDR stub data, connection-oriented PDUs, fragments
   /^src\/cli\/args\.ts$/, // the CLI's parser and transfer engine: stdio and endpoints come in as arguments
   /^src\/cli\/transfer\.ts$/,

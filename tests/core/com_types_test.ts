@@ -1,5 +1,5 @@
-/** COM's pure parts: GUID text and bytes (src/mechanisms/com/guid.ts), VARIANT types and OLE dates (variant_types.ts). */
-import { formatGuid, IID_IDispatch, isGuid, newGuid, parseGuid } from "../../src/mechanisms/com/guid.ts";
+/** COM's pure parts: GUID text and bytes (src/core/guid.ts), VARIANT types and OLE dates (variant_types.ts). */
+import { formatGuid, IID_IDispatch, isGuid, newGuid, parseGuid } from "../../src/core/guid.ts";
 import { fromOleDate, toOleDate, Variant, VT } from "../../src/mechanisms/com/variant_types.ts";
 import { assert, fc, fcParams, test } from "../_support/harness.ts";
 

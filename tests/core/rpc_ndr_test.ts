@@ -8,8 +8,7 @@ import { ProtocolError } from "../../src/core/errors.ts";
 import * as ndr from "../../src/mechanisms/rpc/ndr.ts";
 import { assert, bytesEqual, fc, fcParams, test } from "../_support/harness.ts";
 import { thrown } from "./_util.ts";
-
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");
+import { hex, le32, NDR_UUID_BYTES } from "./_rpc_vectors.ts";
 
 /** Deep equality that tells NaN, -0 and bigints apart correctly. */
 function same(a: unknown, b: unknown): boolean {
@@ -48,26 +47,6 @@ function isProtocolError(fn: () => unknown, what: string): void {
   const e = thrown(fn);
   assert(e instanceof ProtocolError, `${what}: ${e}`);
 }
-
-const le32 = (v: number) => [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24];
-const NDR_UUID_BYTES = [
-  0x04,
-  0x5d,
-  0x88,
-  0x8a,
-  0xeb,
-  0x1c,
-  0xc9,
-  0x11,
-  0x9f,
-  0xe8,
-  0x08,
-  0x00,
-  0x2b,
-  0x10,
-  0x48,
-  0x60,
-];
 
 test("NDR: a u8 then a u32 in a structure take 3 bytes of padding; the structure pads its end", () => {
   expectBytes(ndr.struct([["a", ndr.u8], ["b", ndr.u32]]), { a: 7, b: 0x01020304 }, [

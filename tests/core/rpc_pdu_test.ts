@@ -44,28 +44,8 @@ import {
 } from "../../src/mechanisms/rpc/pdu.ts";
 import { assert, bytesEqual, fc, fcParams, test } from "../_support/harness.ts";
 import { concat, cutInto, cutsArb, thrown } from "./_util.ts";
+import { hex, le16, le32, NDR_UUID_BYTES } from "./_rpc_vectors.ts";
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");
-const le16 = (v: number) => [v & 255, v >> 8];
-const le32 = (v: number) => [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24];
-const NDR_UUID_BYTES = [
-  0x04,
-  0x5d,
-  0x88,
-  0x8a,
-  0xeb,
-  0x1c,
-  0xc9,
-  0x11,
-  0x9f,
-  0xe8,
-  0x08,
-  0x00,
-  0x2b,
-  0x10,
-  0x48,
-  0x60,
-];
 /** svcctl, 367abb81-9844-35f1-ad32-98f038001003, in its wire layout. */
 const SVCCTL = "367abb81-9844-35f1-ad32-98f038001003";
 const SVCCTL_BYTES = [

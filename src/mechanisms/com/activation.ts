@@ -10,7 +10,7 @@ import { oleaut32Symbols } from "../../ffi/oleaut32.ts";
 import { ComRuntime } from "./runtime.ts";
 import { ComObject } from "./com_object.ts";
 import { comError } from "./com_errors.ts";
-import { IID_IDispatch, isGuid, parseGuid } from "./guid.ts";
+import { IID_IDispatch, isGuid, parseGuid } from "../../core/guid.ts";
 
 /** Where a class's objects may live (CLSCTX). */
 export const ClassContext = {

@@ -11,7 +11,7 @@ import { callScope, checkWaitOptions, raceAbort } from "../../core/op_queue.ts";
 import type { ComRuntime } from "./runtime.ts";
 import { readBstr, readVariant, type WriteContext, writeVariant } from "./variant.ts";
 import { ComDispatchError, comError, ComMemberNotFoundError, HRESULT } from "./com_errors.ts";
-import { IID_IDispatch, parseGuid } from "./guid.ts";
+import { IID_IDispatch, parseGuid } from "../../core/guid.ts";
 
 /** IDispatch::Invoke's wFlags. */
 export const DispatchFlags = {

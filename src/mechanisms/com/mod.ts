@@ -50,7 +50,7 @@ export {
   ComMemberNotFoundError,
   HRESULT,
 } from "./com_errors.ts";
-export { formatGuid, IID_IDispatch, IID_IUnknown, isGuid, newGuid, parseGuid } from "./guid.ts";
+export { formatGuid, IID_IDispatch, IID_IUnknown, isGuid, newGuid, parseGuid } from "../../core/guid.ts";
 export { type ComStats, comStats } from "./stats.ts";
 export type {
   AddressError,

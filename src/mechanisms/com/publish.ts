@@ -9,7 +9,7 @@ import { NativeMemory } from "../../ffi/memory.ts";
 import { ole32Symbols } from "../../ffi/ole32.ts";
 import { ComRuntime } from "./runtime.ts";
 import { comError } from "./com_errors.ts";
-import { formatGuid, newGuid, parseGuid } from "./guid.ts";
+import { formatGuid, newGuid, parseGuid } from "../../core/guid.ts";
 import { ClassEntries, type RegistryHive } from "./class_registry.ts";
 
 const ROTFLAGS_REGISTRATIONKEEPSALIVE = 0x1;

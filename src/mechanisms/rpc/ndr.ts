@@ -9,6 +9,7 @@
  * @module
  */
 import { ProtocolError } from "../../core/errors.ts";
+import { formatGuid, isGuid, parseGuid } from "../../core/guid.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Writer and reader
@@ -307,8 +308,6 @@ export class NdrReader {
 // ---------------------------------------------------------------------------------------------
 // UUIDs
 
-const uuidPattern = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i;
-
 /**
  * The 16 bytes of UUID `s` ("8a885d04-1ceb-11c9-9fe8-08002b104860", braces optional) in the Windows
  * GUID layout NDR uses on a little-endian wire: Data1 u32 LE, Data2 u16 LE, Data3 u16 LE, Data4 as
@@ -316,16 +315,8 @@ const uuidPattern = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})
  * @throws {TypeError} `s` is not a UUID.
  */
 export function parseUuid(s: string): Uint8Array {
-  const m = typeof s === "string" ? uuidPattern.exec(s) : null;
-  if (!m) throw new TypeError(`NDR: not a UUID: ${JSON.stringify(s)}`);
-  const b = new Uint8Array(16);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, parseInt(m[1], 16), true);
-  v.setUint16(4, parseInt(m[2], 16), true);
-  v.setUint16(6, parseInt(m[3], 16), true);
-  const rest = m[4] + m[5];
-  for (let i = 0; i < 8; i++) b[8 + i] = parseInt(rest.slice(2 * i, 2 * i + 2), 16);
-  return b;
+  if (typeof s !== "string" || !isGuid(s)) throw new TypeError(`NDR: not a UUID: ${JSON.stringify(s)}`);
+  return parseGuid(s);
 }
 
 /**
@@ -333,12 +324,7 @@ export function parseUuid(s: string): Uint8Array {
  * @throws {RangeError} `b` is not 16 bytes.
  */
 export function formatUuid(b: Uint8Array): string {
-  if (b.length !== 16) throw new RangeError("NDR: a UUID is 16 bytes");
-  const v = new DataView(b.buffer, b.byteOffset, 16);
-  const h = (n: number, w: number) => n.toString(16).padStart(w, "0");
-  const tail = Array.from(b.subarray(8), (x) => h(x, 2)).join("");
-  return `${h(v.getUint32(0, true), 8)}-${h(v.getUint16(4, true), 4)}-${h(v.getUint16(6, true), 4)}-` +
-    `${tail.slice(0, 4)}-${tail.slice(4)}`;
+  return formatGuid(b).slice(1, -1).toLowerCase();
 }
 
 /** The nil UUID (all zeros). */

@@ -1,4 +1,4 @@
-/** GUIDs: text ("{00020400-0000-0000-C000-000000000046}") and the 16 bytes COM uses. Pure. @module */
+/** GUIDs (UUIDs): text ("{00020400-0000-0000-C000-000000000046}") and the 16 bytes COM and RPC use. Pure. @module */
 
 const pattern = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i;
 
@@ -13,7 +13,7 @@ export function isGuid(s: string): boolean {
  */
 export function parseGuid(s: string): Uint8Array {
   const m = pattern.exec(s);
-  if (!m) throw new RangeError(`winipc COM: not a GUID: ${JSON.stringify(s)}`);
+  if (!m) throw new RangeError(`winipc: not a GUID: ${JSON.stringify(s)}`);
   const b = new Uint8Array(16);
   const v = new DataView(b.buffer);
   v.setUint32(0, parseInt(m[1], 16), true);
@@ -26,7 +26,7 @@ export function parseGuid(s: string): Uint8Array {
 
 /** GUID bytes as text, upper case in braces (as the registry writes them). */
 export function formatGuid(b: Uint8Array): string {
-  if (b.length !== 16) throw new RangeError("winipc COM: a GUID is 16 bytes");
+  if (b.length !== 16) throw new RangeError("winipc: a GUID is 16 bytes");
   const v = new DataView(b.buffer, b.byteOffset, 16);
   const h = (n: number, w: number) => n.toString(16).padStart(w, "0");
   const tail = Array.from(b.subarray(8), (x) => h(x, 2)).join("");

@@ -5,11 +5,11 @@
  * checked first) and delivered here as events; so are WM_CLIPBOARDUPDATE and registered messages.
  * @module
  */
-import { user32 } from "../ffi/user32.ts";
+import { user32, user32Symbols } from "../ffi/user32.ts";
+import { procAddress } from "../ffi/proc_address.ts";
 import { kernel32 } from "../ffi/kernel32.ts";
 import { wstr } from "../ffi/wstr.ts";
 import { Win32Error } from "../ffi/error.ts";
-import { checkPointer } from "../ffi/check.ts";
 import { type FfiWorker, startFfiWorker } from "../ffi/ffi_worker.ts";
 import { ChannelClosedError, WinipcError } from "../core/errors.ts";
 import {
@@ -246,14 +246,9 @@ export class WindowHost implements AsyncDisposable {
   }
 }
 
-let defProc: bigint | undefined;
 /** DefWindowProcW's address (the procedure of every host's class; see window_worker.ts). */
 function defWindowProc(): bigint {
-  if (defProc !== undefined) return defProc;
-  user32(); // loaded, so it has a module handle
-  const module = checkPointer("GetModuleHandleW", () => kernel32.sync.GetModuleHandleW(wstr("user32.dll")));
-  const name = new TextEncoder().encode("DefWindowProcW\0");
-  return defProc = checkPointer("GetProcAddress", () => kernel32.sync.GetProcAddress(module, name));
+  return procAddress("user32.dll", user32Symbols, "DefWindowProcW");
 }
 
 /** A system-wide message number for `name` (RegisterWindowMessageW), for small notifications. */

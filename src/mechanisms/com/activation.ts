@@ -10,7 +10,8 @@ import { oleaut32Symbols } from "../../ffi/oleaut32.ts";
 import { ComRuntime } from "./runtime.ts";
 import { ComObject } from "./com_object.ts";
 import { comError } from "./com_errors.ts";
-import { IID_IDispatch, isGuid, parseGuid } from "../../core/guid.ts";
+import { IID_IDispatch, isGuid } from "../../core/guid.ts";
+import { nativeGuid, nativeWide, pointerAt } from "./native_args.ts";
 
 /** Where a class's objects may live (CLSCTX). */
 export const ClassContext = {
@@ -34,24 +35,10 @@ export interface CreateOptions {
   server?: string;
 }
 
-/** Native bytes holding `b` (kept until the call that reads them is done). */
-function native(b: Uint8Array): NativeMemory {
-  const m = new NativeMemory(b.length);
-  m.bytes.set(b);
-  return m;
-}
-const wide = (s: string) => {
-  const b = new Uint8Array((s.length + 1) * 2);
-  const v = new DataView(b.buffer);
-  for (let i = 0; i < s.length; i++) v.setUint16(2 * i, s.charCodeAt(i), true);
-  return native(b);
-};
-const pointerAt = (m: NativeMemory, offset = 0) => m.view().getBigUint64(offset, true);
-
 /** The CLSID of a ProgID (CLSIDFromProgID), or of a GUID in text form. */
 async function classId(rt: ComRuntime, progIdOrClsid: string): Promise<NativeMemory> {
-  if (isGuid(progIdOrClsid)) return native(parseGuid(progIdOrClsid));
-  using name = wide(progIdOrClsid);
+  if (isGuid(progIdOrClsid)) return nativeGuid(progIdOrClsid);
+  using name = nativeWide(progIdOrClsid);
   const clsid = new NativeMemory(16);
   const r = await rt.apartment.callExport("ole32.dll", ole32Symbols, "CLSIDFromProgID", [
     name.address,
@@ -83,10 +70,10 @@ async function withRuntime<T>(body: (rt: ComRuntime) => Promise<T>): Promise<T> 
 export function createObject(progIdOrClsid: string, opts: CreateOptions = {}): Promise<ComObject> {
   return withRuntime(async (rt) => {
     using clsid = await classId(rt, progIdOrClsid);
-    using iid = native(parseGuid(IID_IDispatch));
+    using iid = nativeGuid(IID_IDispatch);
     const what = `CoCreateInstance(${progIdOrClsid})`;
     if (opts.server !== undefined) {
-      using host = wide(opts.server);
+      using host = nativeWide(opts.server);
       using info = new NativeMemory(32 + 24); // COSERVERINFO, then one MULTI_QI
       const v = info.view();
       v.setBigUint64(8, host.address, true); // pwszName
@@ -124,8 +111,8 @@ export function createObject(progIdOrClsid: string, opts: CreateOptions = {}): P
  */
 export function getObject(displayName: string): Promise<ComObject> {
   return withRuntime(async (rt) => {
-    using name = wide(displayName);
-    using iid = native(parseGuid(IID_IDispatch));
+    using name = nativeWide(displayName);
+    using iid = nativeGuid(IID_IDispatch);
     using out = new NativeMemory(8);
     const r = await rt.apartment.callExport("ole32.dll", ole32Symbols, "CoGetObject", [
       name.address,
@@ -154,7 +141,7 @@ export function getActiveObject(progIdOrClsid: string): Promise<ComObject> {
     ]);
     if (r.hr < 0) throw comError(`GetActiveObject(${progIdOrClsid})`, r.hr);
     const unknown = pointerAt(out);
-    using iid = native(parseGuid(IID_IDispatch));
+    using iid = nativeGuid(IID_IDispatch);
     const q = await rt.apartment.method(unknown, 0, [iid.address, out.address]); // QueryInterface
     void rt.apartment.method(unknown, 2, []).catch(() => {}); // Release the IUnknown
     if (q.hr < 0) throw comError(`QueryInterface(IDispatch) of ${progIdOrClsid}`, q.hr);
@@ -170,22 +157,36 @@ export function getActiveObject(progIdOrClsid: string): Promise<ComObject> {
 export function getRunningObject(name: string): Promise<ComObject> {
   return withRuntime(async (rt) => {
     const a = rt.apartment;
-    using out = new NativeMemory(8);
-    let r = await a.callExport("ole32.dll", ole32Symbols, "GetRunningObjectTable", [0, out.address]);
-    if (r.hr < 0) throw comError("GetRunningObjectTable", r.hr);
-    const rot = pointerAt(out);
+    const { rot, moniker } = await openRotEntry(rt, name);
     try {
-      using path = wide(name);
-      r = await a.callExport("ole32.dll", ole32Symbols, "CreateFileMoniker", [path.address, out.address]);
-      if (r.hr < 0) throw comError(`CreateFileMoniker(${name})`, r.hr);
-      const moniker = pointerAt(out);
+      using out = new NativeMemory(8);
       // IRunningObjectTable::GetObject(IMoniker *pmkObjectName, IUnknown **ppunkObject): slot 6
-      r = await a.method(rot, 6, [moniker, out.address]);
-      void a.method(moniker, 2, []).catch(() => {});
+      const r = await a.method(rot, 6, [moniker, out.address]);
       if (r.hr < 0) throw comError(`IRunningObjectTable::GetObject(${name})`, r.hr);
       return ComObject.wrap(rt, pointerAt(out), false);
     } finally {
+      void a.method(moniker, 2, []).catch(() => {});
       void a.method(rot, 2, []).catch(() => {});
     }
   });
+}
+
+/**
+ * The Running Object Table and a file moniker named `name`, for a lookup or a registration: two
+ * references the caller releases (IUnknown::Release, slot 2).
+ * @throws {ComError} either call failed (nothing is left held).
+ */
+export async function openRotEntry(rt: ComRuntime, name: string): Promise<{ rot: bigint; moniker: bigint }> {
+  const a = rt.apartment;
+  using out = new NativeMemory(8);
+  let r = await a.callExport("ole32.dll", ole32Symbols, "GetRunningObjectTable", [0, out.address]);
+  if (r.hr < 0) throw comError("GetRunningObjectTable", r.hr);
+  const rot = pointerAt(out);
+  using path = nativeWide(name);
+  r = await a.callExport("ole32.dll", ole32Symbols, "CreateFileMoniker", [path.address, out.address]);
+  if (r.hr < 0) {
+    void a.method(rot, 2, []).catch(() => {});
+    throw comError(`CreateFileMoniker(${name})`, r.hr);
+  }
+  return { rot, moniker: pointerAt(out) };
 }

@@ -14,6 +14,7 @@ import { wstr } from "../../ffi/wstr.ts";
 import { type FfiWorker, startFfiWorker } from "../../ffi/ffi_worker.ts";
 import { ChannelClosedError, WinipcError } from "../../core/errors.ts";
 import type { SymbolTable } from "../../ffi/types.ts";
+import { procAddress } from "../../ffi/proc_address.ts";
 import {
   apartmentConstants,
   type ApartmentEvent,
@@ -45,22 +46,6 @@ export interface ApartmentServer {
 }
 
 const wordOf = (w: Word) => BigInt.asUintN(64, BigInt(w));
-const procs = new Map<string, bigint>();
-
-/** The address of DLL!name (the DLL is loaded, and stays loaded, on first use). */
-export function exportAddress<T extends SymbolTable>(dll: string, _table: T, name: keyof T & string): bigint {
-  const key = `${dll}!${name}`;
-  let p = procs.get(key);
-  if (p === undefined) {
-    const k = kernel32.sync;
-    const module = k.LoadLibraryW(wstr(dll));
-    if (module === 0n) throw new WinipcError(`COM: cannot load ${dll}`);
-    p = k.GetProcAddress(module, new TextEncoder().encode(`${name}\0`));
-    if (p === 0n) throw new WinipcError(`COM: ${dll} has no ${name}`);
-    procs.set(key, p);
-  }
-  return p;
-}
 
 /** The process's COM apartment (see the module comment). Get it with {@link Apartment.acquire}. */
 export class Apartment {
@@ -136,7 +121,7 @@ export class Apartment {
       const worker = startFfiWorker(apartmentWorker, {
         className: wstr("winipc-com-apartment"),
         hInstance: k.GetModuleHandleW(null),
-        defWindowProc: exportAddress("user32.dll", user32Symbols, "DefWindowProcW"),
+        defWindowProc: procAddress("user32.dll", user32Symbols, "DefWindowProcW"),
         c: apartmentConstants,
       }, { onMessage: onEvent, onFailure });
     });
@@ -244,7 +229,7 @@ export class Apartment {
     args: readonly Word[],
     opts: { errorInfo?: boolean } = {},
   ): Promise<CallResult> {
-    return this.call(exportAddress(dll, table, name), args, opts);
+    return this.call(procAddress(dll, table, name), args, opts);
   }
 
   /**

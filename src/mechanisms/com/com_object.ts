@@ -11,7 +11,8 @@ import { callScope, checkWaitOptions, raceAbort } from "../../core/op_queue.ts";
 import type { ComRuntime } from "./runtime.ts";
 import { readBstr, readVariant, type WriteContext, writeVariant } from "./variant.ts";
 import { ComDispatchError, comError, ComMemberNotFoundError, HRESULT } from "./com_errors.ts";
-import { IID_IDispatch, parseGuid } from "../../core/guid.ts";
+import { IID_IDispatch } from "../../core/guid.ts";
+import { nativeGuid } from "./native_args.ts";
 
 /** IDispatch::Invoke's wFlags. */
 export const DispatchFlags = {
@@ -119,8 +120,7 @@ export class ComObject implements Disposable {
   #dispatchPointer(): Promise<bigint> {
     const ptr = this.pointer;
     return this.#dispatch ??= this.#askedDispatch = (async () => {
-      using iid = new NativeMemory(16);
-      iid.bytes.set(parseGuid(IID_IDispatch));
+      using iid = nativeGuid(IID_IDispatch);
       using out = new NativeMemory(8);
       const r = await this.#runtime.apartment.method(ptr, 0, [iid.address, out.address]);
       if (r.hr < 0) throw comError("QueryInterface(IDispatch)", r.hr);

@@ -9,20 +9,14 @@ import { NativeMemory } from "../../ffi/memory.ts";
 import { ole32Symbols } from "../../ffi/ole32.ts";
 import { ComRuntime } from "./runtime.ts";
 import { comError } from "./com_errors.ts";
+import { openRotEntry } from "./activation.ts";
+import { nativeGuid } from "./native_args.ts";
 import { formatGuid, newGuid, parseGuid } from "../../core/guid.ts";
 import { ClassEntries, type RegistryHive } from "./class_registry.ts";
 
 const ROTFLAGS_REGISTRATIONKEEPSALIVE = 0x1;
 const CLSCTX_LOCAL_SERVER = 0x4;
 const REGCLS_MULTIPLEUSE = 1;
-
-const wide = (s: string) => {
-  const m = new NativeMemory((s.length + 1) * 2);
-  const v = m.view();
-  for (let i = 0; i < s.length; i++) v.setUint16(2 * i, s.charCodeAt(i), true);
-  return m;
-};
-const pointerAt = (m: NativeMemory) => m.view().getBigUint64(0, true);
 
 /** Something registered with COM; disposing it revokes the registration. Idempotent. */
 export interface ComRegistration extends AsyncDisposable {
@@ -51,17 +45,12 @@ export async function publishObject(target: object, name: string): Promise<ComRe
   let rot = 0n, block = 0n;
   try {
     block = await rt.reference(target);
-    using out = new NativeMemory(8);
-    let r = await a.callExport("ole32.dll", ole32Symbols, "GetRunningObjectTable", [0, out.address]);
-    if (r.hr < 0) throw comError("GetRunningObjectTable", r.hr);
-    rot = pointerAt(out);
-    using path = wide(name);
-    r = await a.callExport("ole32.dll", ole32Symbols, "CreateFileMoniker", [path.address, out.address]);
-    if (r.hr < 0) throw comError(`CreateFileMoniker(${name})`, r.hr);
-    const moniker = pointerAt(out);
+    const entry = await openRotEntry(rt, name);
+    rot = entry.rot;
+    const moniker = entry.moniker;
     using cookie = new NativeMemory(8);
     // IRunningObjectTable::Register(grfFlags, punkObject, pmkObjectName, pdwRegister): slot 3
-    r = await a.method(rot, 3, [ROTFLAGS_REGISTRATIONKEEPSALIVE, block, moniker, cookie.address]);
+    const r = await a.method(rot, 3, [ROTFLAGS_REGISTRATIONKEEPSALIVE, block, moniker, cookie.address]);
     void a.method(moniker, 2, []).catch(() => {});
     if (r.hr < 0) throw comError(`IRunningObjectTable::Register(${name})`, r.hr);
     const id = cookie.view().getUint32(0, true);
@@ -132,8 +121,7 @@ export async function registerClass(opts: ClassOptions): Promise<RegisteredClass
   try {
     const factory = {};
     block = await rt.reference(factory, 0n, opts.create);
-    using id = new NativeMemory(16);
-    id.bytes.set(parseGuid(clsid));
+    using id = nativeGuid(clsid);
     using cookie = new NativeMemory(8);
     const r = await a.callExport("ole32.dll", ole32Symbols, "CoRegisterClassObject", [
       id.address,

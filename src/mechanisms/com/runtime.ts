@@ -9,8 +9,9 @@
  * @module
  */
 import { Apartment } from "./apartment.ts";
-import type { ApartmentEvent } from "./apartment_worker.ts";
 import { ObjectKind } from "./apartment_worker.ts";
+import { backend } from "../../ffi/runtime.ts";
+import { ole32Symbols } from "../../ffi/ole32.ts";
 import type { ObjectBridge } from "./variant.ts";
 import { ComObject } from "./com_object.ts";
 import { answerCreate, answerInvoke, answerNames } from "./exported.ts";
@@ -201,7 +202,7 @@ export class ComRuntime implements ObjectBridge {
     if (value instanceof ComObject) {
       const ptr = value.pointer; // throws once released
       void this.apartment.method(ptr, 1, []).catch(() => {}); // AddRef: a reference for the receiver
-      new BigUint64Array(memoryAt(out))[0] = ptr;
+      new BigUint64Array(backend.memory(out, 8))[0] = ptr;
       return true;
     }
     if (value instanceof Promise || ArrayBuffer.isView(value)) return false;
@@ -209,9 +210,6 @@ export class ComRuntime implements ObjectBridge {
     return true;
   }
 }
-
-import { backend } from "../../ffi/runtime.ts";
-import { ole32Symbols } from "../../ffi/ole32.ts";
 
 /**
  * Cuts every COM client off `target`, a JS object exposed to COM (CoDisconnectObject): their calls
@@ -230,6 +228,3 @@ export function whenObjectDropped(target: object): Promise<void> {
   const a = Apartment.current;
   return a ? runtimes.get(a)?.whenDropped(target) ?? Promise.resolve() : Promise.resolve();
 }
-const memoryAt = (address: bigint) => backend.memory(address, 8);
-
-export type { ApartmentEvent };

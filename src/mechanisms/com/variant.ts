@@ -8,6 +8,7 @@
  */
 import { backend } from "../../ffi/runtime.ts";
 import { oleaut32 } from "../../ffi/oleaut32.ts";
+import { wstr } from "../../ffi/wstr.ts";
 import { WinipcError } from "../../core/errors.ts";
 import {
   DISP_E_PARAMNOTFOUND,
@@ -73,9 +74,8 @@ export function readBstr(p: bigint): string {
 
 /** A new BSTR holding `s` exactly (any UTF-16, NULs included). */
 export function allocBstr(s: string): bigint {
-  const units = new Uint16Array(s.length);
-  for (let i = 0; i < s.length; i++) units[i] = s.charCodeAt(i);
-  const p = oleaut32().sync.SysAllocStringLen(units.length === 0 ? null : units, units.length);
+  // SysAllocStringLen copies exactly s.length units (NULs inside included); wstr's NUL is not read.
+  const p = oleaut32().sync.SysAllocStringLen(s.length === 0 ? null : wstr(s), s.length);
   if (p === 0n) throw new VariantError("SysAllocStringLen: out of memory");
   return p;
 }

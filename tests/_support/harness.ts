@@ -59,7 +59,7 @@ export function fcParams(numRuns = 100): fc.Parameters<unknown> {
       if (!details.failed) return;
       const example = JSON.stringify(
         details.counterexample,
-        (_k, v) => v instanceof Uint8Array ? `<${v.length} bytes>` : v,
+        (_k, v) => v instanceof Uint8Array ? `<${v.length} bytes>` : typeof v === "bigint" ? `${v}n` : v,
       );
       throw new Error(
         `property failed after ${details.numRuns} runs; seed=${details.seed} path=${details.counterexamplePath}\n` +

@@ -124,12 +124,19 @@ export const DEFAULT_CONNECT_TIMEOUT = 10_000;
 const DEFAULT_BUFFER_SIZE = 64 * 1024;
 const MAX_PIPE_PATH = 256;
 
-/** The full path `\\.\pipe\NAME` for a pipe name (or a full path, checked). */
+/**
+ * The full path `\\.\pipe\NAME` for a pipe name (or a full path, checked). A name may be nested,
+ * `lrpc\epmapper` (Wine's local RPC pipes are). An empty part (a leading, trailing or doubled
+ * backslash) is refused as a mistake.
+ * @throws {AddressError} the name is empty, has an empty part, or makes a path over 256 characters.
+ */
 export function pipePath(name: string): string {
   const full = /^\\\\[^\\]+\\pipe\\(.+)$/i.exec(name);
   const bare = full ? full[1] : name;
-  if (bare.length === 0 || bare.includes("\\")) {
-    throw new AddressError(`bad pipe name '${name}': it must be non-empty and contain no backslash`);
+  if (bare.length === 0 || bare.split("\\").some((part) => part.length === 0)) {
+    throw new AddressError(
+      `bad pipe name '${name}': it must be non-empty, with no empty part between backslashes`,
+    );
   }
   const path = full ? name : `\\\\.\\pipe\\${name}`;
   if (path.length > MAX_PIPE_PATH) {

@@ -1,0 +1,95 @@
+/**
+ * DCE/RPC (MS-RPCE) spoken in TypeScript: connection-oriented PDUs and NDR 2.0 over named pipes
+ * (ncacn_np) and TCP (ncacn_ip_tcp), wire-compatible with Windows' rpcrt4. Declare an interface
+ * once ({@link defineInterface}, with NDR types such as {@link u32}, {@link wstring},
+ * {@link uniquePtr}, {@link struct}); call servers with {@link RpcClient} (Windows services too:
+ * {@link svcctl}, {@link epmapper}) and serve clients, rpcrt4's included, with {@link RpcServer}.
+ *
+ * ```ts
+ * import { RpcClient, svcctl } from "@winipc/winipc/rpc";
+ *
+ * await using client = await RpcClient.connect("ncacn_np:[\\pipe\\svcctl]", { interfaces: [svcctl] });
+ * const { handle, status } = await client.proxy(svcctl).OpenSCManagerW({ machine: null, database: null, access: 1 });
+ * ```
+ * @module
+ */
+export { formatBinding, parseBinding, type PipeBinding, type RpcBinding, type TcpBinding } from "./binding.ts";
+export { RpcClient, type RpcCallOptions, type RpcClientOptions, type RpcProxy } from "./client.ts";
+export { ContextHandles, NULL_CONTEXT_HANDLE } from "./context_handles.ts";
+export {
+  type ArgsOf,
+  defineInterface,
+  type InterfaceSpec,
+  type OperationMap,
+  type OperationSpec,
+  type ResultOf,
+  type RpcInterface,
+  type RpcOperation,
+} from "./interface.ts";
+export {
+  bool,
+  char,
+  conformantArray,
+  conformantVaryingArray,
+  type ContextHandle,
+  contextHandle,
+  cstring,
+  decode,
+  encode,
+  enum16,
+  enum32,
+  f32,
+  f64,
+  fixedArray,
+  fullPtr,
+  i16,
+  i32,
+  i64,
+  i8,
+  type NdrMember,
+  type NdrType,
+  NIL_UUID,
+  params,
+  refPtr,
+  struct,
+  type StructValue,
+  u16,
+  u32,
+  u64,
+  u8,
+  uniquePtr,
+  uuid,
+  type ValueOf,
+  varyingArray,
+  wchar,
+  wstring,
+} from "./ndr.ts";
+export { NDR_SYNTAX, type SyntaxId } from "./pdu.ts";
+export { describeStatus, RpcBindError, RpcFaultError } from "./rpc_errors.ts";
+export { type RpcEndpoint, type RpcListenOptions, RpcServer } from "./server.ts";
+export { RpcDispatcher, type RpcImplementation, type RpcServerOptions } from "./dispatcher.ts";
+export type { RpcCall } from "./server_connection.ts";
+export { decodeTower, encodeTower, type Tower } from "./tower.ts";
+export {
+  ERROR_MORE_DATA,
+  type EnumeratedService,
+  parseEnumServiceStatus,
+  parseServiceStatusProcess,
+  SC_MANAGER_READ,
+  SERVICE_QUERY_STATUS,
+  SERVICE_STATE_ALL,
+  SERVICE_WIN32,
+  type ServiceStatus,
+  svcctl,
+} from "./interfaces/svcctl.ts";
+export { annotation, EPT_S_NOT_REGISTERED, epmapper, eptEntry, towerValue, twr } from "./interfaces/epmapper.ts";
+export type {
+  AddressError,
+  AddressInUseError,
+  ChannelClosedError,
+  NotFoundError,
+  ProtocolError,
+  TimeoutError,
+  WaitOptions,
+  WinipcError,
+} from "../../core/errors.ts";

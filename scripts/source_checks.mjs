@@ -250,7 +250,9 @@ const PURE_MODULES = [
   /^src\/mechanisms\/clipboard\/formats\.ts$/,
   /^src\/mechanisms\/dde\/dde_format\.ts$/, // DDE blocks, ACK words, lParams, text values, addresses
   /^src\/mechanisms\/com\/variant_types\.ts$/, // VARTYPEs, Variant, OLE dates
-  /^src\/mechanisms\/rpc\/(ndr|pdu)\.ts$/, // DCE/RPC: NDR stub data, connection-oriented PDUs, fragments
+  // DCE/RPC: NDR, PDUs, the client and server protocol logic, interfaces (not the transports,
+  // server.ts's endpoints or mod.ts)
+  /^src\/mechanisms\/rpc\/(?!transport\.ts$|server\.ts$|mod\.ts$)[\w/]+\.ts$/,
   /^src\/cli\/args\.ts$/, // the CLI's parser and transfer engine: stdio and endpoints come in as arguments
   /^src\/cli\/transfer\.ts$/,
   /^tests\/core\//,

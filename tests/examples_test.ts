@@ -100,6 +100,16 @@ const EXAMPLES: Record<string, Example> = {
     ],
     roles: true,
   },
+  rpc: {
+    server: ["server: Add(2), total 2", "server: Add(40), total 42", "server: the client said bye"],
+    client: [
+      "client: Add(2) = 2",
+      "client: Add(40) = 42",
+      'client: Describe() = "the total is 42"',
+      "client: Add(-1) faulted with status 87",
+    ],
+    roles: true,
+  },
   process: {
     server: [],
     client: [

@@ -18,7 +18,9 @@
 import { type Channel, ChannelClosedError, connect, listen, type Listener } from "../mod.ts";
 import { ddeHeld } from "../src/mechanisms/dde/mod.ts";
 import { MailslotClient, MailslotServer } from "../src/mechanisms/mailslot/mod.ts";
+import { connectRpc, type RpcClient, RpcServer } from "../src/mechanisms/rpc/mod.ts";
 import { SerialPort } from "../src/mechanisms/serial/mod.ts";
+import { testImplementation, testInterface } from "./core/_rpc_test_interface.ts";
 import { SocketServer, UdpSocket } from "../src/mechanisms/socket/mod.ts";
 import { WsaError } from "../src/ffi/error.ts";
 import { openHandleCount } from "../src/ffi/handle.ts";
@@ -171,6 +173,34 @@ test("idle dde: listener in accept() and a channel waiting in receive() at both 
         now.atoms === held.atoms && now.blocks === held.blocks,
         `dde: atoms and blocks went from ${JSON.stringify(held)} to ${JSON.stringify(now)}`,
       );
+    };
+  }));
+
+test("idle rpc: a server on a pipe and TCP, with an idle client on each, uses < 1 % CPU over 5 s", () =>
+  idleTest("rpc", async () => {
+    const server = new RpcServer();
+    server.register(testInterface, testImplementation({ rundowns: 0 }));
+    const endpoints = [
+      server.listen(`ncacn_np:[\\pipe\\${uniqueName("idle-rpc")}]`),
+      server.listen("ncacn_ip_tcp:127.0.0.1[0]"),
+    ];
+    const clients: RpcClient[] = [];
+    try {
+      for (const e of endpoints) {
+        const client = await connectRpc(e.binding, { interfaces: [testInterface], timeout: STEP_MS });
+        clients.push(client);
+        const out = await client.proxy(testInterface).Sleep({ ms: 1 }, { timeout: STEP_MS });
+        assert(out.status === 0, `${e.binding}: a call before the idle time`);
+      }
+    } catch (e) {
+      for (const c of clients) await c.close();
+      await server.close();
+      throw e;
+    }
+    return async () => {
+      for (const c of clients) await c.close();
+      await server.close();
+      assert(server.connections === 0, `rpc: ${server.connections} connections left`);
     };
   }));
 

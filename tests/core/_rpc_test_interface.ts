@@ -4,7 +4,15 @@
  */
 import type { RpcImplementation } from "../../src/mechanisms/rpc/dispatcher.ts";
 import { defineInterface } from "../../src/mechanisms/rpc/interface.ts";
-import { conformantArray, contextHandle, i64, u32, u8, uniquePtr, wstring } from "../../src/mechanisms/rpc/ndr.ts";
+import {
+  conformantArray,
+  contextHandle,
+  i64,
+  u32,
+  u8,
+  uniquePtr,
+  wstring,
+} from "../../src/mechanisms/rpc/ndr.ts";
 import { RpcFaultError } from "../../src/mechanisms/rpc/rpc_errors.ts";
 
 /** 8e8a2c4b-... v1.2: what the test servers register. */
@@ -15,8 +23,14 @@ export const testInterface = defineInterface({
   operations: {
     Echo: {
       opnum: 0,
-      in: [["n", u32], ["big", i64], ["text", wstring], ["data", conformantArray(u8)], ["note", uniquePtr(wstring)]],
-      out: [["n", u32], ["big", i64], ["text", wstring], ["data", conformantArray(u8)], ["note", uniquePtr(wstring)], ["status", u32]],
+      in: [["n", u32], ["big", i64], ["text", wstring], ["data", conformantArray(u8)], [
+        "note",
+        uniquePtr(wstring),
+      ]],
+      out: [["n", u32], ["big", i64], ["text", wstring], ["data", conformantArray(u8)], [
+        "note",
+        uniquePtr(wstring),
+      ], ["status", u32]],
     },
     Fail: { opnum: 1, in: [["status", u32]], out: [["status", u32]] },
     Sleep: { opnum: 2, in: [["ms", u32]], out: [["status", u32]] },
@@ -32,7 +46,9 @@ export const testInterface = defineInterface({
 export const THROW_PLAIN_ERROR = 0xffffffff;
 
 /** The test server's implementation; `state.rundowns` counts context handles run down. */
-export function testImplementation(state: { rundowns: number }): RpcImplementation<typeof testInterface.operations> {
+export function testImplementation(
+  state: { rundowns: number },
+): RpcImplementation<typeof testInterface.operations> {
   return {
     Echo: (args) => ({ ...args, status: 0 }),
     Fail: ({ status }) => {

@@ -43,14 +43,18 @@ const FORM = /^(?:([0-9a-fA-F-]{36})@)?([a-z_]+):([^[\]]*)(?:\[([^\]]*)\])?$/;
  * endpoint missing or not of that protocol's form, or endpoint options (`[ep,opt=val]`).
  */
 export function parseBinding(text: string): RpcBinding {
-  if (typeof text !== "string") throw new AddressError("an RPC binding is a string like 'ncacn_np:[\\pipe\\NAME]'");
+  if (typeof text !== "string") {
+    throw new AddressError("an RPC binding is a string like 'ncacn_np:[\\pipe\\NAME]'");
+  }
   const m = FORM.exec(text);
   if (!m) throw new AddressError(`bad RPC string binding '${text}'`);
   const [, object = null, protocol, address, endpoint] = m;
   if (object !== null && !isGuid(object)) throw new AddressError(`bad object UUID in '${text}'`);
   const objectUuid = object?.toLowerCase() ?? null;
   if (endpoint === undefined || endpoint === "") {
-    throw new AddressError(`'${text}' has no endpoint: the endpoint mapper is not consulted, name one in brackets`);
+    throw new AddressError(
+      `'${text}' has no endpoint: the endpoint mapper is not consulted, name one in brackets`,
+    );
   }
   if (endpoint.includes(",")) throw new AddressError(`'${text}': endpoint options are not supported`);
   if (protocol === "ncacn_np") {
@@ -66,14 +70,20 @@ export function parseBinding(text: string): RpcBinding {
   if (protocol === "ncacn_ip_tcp") {
     if (address === "") throw new AddressError(`'${text}': ncacn_ip_tcp needs a host`);
     if (!/^\d{1,5}$/.test(endpoint) || Number(endpoint) > 65535) {
-      throw new AddressError(`'${text}': an ncacn_ip_tcp endpoint is a port, 0 to 65535 (0: any, for a server)`);
+      throw new AddressError(
+        `'${text}': an ncacn_ip_tcp endpoint is a port, 0 to 65535 (0: any, for a server)`,
+      );
     }
     return { protocol, host: address, port: Number(endpoint), object: objectUuid };
   }
   if (protocol === "ncalrpc") {
-    throw new AddressError(`'${text}': ncalrpc is ALPC on Windows, which winipc does not speak; use ncacn_np`);
+    throw new AddressError(
+      `'${text}': ncalrpc is ALPC on Windows, which winipc does not speak; use ncacn_np`,
+    );
   }
-  throw new AddressError(`'${text}': protocol sequence '${protocol}' is not supported (ncacn_np, ncacn_ip_tcp)`);
+  throw new AddressError(
+    `'${text}': protocol sequence '${protocol}' is not supported (ncacn_np, ncacn_ip_tcp)`,
+  );
 }
 
 /** The string binding of `b` (what {@link parseBinding} reads back). */

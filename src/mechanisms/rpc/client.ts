@@ -3,15 +3,15 @@
  * association group), typed calls through an interface's declaration, and raw calls.
  * @module
  */
-import { AddressError, ChannelClosedError, TimeoutError, type WaitOptions } from "../../core/errors.ts";
+import { ChannelClosedError, TimeoutError, type WaitOptions } from "../../core/errors.ts";
 import { callScope, checkWaitOptions } from "../../core/op_queue.ts";
 import { isGuid } from "../../core/guid.ts";
-import { parseBinding, type RpcBinding } from "./binding.ts";
+import type { RpcBinding } from "./binding.ts";
 import type { RpcTransport } from "./transport.ts";
 import { ClientConnection, type ConnectionLimits, MIN_FRAGMENT } from "./client_connection.ts";
 import type { ArgsOf, OperationMap, ResultOf, RpcInterface } from "./interface.ts";
 
-/** Options of {@link RpcClient.connect}. */
+/** Options of {@link connectRpc} and {@link RpcClient.connectWith}. */
 export interface RpcClientOptions extends WaitOptions {
   /** The interfaces the client calls; each connection binds them all. */
   interfaces: readonly RpcInterface[];
@@ -54,9 +54,9 @@ interface Turn {
  *
  * @example Ask Windows' Service Control Manager for a service's state
  * ```ts
- * import { RpcClient, svcctl } from "@winipc/winipc/rpc";
+ * import { connectRpc, svcctl } from "@winipc/winipc/rpc";
  *
- * await using client = await RpcClient.connect("ncacn_np:[\\pipe\\svcctl]", { interfaces: [svcctl] });
+ * await using client = await connectRpc("ncacn_np:[\\pipe\\svcctl]", { interfaces: [svcctl] });
  * const scm = client.proxy(svcctl);
  * const manager = await scm.OpenSCManagerW({ machine: null, database: null, access: 0x0001 });
  * // ... OpenServiceW, QueryServiceStatusEx ...
@@ -64,7 +64,7 @@ interface Turn {
  * ```
  */
 export class RpcClient implements AsyncDisposable {
-  /** The server's binding (null for {@link RpcClient.connectWith}). */
+  /** The server's binding (null when {@link RpcClient.connectWith} was given none). */
   readonly binding: RpcBinding | null;
   readonly #open: (opts: WaitOptions) => Promise<RpcTransport>;
   readonly #interfaces: readonly RpcInterface[];
@@ -91,48 +91,33 @@ export class RpcClient implements AsyncDisposable {
   }
 
   /**
-   * Connects to the server at `binding` (a string binding such as `ncacn_np:[\pipe\NAME]` or
-   * `ncacn_ip_tcp:HOST[PORT]`) and binds `interfaces`.
-   * @throws {AddressError} a malformed or unsupported binding.
-   * @throws {NotFoundError} nothing serves the endpoint.
+   * A client over connections `open` makes, binding `interfaces` on each: the core of
+   * {@link connectRpc} (which opens pipes and TCP connections), for any byte stream that carries
+   * PDUs as they are.
    * @throws {RpcBindError} the server refused the bind or every interface.
    * @throws {TimeoutError} no bound connection within `timeout` (default 10 s).
    * @throws {RangeError} an option is out of range.
+   * @throws what `open` throws.
    */
-  static connect(binding: string | RpcBinding, opts: RpcClientOptions): Promise<RpcClient> {
-    const b = typeof binding === "string" ? parseBinding(binding) : binding;
-    if (b.protocol === "ncacn_ip_tcp" && b.port === 0) throw new AddressError(`a client needs a port: '${binding}'`);
-    // The transports load on first use, so this module stays pure (the Linux tests drive the
-    // client over in-memory streams with connectWith).
-    return RpcClient.#start(b, async (o) => (await import("./transport.ts")).openTransport(b, o), opts);
-  }
-
-  /**
-   * A client over connections `open` makes (any byte stream that carries PDUs as they are: a
-   * winipc pipe or socket stream, or one of your own), binding `interfaces` on each.
-   * @throws see {@link RpcClient.connect}.
-   */
-  static connectWith(open: (opts: WaitOptions) => Promise<RpcTransport>, opts: RpcClientOptions): Promise<RpcClient> {
-    return RpcClient.#start(null, open, opts);
-  }
-
-  static async #start(
-    b: RpcBinding | null,
+  static async connectWith(
     open: (opts: WaitOptions) => Promise<RpcTransport>,
     opts: RpcClientOptions,
+    binding: RpcBinding | null = null,
   ): Promise<RpcClient> {
     checkWaitOptions(opts);
     if (!Array.isArray(opts.interfaces) || opts.interfaces.length === 0) {
-      throw new RangeError("RpcClient.connect: give at least one interface");
+      throw new RangeError("an RPC client needs at least one interface");
     }
     const maxFragment = opts.maxFragment ?? DEFAULT_FRAGMENT;
     checkInt("maxFragment", maxFragment, MIN_FRAGMENT, 0xffff);
     const maxResponseSize = opts.maxResponseSize ?? DEFAULT_MAX_RESPONSE;
     checkInt("maxResponseSize", maxResponseSize, 0, 0x7fffffff);
     checkInt("maxConnections", opts.maxConnections ?? 4, 1, 1024);
-    const client = new RpcClient(b, open, opts, { maxFragment, maxResponseSize });
-    const first = await client.#connect({ timeout: opts.timeout ?? DEFAULT_CONNECT_TIMEOUT, signal: opts.signal });
-    client.#assocGroupId = first.assocGroupId;
+    const client = new RpcClient(binding, open, opts, { maxFragment, maxResponseSize });
+    const first = await client.#connect({
+      timeout: opts.timeout ?? DEFAULT_CONNECT_TIMEOUT,
+      signal: opts.signal,
+    });
     client.#conns.add(first);
     client.#idle.push(first);
     return client;
@@ -141,12 +126,18 @@ export class RpcClient implements AsyncDisposable {
   async #connect(opts: WaitOptions): Promise<ClientConnection> {
     const scope = callScope(this.#closing.signal, opts);
     try {
-      return await ClientConnection.open(this.#open, this.#interfaces, this.#assocGroupId, this.#limits, {
+      const c = await ClientConnection.open(this.#open, this.#interfaces, this.#assocGroupId, this.#limits, {
         signal: scope.signal,
       });
+      if (this.#assocGroupId === 0) this.#assocGroupId = c.assocGroupId;
+      return c;
     } catch (e) {
-      if (e instanceof TimeoutError || (scope.signal.aborted && scope.signal.reason instanceof TimeoutError)) {
-        throw new TimeoutError(`connecting to ${this.#where()} timed out after ${opts.timeout} ms`, { cause: e });
+      if (
+        e instanceof TimeoutError || (scope.signal.aborted && scope.signal.reason instanceof TimeoutError)
+      ) {
+        throw new TimeoutError(`connecting to ${this.#where()} timed out after ${opts.timeout} ms`, {
+          cause: e,
+        });
       }
       throw e;
     } finally {
@@ -196,7 +187,12 @@ export class RpcClient implements AsyncDisposable {
    * A call with stub data given and returned as bytes (NDR the caller made and reads).
    * @throws see {@link RpcClient.call}.
    */
-  async callRaw(iface: RpcInterface, opnum: number, stub: Uint8Array, opts: RpcCallOptions = {}): Promise<Uint8Array> {
+  async callRaw(
+    iface: RpcInterface,
+    opnum: number,
+    stub: Uint8Array,
+    opts: RpcCallOptions = {},
+  ): Promise<Uint8Array> {
     const object = opts.object === undefined ? this.binding?.object ?? null : opts.object;
     if (object !== null && !isGuid(object)) throw new TypeError(`bad object UUID '${object}'`);
     const scope = callScope(this.#closing.signal, opts);
@@ -205,7 +201,9 @@ export class RpcClient implements AsyncDisposable {
       conn = await this.#acquire(scope.signal);
       return await conn.call(iface, opnum, stub, object, { signal: scope.signal });
     } catch (e) {
-      if (this.closed) throw new ChannelClosedError(`the RPC client of ${this.#where()} is closed`, { cause: e });
+      if (this.closed) {
+        throw new ChannelClosedError(`the RPC client of ${this.#where()} is closed`, { cause: e });
+      }
       throw e;
     } finally {
       scope.done();
@@ -259,15 +257,42 @@ export class RpcClient implements AsyncDisposable {
 
   /** Gives a connection back, or retires it (then a waiting call may open a new one). */
   #release(conn: ClientConnection): void {
-    const turn = this.#waiting.shift();
-    if (conn.reusable && !this.closed) {
-      if (turn) turn.resolve(conn);
-      else this.#idle.push(conn);
+    if (conn.reusable && !this.closed) return this.#give(conn);
+    this.#conns.delete(conn);
+    if (this.#conns.size > 0 || this.#opening > 0 || this.closed) {
+      void conn.close().catch(() => {});
+      this.#waiting.shift()?.resolve(null);
       return;
     }
-    this.#conns.delete(conn);
-    void conn.close().catch(() => {});
-    turn?.resolve(null);
+    // The association's last connection: bind its successor before closing it, so the
+    // association, and the context handles the server keeps for it, outlive it (a server drops
+    // an association group with its last connection and refuses binds to it afterwards).
+    this.#opening++;
+    void this.#connect({ timeout: DEFAULT_CONNECT_TIMEOUT }).then(
+      (next) => {
+        this.#conns.add(next);
+        this.#give(next);
+      },
+      () => {
+        this.#assocGroupId = 0; // the association is gone: the next connection starts a new one
+        this.#waiting.shift()?.resolve(null);
+      },
+    ).finally(() => {
+      this.#opening--;
+      void conn.close().catch(() => {});
+    });
+  }
+
+  /** A connection to the next waiting call, or to the idle list. */
+  #give(conn: ClientConnection): void {
+    if (this.closed) {
+      this.#conns.delete(conn);
+      void conn.close().catch(() => {});
+      return;
+    }
+    const turn = this.#waiting.shift();
+    if (turn) turn.resolve(conn);
+    else this.#idle.push(conn);
   }
 
   /** Closes every connection; calls in progress reject with ChannelClosedError. Idempotent. */
@@ -288,5 +313,7 @@ export class RpcClient implements AsyncDisposable {
 }
 
 function checkInt(name: string, v: number, min: number, max: number): void {
-  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${name} must be an integer ${min} to ${max}, got ${v}`);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new RangeError(`${name} must be an integer ${min} to ${max}, got ${v}`);
+  }
 }

@@ -14,8 +14,8 @@ import {
   fragmentRequest,
   NDR_SYNTAX,
   type Pdu,
-  Reassembler,
   REASON_ABSTRACT_SYNTAX_NOT_SUPPORTED,
+  Reassembler,
   RESULT_ACCEPTANCE,
 } from "./pdu.ts";
 import { PduTransport } from "./pdu_transport.ts";
@@ -113,7 +113,9 @@ export class ClientConnection {
     }
     if (pdu.type !== "bind_ack") throw new ProtocolError(`${this.remote}: a ${pdu.type} answered the bind`);
     if (pdu.results.length !== interfaces.length) {
-      throw new ProtocolError(`${this.remote}: the bind_ack has ${pdu.results.length} results for ${interfaces.length} contexts`);
+      throw new ProtocolError(
+        `${this.remote}: the bind_ack has ${pdu.results.length} results for ${interfaces.length} contexts`,
+      );
     }
     pdu.results.forEach((r, i) => {
       if (r.result === RESULT_ACCEPTANCE) this.#contexts.set(interfaces[i], i);
@@ -126,7 +128,9 @@ export class ClientConnection {
     // Fragments we send must fit what the server receives, and every implementation must take
     // 1432 bytes (C706 12.6.3.1): a smaller max_recv_frag is a broken or hostile server.
     if (pdu.maxRecvFrag < MIN_FRAGMENT) {
-      throw new ProtocolError(`${this.remote}: the server's max_recv_frag ${pdu.maxRecvFrag} is below ${MIN_FRAGMENT}`);
+      throw new ProtocolError(
+        `${this.remote}: the server's max_recv_frag ${pdu.maxRecvFrag} is below ${MIN_FRAGMENT}`,
+      );
     }
     this.#xmit = Math.min(max, pdu.maxRecvFrag);
     this.assocGroupId = pdu.assocGroupId;
@@ -170,9 +174,14 @@ export class ClientConnection {
     while (true) {
       const pdu = await this.#next(opts);
       if (pdu.type === "fault") {
-        throw new RpcFaultError(pdu.status, `${this.remote}: ${iface.name} opnum ${opnum} failed: fault ${describeStatus(pdu.status)}`);
+        throw new RpcFaultError(
+          pdu.status,
+          `${this.remote}: ${iface.name} opnum ${opnum} failed: fault ${describeStatus(pdu.status)}`,
+        );
       }
-      if (pdu.type !== "response") throw new ProtocolError(`${this.remote}: a ${pdu.type} PDU in answer to a request`);
+      if (pdu.type !== "response") {
+        throw new ProtocolError(`${this.remote}: a ${pdu.type} PDU in answer to a request`);
+      }
       const whole = parts.push(pdu);
       if (whole) {
         this.reusable = true;

@@ -9,7 +9,13 @@ import { MIN_FRAGMENT } from "./client_connection.ts";
 import { ContextHandles } from "./context_handles.ts";
 import type { ArgsOf, OperationMap, ResultOf, RpcInterface, RpcOperation } from "./interface.ts";
 import type { SyntaxId } from "./pdu.ts";
-import { type Registration, type RpcCall, type RpcHandler, ServerConnection, type ServerSide } from "./server_connection.ts";
+import {
+  type Registration,
+  type RpcCall,
+  type RpcHandler,
+  ServerConnection,
+  type ServerSide,
+} from "./server_connection.ts";
 import type { RpcTransport } from "./transport.ts";
 
 /** An interface's implementation: a function per operation (a missing one faults with nca_s_op_rng_error). */
@@ -59,8 +65,12 @@ export class RpcDispatcher {
    */
   constructor(opts: RpcServerOptions = {}) {
     this.#maxFragment = opts.maxFragment ?? DEFAULT_FRAGMENT;
-    if (!Number.isInteger(this.#maxFragment) || this.#maxFragment < MIN_FRAGMENT || this.#maxFragment > 0xffff) {
-      throw new RangeError(`maxFragment must be an integer ${MIN_FRAGMENT} to 65535, got ${this.#maxFragment}`);
+    if (
+      !Number.isInteger(this.#maxFragment) || this.#maxFragment < MIN_FRAGMENT || this.#maxFragment > 0xffff
+    ) {
+      throw new RangeError(
+        `maxFragment must be an integer ${MIN_FRAGMENT} to 65535, got ${this.#maxFragment}`,
+      );
     }
     this.#maxRequestSize = opts.maxRequestSize ?? DEFAULT_MAX_REQUEST;
     if (!Number.isInteger(this.#maxRequestSize) || this.#maxRequestSize < 0) {
@@ -105,7 +115,9 @@ export class RpcDispatcher {
     for (const [name, fn] of Object.entries(impl)) {
       const op = iface.byName.get(name);
       if (!op) throw new TypeError(`RPC interface ${iface.name} has no operation ${name}`);
-      if (typeof fn !== "function") throw new TypeError(`${iface.name}.${name}: the implementation is not a function`);
+      if (typeof fn !== "function") {
+        throw new TypeError(`${iface.name}.${name}: the implementation is not a function`);
+      }
       handlers.set(op.opnum, { op, handler: fn as RpcHandler });
     }
     this.#registrations.push({ iface, handlers });
@@ -122,7 +134,9 @@ export class RpcDispatcher {
       void transport.close().catch(() => {});
       return Promise.reject(new ChannelClosedError("the RPC server is closed"));
     }
-    const run = new ServerConnection(transport, this.#side(secondaryAddress)).run().catch((e) => this.#report(e, null));
+    const run = new ServerConnection(transport, this.#side(secondaryAddress)).run().catch((e) =>
+      this.#report(e, null)
+    );
     this.#connections.add(run);
     void run.finally(() => this.#connections.delete(run));
     return run;

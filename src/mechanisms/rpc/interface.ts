@@ -90,7 +90,9 @@ export function defineInterface<const Ops extends OperationMap>(spec: InterfaceS
   if (!isGuid(spec.uuid)) throw new RangeError(`RPC interface ${spec.name}: bad UUID '${spec.uuid}'`);
   const v = /^(\d{1,5})\.(\d{1,5})$/.exec(spec.version);
   if (!v || Number(v[1]) > 0xffff || Number(v[2]) > 0xffff) {
-    throw new RangeError(`RPC interface ${spec.name}: version '${spec.version}' is not MAJOR.MINOR (0-65535 each)`);
+    throw new RangeError(
+      `RPC interface ${spec.name}: version '${spec.version}' is not MAJOR.MINOR (0-65535 each)`,
+    );
   }
   const byOpnum = new Map<number, RpcOperation>();
   const byName = new Map<string, RpcOperation>();
@@ -133,7 +135,9 @@ function codec(name: string, what: string, members: readonly NdrMember[]) {
     return {
       encode: () => new Uint8Array(0),
       decode: (stub: Uint8Array) => {
-        if (stub.length !== 0) throw new ProtocolError(`${name}: ${stub.length} bytes of ${what} data, none expected`);
+        if (stub.length !== 0) {
+          throw new ProtocolError(`${name}: ${stub.length} bytes of ${what} data, none expected`);
+        }
         return {};
       },
     };
@@ -142,7 +146,9 @@ function codec(name: string, what: string, members: readonly NdrMember[]) {
   return {
     encode: (value: unknown) => {
       if (value === null || typeof value !== "object") {
-        throw new TypeError(`${name}: the ${what} parameters must be an object, got ${value === null ? "null" : typeof value}`);
+        throw new TypeError(
+          `${name}: the ${what} parameters must be an object, got ${value === null ? "null" : typeof value}`,
+        );
       }
       return encode(type, value as Record<string, unknown>);
     },

@@ -2,19 +2,26 @@
  * DCE/RPC (MS-RPCE) spoken in TypeScript: connection-oriented PDUs and NDR 2.0 over named pipes
  * (ncacn_np) and TCP (ncacn_ip_tcp), wire-compatible with Windows' rpcrt4. Declare an interface
  * once ({@link defineInterface}, with NDR types such as {@link u32}, {@link wstring},
- * {@link uniquePtr}, {@link struct}); call servers with {@link RpcClient} (Windows services too:
+ * {@link uniquePtr}, {@link struct}); call servers with {@link connectRpc} (Windows services too:
  * {@link svcctl}, {@link epmapper}) and serve clients, rpcrt4's included, with {@link RpcServer}.
  *
  * ```ts
- * import { RpcClient, svcctl } from "@winipc/winipc/rpc";
+ * import { connectRpc, svcctl } from "@winipc/winipc/rpc";
  *
- * await using client = await RpcClient.connect("ncacn_np:[\\pipe\\svcctl]", { interfaces: [svcctl] });
+ * await using client = await connectRpc("ncacn_np:[\\pipe\\svcctl]", { interfaces: [svcctl] });
  * const { handle, status } = await client.proxy(svcctl).OpenSCManagerW({ machine: null, database: null, access: 1 });
  * ```
  * @module
  */
-export { formatBinding, parseBinding, type PipeBinding, type RpcBinding, type TcpBinding } from "./binding.ts";
-export { RpcClient, type RpcCallOptions, type RpcClientOptions, type RpcProxy } from "./client.ts";
+export {
+  formatBinding,
+  parseBinding,
+  type PipeBinding,
+  type RpcBinding,
+  type TcpBinding,
+} from "./binding.ts";
+export { type RpcCallOptions, RpcClient, type RpcClientOptions, type RpcProxy } from "./client.ts";
+export { connectRpc, type RpcTransport } from "./transport.ts";
 export { ContextHandles, NULL_CONTEXT_HANDLE } from "./context_handles.ts";
 export {
   type ArgsOf,
@@ -30,11 +37,13 @@ export {
   bool,
   char,
   conformantArray,
+  type ConformantTail,
   conformantVaryingArray,
   type ContextHandle,
   contextHandle,
   cstring,
   decode,
+  type DecodeOptions,
   encode,
   enum16,
   enum32,
@@ -42,12 +51,16 @@ export {
   f64,
   fixedArray,
   fullPtr,
+  type FullReferent,
   i16,
   i32,
   i64,
   i8,
+  type NdrContext,
   type NdrMember,
+  NdrReader,
   type NdrType,
+  NdrWriter,
   NIL_UUID,
   params,
   refPtr,
@@ -71,8 +84,8 @@ export { RpcDispatcher, type RpcImplementation, type RpcServerOptions } from "./
 export type { RpcCall } from "./server_connection.ts";
 export { decodeTower, encodeTower, type Tower } from "./tower.ts";
 export {
-  ERROR_MORE_DATA,
   type EnumeratedService,
+  ERROR_MORE_DATA,
   parseEnumServiceStatus,
   parseServiceStatusProcess,
   SC_MANAGER_READ,
@@ -81,8 +94,19 @@ export {
   SERVICE_WIN32,
   type ServiceStatus,
   svcctl,
+  SVCCTL_OPERATIONS,
 } from "./interfaces/svcctl.ts";
-export { annotation, EPT_S_NOT_REGISTERED, epmapper, eptEntry, towerValue, twr } from "./interfaces/epmapper.ts";
+export {
+  annotation,
+  epmapper,
+  EPMAPPER_OPERATIONS,
+  EPT_S_NOT_REGISTERED,
+  type EptEntry,
+  eptEntry,
+  towerValue,
+  type Twr,
+  twr,
+} from "./interfaces/epmapper.ts";
 export type {
   AddressError,
   AddressInUseError,

@@ -60,7 +60,9 @@ export class RpcServer extends RpcDispatcher {
     if (this.closed) throw new ChannelClosedError("the RPC server is closed");
     const b = typeof binding === "string" ? parseBinding(binding) : binding;
     if (b.protocol === "ncacn_np") {
-      if (b.host !== null) throw new AddressError(`a server's pipe is on this machine: '${formatBinding(b)}'`);
+      if (b.host !== null) {
+        throw new AddressError(`a server's pipe is on this machine: '${formatBinding(b)}'`);
+      }
       const pipe = NamedPipeServer.listen(b.pipe, {
         mode: "message",
         sddl: opts.sddl,

@@ -20,6 +20,7 @@ import {
   NCA_S_PROTO_ERROR,
   NCA_S_UNK_IF,
   NDR_SYNTAX,
+  type Pdu,
   PFC_DID_NOT_EXECUTE,
   PFC_FIRST_FRAG,
   PFC_LAST_FRAG,
@@ -27,7 +28,6 @@ import {
   REASON_TRANSFER_SYNTAXES_NOT_SUPPORTED,
   Reassembler,
   REJECT_LOCAL_LIMIT_EXCEEDED,
-  type Pdu,
   type RequestPdu,
   RESULT_ACCEPTANCE,
   RESULT_PROVIDER_REJECTION,
@@ -151,7 +151,11 @@ export class ServerConnection {
       case "co_cancel":
         // The client gave up on its call: stop reassembling it, and tell a running handler.
         this.#parts.reset();
-        this.#callAbort.abort(new ChannelClosedError(`${this.remote}: the client ${pdu.type === "orphaned" ? "orphaned" : "cancelled"} the call`));
+        this.#callAbort.abort(
+          new ChannelClosedError(
+            `${this.remote}: the client ${pdu.type === "orphaned" ? "orphaned" : "cancelled"} the call`,
+          ),
+        );
         this.#callAbort = new AbortController();
         return;
       default:
@@ -190,7 +194,12 @@ export class ServerConnection {
   }
 
   async #nak(callId: number, reason: number): Promise<void> {
-    await this.#pdus.send({ type: "bind_nak", callId, rejectReason: reason, versions: [{ major: 5, minor: 0 }] });
+    await this.#pdus.send({
+      type: "bind_nak",
+      callId,
+      rejectReason: reason,
+      versions: [{ major: 5, minor: 0 }],
+    });
     throw new ProtocolError(`${this.remote}: bind refused (reason ${reason})`);
   }
 
@@ -261,7 +270,9 @@ export class ServerConnection {
       return await this.#fault(pdu, NCA_S_FAULT_UNSPEC, false);
     }
     if (signal.aborted) return;
-    await this.#pdus.sendAll(fragmentResponse(out, { callId: pdu.callId, contextId: pdu.contextId }, this.#xmit))
+    await this.#pdus.sendAll(
+      fragmentResponse(out, { callId: pdu.callId, contextId: pdu.contextId }, this.#xmit),
+    )
       .catch(() => {}); // the client is gone: the read loop ends the connection
   }
 

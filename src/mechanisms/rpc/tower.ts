@@ -93,13 +93,25 @@ export function decodeTower(bytes: Uint8Array): Tower {
     const m = /^\\pipe\\(.+)$/i.exec(path);
     if (!m) throw new ProtocolError(`RPC tower: pipe '${path}' is not \\PIPE\\NAME`);
     const host = text(a.rhs);
-    return { interface: iface, transfer, binding: { protocol: "ncacn_np", host: host || null, pipe: m[1], object: null } };
+    return {
+      interface: iface,
+      transfer,
+      binding: { protocol: "ncacn_np", host: host || null, pipe: m[1], object: null },
+    };
   }
   if (t.lhs[0] === FLOOR_TCP && a.lhs[0] === FLOOR_IP && t.rhs.length === 2 && a.rhs.length === 4) {
     const port = t.rhs[0] << 8 | t.rhs[1];
-    return { interface: iface, transfer, binding: { protocol: "ncacn_ip_tcp", host: a.rhs.join("."), port, object: null } };
+    return {
+      interface: iface,
+      transfer,
+      binding: { protocol: "ncacn_ip_tcp", host: a.rhs.join("."), port, object: null },
+    };
   }
-  throw new ProtocolError(`RPC tower: transport floors 0x${t.lhs[0]?.toString(16)} / 0x${a.lhs[0]?.toString(16)} are not a pipe or TCP`);
+  throw new ProtocolError(
+    `RPC tower: transport floors 0x${t.lhs[0]?.toString(16)} / 0x${
+      a.lhs[0]?.toString(16)
+    } are not a pipe or TCP`,
+  );
 }
 
 function uuidFloor(s: SyntaxId): [Uint8Array, Uint8Array] {
@@ -115,7 +127,11 @@ function syntaxOf(f: { lhs: Uint8Array; rhs: Uint8Array }): SyntaxId {
     throw new ProtocolError("RPC tower: a UUID floor is malformed");
   }
   const v = new DataView(f.lhs.buffer, f.lhs.byteOffset, 19);
-  return { uuid: formatGuid(f.lhs.subarray(1, 17)), major: v.getUint16(17, true), minor: f.rhs[0] | f.rhs[1] << 8 };
+  return {
+    uuid: formatGuid(f.lhs.subarray(1, 17)),
+    major: v.getUint16(17, true),
+    minor: f.rhs[0] | f.rhs[1] << 8,
+  };
 }
 
 function u16le(n: number): Uint8Array {

@@ -5,61 +5,93 @@
  * towers ({@link encodeTower}, {@link decodeTower}).
  * @module
  */
-import { defineInterface } from "../interface.ts";
-import { conformantArray, conformantVaryingArray, contextHandle, fullPtr, struct, u32, u8, uuid, varyingArray } from "../ndr.ts";
+import { defineInterface, type RpcInterface } from "../interface.ts";
+import {
+  conformantArray,
+  conformantVaryingArray,
+  contextHandle,
+  fullPtr,
+  type NdrType,
+  struct,
+  u32,
+  u8,
+  uuid,
+  varyingArray,
+} from "../ndr.ts";
+
+/** A twr_t value: the tower's octets and their count. */
+export interface Twr {
+  /** tower_length: the number of octets. */
+  length: number;
+  /** tower_octet_string. */
+  octets: number[];
+}
+
+/** An ept_entry_t value. */
+export interface EptEntry {
+  /** The object UUID (the nil UUID for none). */
+  object: string;
+  /** The tower, or null. */
+  tower: Twr | null;
+  /** The annotation's bytes with their NUL ({@link annotation} makes them). */
+  annotation: number[];
+}
 
 /** twr_t: a tower's octets with their length (a conformant structure). */
-export const twr = struct([["length", u32], ["octets", conformantArray(u8)]]);
+export const twr: NdrType<Twr> = struct([["length", u32], ["octets", conformantArray(u8)]]);
 
 /** ept_entry_t: an object UUID, a tower, and an annotation (`[string] char[64]`, with its NUL). */
-export const eptEntry = struct([
+export const eptEntry: NdrType<EptEntry> = struct([
   ["object", uuid],
   ["tower", fullPtr(twr)],
   ["annotation", varyingArray(u8, 64)],
 ]);
 
+/** epmapper's operations: the declaration {@link epmapper} is made from. */
+export const EPMAPPER_OPERATIONS = {
+  /** ept_insert: registers `entries` (`replace`: drop older ones for the same interface and object). */
+  ept_insert: {
+    opnum: 0,
+    in: [["count", u32], ["entries", conformantArray(eptEntry)], ["replace", u32]],
+    out: [["status", u32]],
+  },
+  /** ept_delete: removes `entries`. */
+  ept_delete: {
+    opnum: 1,
+    in: [["count", u32], ["entries", conformantArray(eptEntry)]],
+    out: [["status", u32]],
+  },
+  /** ept_map: the towers where the interface in `tower` is served (`maxTowers` at most). */
+  ept_map: {
+    opnum: 3,
+    in: [
+      ["object", fullPtr(uuid)],
+      ["tower", fullPtr(twr)],
+      ["entryHandle", contextHandle],
+      ["maxTowers", u32],
+    ],
+    out: [
+      ["entryHandle", contextHandle],
+      ["count", u32],
+      ["towers", conformantVaryingArray(fullPtr(twr))],
+      ["status", u32],
+    ],
+  },
+} as const;
+
 /** epmapper e1af8308-5d1f-11c9-91a4-08002b14a0fa v3.0. */
-export const epmapper = defineInterface({
+export const epmapper: RpcInterface<typeof EPMAPPER_OPERATIONS> = defineInterface({
   name: "epmapper",
   uuid: "e1af8308-5d1f-11c9-91a4-08002b14a0fa",
   version: "3.0",
-  operations: {
-    /** ept_insert: registers `entries` (`replace`: drop older ones for the same interface and object). */
-    ept_insert: {
-      opnum: 0,
-      in: [["count", u32], ["entries", conformantArray(eptEntry)], ["replace", u32]],
-      out: [["status", u32]],
-    },
-    /** ept_delete: removes `entries`. */
-    ept_delete: {
-      opnum: 1,
-      in: [["count", u32], ["entries", conformantArray(eptEntry)]],
-      out: [["status", u32]],
-    },
-    /** ept_map: the towers where the interface in `tower` is served (`maxTowers` at most). */
-    ept_map: {
-      opnum: 3,
-      in: [
-        ["object", fullPtr(uuid)],
-        ["tower", fullPtr(twr)],
-        ["entryHandle", contextHandle],
-        ["maxTowers", u32],
-      ],
-      out: [
-        ["entryHandle", contextHandle],
-        ["count", u32],
-        ["towers", conformantVaryingArray(fullPtr(twr))],
-        ["status", u32],
-      ],
-    },
-  },
+  operations: EPMAPPER_OPERATIONS,
 });
 
 /** EPT_S_NOT_REGISTERED: no endpoint is registered for the interface. */
 export const EPT_S_NOT_REGISTERED = 0x16c9a0d6;
 
 /** A twr_t value for tower octets. */
-export function towerValue(octets: Uint8Array): { length: number; octets: number[] } {
+export function towerValue(octets: Uint8Array): Twr {
   return { length: octets.length, octets: Array.from(octets) };
 }
 

@@ -7,58 +7,61 @@
  * @module
  */
 import { ProtocolError } from "../../../core/errors.ts";
-import { defineInterface } from "../interface.ts";
+import { defineInterface, type RpcInterface } from "../interface.ts";
 import { conformantArray, contextHandle, enum32, u32, u8, uniquePtr, wstring } from "../ndr.ts";
 
+/** svcctl's operations: the declaration {@link svcctl} is made from. */
+export const SVCCTL_OPERATIONS = {
+  /** RCloseServiceHandle: returns the null handle. */
+  CloseServiceHandle: {
+    opnum: 0,
+    in: [["handle", contextHandle]],
+    out: [["handle", contextHandle], ["status", u32]],
+  },
+  /** REnumServicesStatusW: `buffer` holds `servicesReturned` ENUM_SERVICE_STATUSW. */
+  EnumServicesStatusW: {
+    opnum: 14,
+    in: [
+      ["manager", contextHandle],
+      ["serviceType", u32],
+      ["serviceState", u32],
+      ["bufSize", u32],
+      ["resumeIndex", uniquePtr(u32)],
+    ],
+    out: [
+      ["buffer", conformantArray(u8)],
+      ["bytesNeeded", u32],
+      ["servicesReturned", u32],
+      ["resumeIndex", uniquePtr(u32)],
+      ["status", u32],
+    ],
+  },
+  /** ROpenSCManagerW: null machine and database mean this machine's active database. */
+  OpenSCManagerW: {
+    opnum: 15,
+    in: [["machine", uniquePtr(wstring)], ["database", uniquePtr(wstring)], ["access", u32]],
+    out: [["handle", contextHandle], ["status", u32]],
+  },
+  /** ROpenServiceW. */
+  OpenServiceW: {
+    opnum: 16,
+    in: [["manager", contextHandle], ["service", wstring], ["access", u32]],
+    out: [["handle", contextHandle], ["status", u32]],
+  },
+  /** RQueryServiceStatusEx with info level 0 (SC_STATUS_PROCESS_INFO): a SERVICE_STATUS_PROCESS. */
+  QueryServiceStatusEx: {
+    opnum: 40,
+    in: [["service", contextHandle], ["infoLevel", enum32], ["bufSize", u32]],
+    out: [["buffer", conformantArray(u8)], ["bytesNeeded", u32], ["status", u32]],
+  },
+} as const;
+
 /** svcctl 367abb81-9844-35f1-ad32-98f038001003 v2.0 (MS-SCMR 3.1.4). */
-export const svcctl = defineInterface({
+export const svcctl: RpcInterface<typeof SVCCTL_OPERATIONS> = defineInterface({
   name: "svcctl",
   uuid: "367abb81-9844-35f1-ad32-98f038001003",
   version: "2.0",
-  operations: {
-    /** RCloseServiceHandle: returns the null handle. */
-    CloseServiceHandle: {
-      opnum: 0,
-      in: [["handle", contextHandle]],
-      out: [["handle", contextHandle], ["status", u32]],
-    },
-    /** REnumServicesStatusW: `buffer` holds `servicesReturned` ENUM_SERVICE_STATUSW. */
-    EnumServicesStatusW: {
-      opnum: 14,
-      in: [
-        ["manager", contextHandle],
-        ["serviceType", u32],
-        ["serviceState", u32],
-        ["bufSize", u32],
-        ["resumeIndex", uniquePtr(u32)],
-      ],
-      out: [
-        ["buffer", conformantArray(u8)],
-        ["bytesNeeded", u32],
-        ["servicesReturned", u32],
-        ["resumeIndex", uniquePtr(u32)],
-        ["status", u32],
-      ],
-    },
-    /** ROpenSCManagerW: null machine and database mean this machine's active database. */
-    OpenSCManagerW: {
-      opnum: 15,
-      in: [["machine", uniquePtr(wstring)], ["database", uniquePtr(wstring)], ["access", u32]],
-      out: [["handle", contextHandle], ["status", u32]],
-    },
-    /** ROpenServiceW. */
-    OpenServiceW: {
-      opnum: 16,
-      in: [["manager", contextHandle], ["service", wstring], ["access", u32]],
-      out: [["handle", contextHandle], ["status", u32]],
-    },
-    /** RQueryServiceStatusEx with info level 0 (SC_STATUS_PROCESS_INFO): a SERVICE_STATUS_PROCESS. */
-    QueryServiceStatusEx: {
-      opnum: 40,
-      in: [["service", contextHandle], ["infoLevel", enum32], ["bufSize", u32]],
-      out: [["buffer", conformantArray(u8)], ["bytesNeeded", u32], ["status", u32]],
-    },
-  },
+  operations: SVCCTL_OPERATIONS,
 });
 
 /** SC_MANAGER_CONNECT | SC_MANAGER_ENUMERATE_SERVICE: enough to list and open services. */
@@ -142,14 +145,19 @@ export interface EnumeratedService {
  * and a SERVICE_STATUS, 36 bytes (MS-SCMR 3.1.4.15).
  * @throws {ProtocolError} an entry or string lies outside the buffer, or a string has no NUL.
  */
-export function parseEnumServiceStatus(buffer: readonly number[] | Uint8Array, count: number): EnumeratedService[] {
+export function parseEnumServiceStatus(
+  buffer: readonly number[] | Uint8Array,
+  count: number,
+): EnumeratedService[] {
   const b = bytesOf(buffer);
   if (!Number.isInteger(count) || count < 0 || count * 36 > b.length) {
     throw new ProtocolError(`ENUM_SERVICE_STATUSW: ${count} entries cannot fit ${b.length} bytes`);
   }
   const v = new DataView(b.buffer, b.byteOffset, b.length);
   const str = (offset: number): string => {
-    if (offset % 2 !== 0 || offset >= b.length) throw new ProtocolError(`ENUM_SERVICE_STATUSW: bad string offset ${offset}`);
+    if (offset % 2 !== 0 || offset >= b.length) {
+      throw new ProtocolError(`ENUM_SERVICE_STATUSW: bad string offset ${offset}`);
+    }
     let end = offset;
     while (end + 1 < b.length && (b[end] | b[end + 1]) !== 0) end += 2;
     if (end + 1 >= b.length) throw new ProtocolError("ENUM_SERVICE_STATUSW: a string has no NUL");

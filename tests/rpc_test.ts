@@ -40,8 +40,19 @@ import {
 } from "../src/mechanisms/rpc/pdu.ts";
 import { connectNamedPipeStream } from "../src/mechanisms/pipe/mod.ts";
 import { connectTcpStream, SocketServer } from "../src/mechanisms/socket/mod.ts";
-import { assert, bytesEqual, fc, fcParams, spawnPeer, test, uniqueName, within } from "./_support/harness.ts";
-import { spawnReadyPeer } from "./_support/process.ts";
+import {
+  assert,
+  bytesEqual,
+  fc,
+  fcParams,
+  LIBRARY_DENO_FLAGS,
+  runtime,
+  spawnPeer,
+  test,
+  uniqueName,
+  within,
+} from "./_support/harness.ts";
+import { runChild, runtimeExecutable, spawnReadyPeer } from "./_support/process.ts";
 import { testImplementation, testInterface } from "./core/_rpc_test_interface.ts";
 
 const MIN_FRAGMENT = 1432;
@@ -293,6 +304,92 @@ test("rpc: hostile PDUs on a pipe and a socket get a FAULT or a closed connectio
   assert(server.connections === 1, `${server.connections} connections left (only the good client's)`);
 });
 
+// --- rpcrt4's client runtime calling the library's server ---
+
+/** Runs the rpcrt4 peer with `calls` (`OPNUM HEX` lines) against `binding`; its output lines. */
+async function rpcrt4Calls(binding: string, calls: string[]): Promise<string[]> {
+  const exe = runtimeExecutable();
+  const peer = "tests/peers/rpcrt4_client.ts";
+  // RpcBindingFromStringBindingW reads a backslash as an escape: the endpoint \pipe\NAME.
+  const escaped = binding.replaceAll("\\", "\\\\");
+  const args = [
+    escaped,
+    testInterface.syntax.uuid,
+    `${testInterface.syntax.major}.${testInterface.syntax.minor}`,
+  ];
+  const cmd = runtime === "deno"
+    ? [exe, "run", ...LIBRARY_DENO_FLAGS, "--no-check", peer, ...args]
+    : [exe, peer, ...args];
+  await using child = runChild(cmd, { stdin: new TextEncoder().encode(calls.join("\n") + "\n") });
+  const code = await within(60_000, child.exited, "the rpcrt4 peer");
+  const out = new TextDecoder().decode(child.stdout()).split(/\r?\n/).filter((l) =>
+    l.startsWith("ok") || l.startsWith("error")
+  );
+  assert(code === 0, `rpcrt4 peer exit ${code}: ${child.stderr()}`);
+  return out;
+}
+
+const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const fromHex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
+
+test("rpc interop: rpcrt4's own client runtime calls the library's server over ncacn_np and ncacn_ip_tcp", async () => {
+  await using server = new RpcServer({ maxFragment: MIN_FRAGMENT });
+  server.register(testInterface, testImplementation({ rundowns: 0 }));
+  const endpoints = [
+    server.listen(`ncacn_np:[\\pipe\\${uniqueName("rpc-rpcrt4")}]`),
+    server.listen("ncacn_ip_tcp:127.0.0.1[0]"),
+  ];
+  const echo = testInterface.byName.get("Echo")!;
+  const fail = testInterface.byName.get("Fail")!;
+  const sleep = testInterface.byName.get("Sleep")!;
+  const calls = [
+    { n: 0x12345678, big: -1234567890123456789n, text: "héllo € \u{1F600}", data: [1, 2, 3], note: "a note" },
+    { n: 0, big: 0n, text: "", data: [], note: null },
+    // Fragmented both ways: rpcrt4 cuts the request at what the bind_ack allowed (1432), the
+    // server the response.
+    {
+      n: 7,
+      big: 7n,
+      text: "x".repeat(3000),
+      data: Array.from({ length: 20_000 }, (_, i) => i & 255),
+      note: null,
+    },
+  ];
+  const lines = [
+    ...calls.map((c) => `${echo.opnum} ${toHex(echo.encodeArgs(c))}`),
+    `${fail.opnum} ${toHex(fail.encodeArgs({ status: 5 }))}`,
+    `${sleep.opnum} ${toHex(sleep.encodeArgs({ ms: 1 }))}`,
+    "6 ",
+    "99 ",
+    `${echo.opnum} 0102`,
+    `${sleep.opnum} ${toHex(sleep.encodeArgs({ ms: 1 }))}`,
+  ];
+  for (const e of endpoints) {
+    const out = await rpcrt4Calls(e.binding, lines);
+    console.log(`[rpc] rpcrt4 → ${e.binding}: ${out.map((l) => l.slice(0, 24)).join(" | ")}`);
+    assert(out.length === lines.length, `${e.binding}: ${out.length} answers for ${lines.length} calls`);
+    calls.forEach((c, i) => {
+      assert(out[i].startsWith("ok "), `${e.binding}: call ${i}: ${out[i].slice(0, 80)}`);
+      const got = echo.decodeResult(fromHex(out[i].slice(3)));
+      const same = got.n === c.n && got.big === c.big && got.text === c.text && got.note === c.note &&
+        bytesEqual(Uint8Array.from(got.data as number[]), Uint8Array.from(c.data)) && got.status === 0;
+      assert(same, `${e.binding}: echo ${i} came back different`);
+    });
+    const rest = out.slice(calls.length);
+    assert(rest[0] === "error 5", `a fault with status 5 reaches rpcrt4 as 5: ${rest[0]}`);
+    assert(
+      rest[1] === `ok ${toHex(sleep.encodeResult({ status: 0 }))}`,
+      `a call after the fault: ${rest[1]}`,
+    );
+    assert(
+      rest[2] === "error 1745" && rest[3] === "error 1745",
+      `unknown opnums: RPC_S_PROCNUM_OUT_OF_RANGE: ${rest[2]}, ${rest[3]}`,
+    );
+    assert(rest[4] === "error 1783", `bad stub data: RPC_X_BAD_STUB_DATA: ${rest[4]}`);
+    assert(rest[5].startsWith("ok "), `still served: ${rest[5]}`);
+  }
+});
+
 // --- Wine's own RPC servers ---
 
 test("rpc client → Wine's Service Control Manager (\\pipe\\svcctl): open, enumerate, query RpcSs, close", async () => {
@@ -402,7 +499,15 @@ test("rpc client → Wine's endpoint mapper (\\pipe\\epmapper): ept_insert, ept_
   // Gone: Windows answers EPT_S_NOT_REGISTERED, Wine status 0 with no towers (README, "Wine is
   // not Windows"); either way our pipe must not be among the towers.
   const gone = await map();
-  assert(gone.status === 0 || gone.status === EPT_S_NOT_REGISTERED, `after ept_delete: 0x${gone.status.toString(16)}`);
+  assert(
+    gone.status === 0 || gone.status === EPT_S_NOT_REGISTERED,
+    `after ept_delete: 0x${gone.status.toString(16)}`,
+  );
   const left = gone.towers.filter((t) => t !== null).map((t) => decodeTower(Uint8Array.from(t!.octets)));
-  assert(!left.some((t) => t.binding.protocol === "ncacn_np" && t.binding.pipe.toLowerCase() === pipe.toLowerCase()), "deleted");
+  assert(
+    !left.some((t) =>
+      t.binding.protocol === "ncacn_np" && t.binding.pipe.toLowerCase() === pipe.toLowerCase()
+    ),
+    "deleted",
+  );
 });

@@ -31,6 +31,12 @@ export interface OperationSpec {
   readonly out: readonly NdrMember[];
 }
 
+/**
+ * One parameter's declaration, `[name, type]`: for spelling out an operation map's type where a
+ * published interface needs an explicit one (JSR's "no slow types").
+ */
+export type Param<N extends string, T> = readonly [N, NdrType<T>];
+
 /** The operations of an interface by name. */
 export type OperationMap = { readonly [name: string]: OperationSpec };
 

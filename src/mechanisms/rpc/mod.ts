@@ -29,6 +29,7 @@ export {
   type InterfaceSpec,
   type OperationMap,
   type OperationSpec,
+  type Param,
   type ResultOf,
   type RpcInterface,
   type RpcOperation,
@@ -95,11 +96,13 @@ export {
   type ServiceStatus,
   svcctl,
   SVCCTL_OPERATIONS,
+  type SvcctlOperations,
 } from "./interfaces/svcctl.ts";
 export {
   annotation,
   epmapper,
   EPMAPPER_OPERATIONS,
+  type EpmapperOperations,
   EPT_S_NOT_REGISTERED,
   type EptEntry,
   eptEntry,

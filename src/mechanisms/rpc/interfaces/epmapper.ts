@@ -5,10 +5,11 @@
  * towers ({@link encodeTower}, {@link decodeTower}).
  * @module
  */
-import { defineInterface, type RpcInterface } from "../interface.ts";
+import { defineInterface, type OperationMap, type Param, type RpcInterface } from "../interface.ts";
 import {
   conformantArray,
   conformantVaryingArray,
+  type ContextHandle,
   contextHandle,
   fullPtr,
   type NdrType,
@@ -47,8 +48,40 @@ export const eptEntry: NdrType<EptEntry> = struct([
   ["annotation", varyingArray(u8, 64)],
 ]);
 
+/** The types of epmapper's operations (see {@link EPMAPPER_OPERATIONS}). */
+export interface EpmapperOperations extends OperationMap {
+  /** ept_insert. */
+  readonly ept_insert: {
+    readonly opnum: 0;
+    readonly in: readonly [Param<"count", number>, Param<"entries", EptEntry[]>, Param<"replace", number>];
+    readonly out: readonly [Param<"status", number>];
+  };
+  /** ept_delete. */
+  readonly ept_delete: {
+    readonly opnum: 1;
+    readonly in: readonly [Param<"count", number>, Param<"entries", EptEntry[]>];
+    readonly out: readonly [Param<"status", number>];
+  };
+  /** ept_map. */
+  readonly ept_map: {
+    readonly opnum: 3;
+    readonly in: readonly [
+      Param<"object", string | null>,
+      Param<"tower", Twr | null>,
+      Param<"entryHandle", ContextHandle>,
+      Param<"maxTowers", number>,
+    ];
+    readonly out: readonly [
+      Param<"entryHandle", ContextHandle>,
+      Param<"count", number>,
+      Param<"towers", (Twr | null)[]>,
+      Param<"status", number>,
+    ];
+  };
+}
+
 /** epmapper's operations: the declaration {@link epmapper} is made from. */
-export const EPMAPPER_OPERATIONS = {
+export const EPMAPPER_OPERATIONS: EpmapperOperations = {
   /** ept_insert: registers `entries` (`replace`: drop older ones for the same interface and object). */
   ept_insert: {
     opnum: 0,
@@ -77,10 +110,10 @@ export const EPMAPPER_OPERATIONS = {
       ["status", u32],
     ],
   },
-} as const;
+};
 
 /** epmapper e1af8308-5d1f-11c9-91a4-08002b14a0fa v3.0. */
-export const epmapper: RpcInterface<typeof EPMAPPER_OPERATIONS> = defineInterface({
+export const epmapper: RpcInterface<EpmapperOperations> = defineInterface({
   name: "epmapper",
   uuid: "e1af8308-5d1f-11c9-91a4-08002b14a0fa",
   version: "3.0",

@@ -7,11 +7,78 @@
  * @module
  */
 import { ProtocolError } from "../../../core/errors.ts";
-import { defineInterface, type RpcInterface } from "../interface.ts";
-import { conformantArray, contextHandle, enum32, u32, u8, uniquePtr, wstring } from "../ndr.ts";
+import { defineInterface, type OperationMap, type Param, type RpcInterface } from "../interface.ts";
+import {
+  conformantArray,
+  type ContextHandle,
+  contextHandle,
+  enum32,
+  u32,
+  u8,
+  uniquePtr,
+  wstring,
+} from "../ndr.ts";
+
+/** The types of svcctl's operations (see {@link SVCCTL_OPERATIONS}). */
+export interface SvcctlOperations extends OperationMap {
+  /** RCloseServiceHandle. */
+  readonly CloseServiceHandle: {
+    readonly opnum: 0;
+    readonly in: readonly [Param<"handle", ContextHandle>];
+    readonly out: readonly [Param<"handle", ContextHandle>, Param<"status", number>];
+  };
+  /** REnumServicesStatusW. */
+  readonly EnumServicesStatusW: {
+    readonly opnum: 14;
+    readonly in: readonly [
+      Param<"manager", ContextHandle>,
+      Param<"serviceType", number>,
+      Param<"serviceState", number>,
+      Param<"bufSize", number>,
+      Param<"resumeIndex", number | null>,
+    ];
+    readonly out: readonly [
+      Param<"buffer", number[]>,
+      Param<"bytesNeeded", number>,
+      Param<"servicesReturned", number>,
+      Param<"resumeIndex", number | null>,
+      Param<"status", number>,
+    ];
+  };
+  /** ROpenSCManagerW. */
+  readonly OpenSCManagerW: {
+    readonly opnum: 15;
+    readonly in: readonly [
+      Param<"machine", string | null>,
+      Param<"database", string | null>,
+      Param<"access", number>,
+    ];
+    readonly out: readonly [Param<"handle", ContextHandle>, Param<"status", number>];
+  };
+  /** ROpenServiceW. */
+  readonly OpenServiceW: {
+    readonly opnum: 16;
+    readonly in: readonly [
+      Param<"manager", ContextHandle>,
+      Param<"service", string>,
+      Param<"access", number>,
+    ];
+    readonly out: readonly [Param<"handle", ContextHandle>, Param<"status", number>];
+  };
+  /** RQueryServiceStatusEx. */
+  readonly QueryServiceStatusEx: {
+    readonly opnum: 40;
+    readonly in: readonly [
+      Param<"service", ContextHandle>,
+      Param<"infoLevel", number>,
+      Param<"bufSize", number>,
+    ];
+    readonly out: readonly [Param<"buffer", number[]>, Param<"bytesNeeded", number>, Param<"status", number>];
+  };
+}
 
 /** svcctl's operations: the declaration {@link svcctl} is made from. */
-export const SVCCTL_OPERATIONS = {
+export const SVCCTL_OPERATIONS: SvcctlOperations = {
   /** RCloseServiceHandle: returns the null handle. */
   CloseServiceHandle: {
     opnum: 0,
@@ -54,10 +121,10 @@ export const SVCCTL_OPERATIONS = {
     in: [["service", contextHandle], ["infoLevel", enum32], ["bufSize", u32]],
     out: [["buffer", conformantArray(u8)], ["bytesNeeded", u32], ["status", u32]],
   },
-} as const;
+};
 
 /** svcctl 367abb81-9844-35f1-ad32-98f038001003 v2.0 (MS-SCMR 3.1.4). */
-export const svcctl: RpcInterface<typeof SVCCTL_OPERATIONS> = defineInterface({
+export const svcctl: RpcInterface<SvcctlOperations> = defineInterface({
   name: "svcctl",
   uuid: "367abb81-9844-35f1-ad32-98f038001003",
   version: "2.0",

@@ -37,6 +37,20 @@ export interface OperationSpec {
  */
 export type Param<N extends string, T> = readonly [N, NdrType<T>];
 
+/**
+ * An operation's declaration with its exact types (an {@link OperationSpec}), for spelling out
+ * an operation map's type: `Operation<0, readonly [Param<"name", string>], readonly [...]>`.
+ */
+export interface Operation<N extends number, I extends readonly NdrMember[], O extends readonly NdrMember[]>
+  extends OperationSpec {
+  /** The operation number. */
+  readonly opnum: N;
+  /** The `[in]` parameters. */
+  readonly in: I;
+  /** The `[out]` parameters, then the return value. */
+  readonly out: O;
+}
+
 /** The operations of an interface by name. */
 export type OperationMap = { readonly [name: string]: OperationSpec };
 

@@ -5,7 +5,13 @@
  * towers ({@link encodeTower}, {@link decodeTower}).
  * @module
  */
-import { defineInterface, type OperationMap, type Param, type RpcInterface } from "../interface.ts";
+import {
+  defineInterface,
+  type Operation,
+  type OperationMap,
+  type Param,
+  type RpcInterface,
+} from "../interface.ts";
 import {
   conformantArray,
   conformantVaryingArray,
@@ -51,33 +57,33 @@ export const eptEntry: NdrType<EptEntry> = struct([
 /** The types of epmapper's operations (see {@link EPMAPPER_OPERATIONS}). */
 export interface EpmapperOperations extends OperationMap {
   /** ept_insert. */
-  readonly ept_insert: {
-    readonly opnum: 0;
-    readonly in: readonly [Param<"count", number>, Param<"entries", EptEntry[]>, Param<"replace", number>];
-    readonly out: readonly [Param<"status", number>];
-  };
+  readonly ept_insert: Operation<
+    0,
+    readonly [Param<"count", number>, Param<"entries", EptEntry[]>, Param<"replace", number>],
+    readonly [Param<"status", number>]
+  >;
   /** ept_delete. */
-  readonly ept_delete: {
-    readonly opnum: 1;
-    readonly in: readonly [Param<"count", number>, Param<"entries", EptEntry[]>];
-    readonly out: readonly [Param<"status", number>];
-  };
+  readonly ept_delete: Operation<
+    1,
+    readonly [Param<"count", number>, Param<"entries", EptEntry[]>],
+    readonly [Param<"status", number>]
+  >;
   /** ept_map. */
-  readonly ept_map: {
-    readonly opnum: 3;
-    readonly in: readonly [
+  readonly ept_map: Operation<
+    3,
+    readonly [
       Param<"object", string | null>,
       Param<"tower", Twr | null>,
       Param<"entryHandle", ContextHandle>,
       Param<"maxTowers", number>,
-    ];
-    readonly out: readonly [
+    ],
+    readonly [
       Param<"entryHandle", ContextHandle>,
       Param<"count", number>,
       Param<"towers", (Twr | null)[]>,
       Param<"status", number>,
-    ];
-  };
+    ]
+  >;
 }
 
 /** epmapper's operations: the declaration {@link epmapper} is made from. */

@@ -7,7 +7,13 @@
  * @module
  */
 import { ProtocolError } from "../../../core/errors.ts";
-import { defineInterface, type OperationMap, type Param, type RpcInterface } from "../interface.ts";
+import {
+  defineInterface,
+  type Operation,
+  type OperationMap,
+  type Param,
+  type RpcInterface,
+} from "../interface.ts";
 import {
   conformantArray,
   type ContextHandle,
@@ -22,59 +28,59 @@ import {
 /** The types of svcctl's operations (see {@link SVCCTL_OPERATIONS}). */
 export interface SvcctlOperations extends OperationMap {
   /** RCloseServiceHandle. */
-  readonly CloseServiceHandle: {
-    readonly opnum: 0;
-    readonly in: readonly [Param<"handle", ContextHandle>];
-    readonly out: readonly [Param<"handle", ContextHandle>, Param<"status", number>];
-  };
+  readonly CloseServiceHandle: Operation<
+    0,
+    readonly [Param<"handle", ContextHandle>],
+    readonly [Param<"handle", ContextHandle>, Param<"status", number>]
+  >;
   /** REnumServicesStatusW. */
-  readonly EnumServicesStatusW: {
-    readonly opnum: 14;
-    readonly in: readonly [
+  readonly EnumServicesStatusW: Operation<
+    14,
+    readonly [
       Param<"manager", ContextHandle>,
       Param<"serviceType", number>,
       Param<"serviceState", number>,
       Param<"bufSize", number>,
       Param<"resumeIndex", number | null>,
-    ];
-    readonly out: readonly [
+    ],
+    readonly [
       Param<"buffer", number[]>,
       Param<"bytesNeeded", number>,
       Param<"servicesReturned", number>,
       Param<"resumeIndex", number | null>,
       Param<"status", number>,
-    ];
-  };
+    ]
+  >;
   /** ROpenSCManagerW. */
-  readonly OpenSCManagerW: {
-    readonly opnum: 15;
-    readonly in: readonly [
+  readonly OpenSCManagerW: Operation<
+    15,
+    readonly [
       Param<"machine", string | null>,
       Param<"database", string | null>,
       Param<"access", number>,
-    ];
-    readonly out: readonly [Param<"handle", ContextHandle>, Param<"status", number>];
-  };
+    ],
+    readonly [Param<"handle", ContextHandle>, Param<"status", number>]
+  >;
   /** ROpenServiceW. */
-  readonly OpenServiceW: {
-    readonly opnum: 16;
-    readonly in: readonly [
+  readonly OpenServiceW: Operation<
+    16,
+    readonly [
       Param<"manager", ContextHandle>,
       Param<"service", string>,
       Param<"access", number>,
-    ];
-    readonly out: readonly [Param<"handle", ContextHandle>, Param<"status", number>];
-  };
+    ],
+    readonly [Param<"handle", ContextHandle>, Param<"status", number>]
+  >;
   /** RQueryServiceStatusEx. */
-  readonly QueryServiceStatusEx: {
-    readonly opnum: 40;
-    readonly in: readonly [
+  readonly QueryServiceStatusEx: Operation<
+    40,
+    readonly [
       Param<"service", ContextHandle>,
       Param<"infoLevel", number>,
       Param<"bufSize", number>,
-    ];
-    readonly out: readonly [Param<"buffer", number[]>, Param<"bytesNeeded", number>, Param<"status", number>];
-  };
+    ],
+    readonly [Param<"buffer", number[]>, Param<"bytesNeeded", number>, Param<"status", number>]
+  >;
 }
 
 /** svcctl's operations: the declaration {@link svcctl} is made from. */

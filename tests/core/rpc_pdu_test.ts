@@ -10,15 +10,12 @@ import {
   decodeHeader,
   decodePdu,
   encodePdu,
-  fragmentRequest,
-  fragmentResponse,
   NCA_S_FAULT_NDR,
   NCA_S_OP_RNG_ERROR,
   NCA_S_PROTO_ERROR,
   NCA_S_UNK_IF,
   NDR_SYNTAX,
   type Pdu,
-  PduStreamReader,
   PFC_CONC_MPX,
   PFC_DID_NOT_EXECUTE,
   PFC_FIRST_FRAG,
@@ -37,11 +34,16 @@ import {
   PTYPE_REQUEST,
   PTYPE_RESPONSE,
   PTYPE_SHUTDOWN,
-  Reassembler,
   type RequestPdu,
   type ResponsePdu,
-  wholePduLength,
 } from "../../src/mechanisms/rpc/pdu.ts";
+import {
+  fragmentRequest,
+  fragmentResponse,
+  PduStreamReader,
+  Reassembler,
+  wholePduLength,
+} from "../../src/mechanisms/rpc/pdu_stream.ts";
 import { assert, bytesEqual, fc, fcParams, test } from "../_support/harness.ts";
 import { concat, cutInto, cutsArb, thrown } from "./_util.ts";
 import { hex, le16, le32, NDR_UUID_BYTES } from "./_rpc_vectors.ts";

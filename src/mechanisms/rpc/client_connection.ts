@@ -10,14 +10,8 @@
  */
 import { ChannelClosedError, ProtocolError, type WaitOptions } from "../../core/errors.ts";
 import type { RpcInterface } from "./interface.ts";
-import {
-  fragmentRequest,
-  NDR_SYNTAX,
-  type Pdu,
-  REASON_ABSTRACT_SYNTAX_NOT_SUPPORTED,
-  Reassembler,
-  RESULT_ACCEPTANCE,
-} from "./pdu.ts";
+import { NDR_SYNTAX, type Pdu, REASON_ABSTRACT_SYNTAX_NOT_SUPPORTED, RESULT_ACCEPTANCE } from "./pdu.ts";
+import { fragmentRequest, Reassembler } from "./pdu_stream.ts";
 import { PduTransport } from "./pdu_transport.ts";
 import { describeStatus, RpcBindError, RpcFaultError } from "./rpc_errors.ts";
 import type { RpcTransport } from "./transport.ts";

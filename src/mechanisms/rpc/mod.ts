@@ -46,6 +46,7 @@ export {
   cstring,
   decode,
   type DecodeOptions,
+  type Discriminant,
   encapsulatedUnion,
   encode,
   enum16,

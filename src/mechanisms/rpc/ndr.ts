@@ -885,7 +885,7 @@ export interface UnionValue {
 export type UnionArms = Readonly<Record<number, NdrType<any> | null>>;
 
 /** A discriminant type: an integer type ({@link i32}, {@link u16}, {@link enum16}, ...). */
-type Discriminant = NdrType<number>;
+export type Discriminant = NdrType<number>;
 
 /** The union's parts, checked, and the arm a tag selects. */
 function unionArms(

@@ -5,7 +5,8 @@
  * @module
  */
 import { ProtocolError, type WaitOptions } from "../../core/errors.ts";
-import { decodePdu, encodePdu, type Pdu, PduStreamReader } from "./pdu.ts";
+import { decodePdu, encodePdu, type Pdu } from "./pdu.ts";
+import { PduStreamReader } from "./pdu_stream.ts";
 import type { RpcTransport } from "./transport.ts";
 
 /** Reads and writes whole PDUs on one transport. */

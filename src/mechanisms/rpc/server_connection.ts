@@ -13,7 +13,6 @@ import { MIN_FRAGMENT } from "./client_connection.ts";
 import {
   type BindPdu,
   type ContextResult,
-  fragmentResponse,
   NCA_S_FAULT_NDR,
   NCA_S_FAULT_UNSPEC,
   NCA_S_OP_RNG_ERROR,
@@ -26,13 +25,13 @@ import {
   PFC_LAST_FRAG,
   REASON_ABSTRACT_SYNTAX_NOT_SUPPORTED,
   REASON_TRANSFER_SYNTAXES_NOT_SUPPORTED,
-  Reassembler,
   REJECT_LOCAL_LIMIT_EXCEEDED,
   type RequestPdu,
   RESULT_ACCEPTANCE,
   RESULT_PROVIDER_REJECTION,
   type SyntaxId,
 } from "./pdu.ts";
+import { fragmentResponse, Reassembler } from "./pdu_stream.ts";
 import { PduTransport } from "./pdu_transport.ts";
 import { RpcFaultError } from "./rpc_errors.ts";
 import type { RpcTransport } from "./transport.ts";

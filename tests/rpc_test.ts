@@ -6,8 +6,8 @@
  * and the library's client calling Wine's Service Control Manager and endpoint mapper.
  */
 import { ChannelClosedError, NotFoundError, type WaitOptions } from "../src/core/errors.ts";
+import { newGuid } from "../src/core/guid.ts";
 import {
-  annotation,
   connectRpc,
   decodeTower,
   encodeTower,
@@ -449,65 +449,60 @@ test("rpc client → Wine's Service Control Manager (\\pipe\\svcctl): open, enum
   }
 });
 
-test("rpc client → Wine's endpoint mapper (\\pipe\\epmapper): ept_insert, ept_map finds it, ept_delete", async () => {
-  await using server = new RpcServer();
-  server.register(testInterface, testImplementation({ rundowns: 0 }));
+test("rpc client → Wine's endpoint mapper (\\pipe\\epmapper): ept_map finds an interface rpcrt4 registered", async () => {
+  // The registration comes from rpcrt4 itself (RpcEpRegisterW in tests/peers/rpcrt4_register.ts):
+  // Wine's rpcss refuses the library's ept_insert, whose ept_entry_t is laid out as C706 and
+  // Windows have it, with nca_s_fault_invalid_bound (README, "Wine is not Windows"). A new UUID
+  // each run: Wine keeps registrations after their process ends, and a newer one replaces them.
+  const iface = { uuid: newGuid().replace(/[{}]/g, "").toLowerCase(), major: 3, minor: 1 };
   const pipe = uniqueName("rpc-ep");
-  const endpoint = server.listen(`ncacn_np:[\\pipe\\${pipe}]`);
-  await using ep = await connectRpc("ncacn_np:[\\pipe\\epmapper]", {
-    interfaces: [epmapper],
-    timeout: 10_000,
-  });
-  const mapper = ep.proxy(epmapper);
-  const ours = encodeTower(testInterface.syntax, parseBinding(endpoint.binding));
-  const entry = { object: NIL_UUID, tower: towerValue(ours), annotation: annotation("winipc test") };
-  const inserted = await mapper.ept_insert({ count: 1, entries: [entry], replace: 1 });
-  assert(inserted.status === 0, `ept_insert: 0x${inserted.status.toString(16)}`);
-  const query = encodeTower(testInterface.syntax, {
-    protocol: "ncacn_np",
-    host: null,
-    pipe: "",
-    object: null,
-  });
-  const map = () =>
-    mapper.ept_map({
-      object: null,
-      tower: towerValue(query),
-      entryHandle: NULL_CONTEXT_HANDLE,
-      maxTowers: 4,
+  const peer = await spawnReadyPeer("rpcrt4_register.ts", [pipe, iface.uuid, "3.1", "winipc test"]);
+  await using _peer = peer;
+  try {
+    await using ep = await connectRpc("ncacn_np:[\\pipe\\epmapper]", {
+      interfaces: [epmapper],
+      timeout: 10_000,
     });
-  const found = await map();
-  assert(found.status === 0 && found.count >= 1, `ept_map: 0x${found.status.toString(16)}, ${found.count}`);
-  const towers = found.towers.filter((t) => t !== null).map((t) => decodeTower(Uint8Array.from(t!.octets)));
-  console.log(
-    `[rpc] ept_map: ${towers.map((t) => `${t.binding.protocol} ${JSON.stringify(t.binding)}`).join("; ")}`,
-  );
-  const mine = towers.find((t) =>
-    t.binding.protocol === "ncacn_np" && t.binding.pipe.toLowerCase() === pipe.toLowerCase()
-  );
-  assert(mine && mine.interface.uuid === testInterface.syntax.uuid, "ept_map returns our pipe");
-  // The endpoint it gave works: call through it.
-  await using client = await connectRpc(`ncacn_np:[\\pipe\\${(mine!.binding as { pipe: string }).pipe}]`, {
-    interfaces: [testInterface],
-  });
-  assert(
-    (await client.proxy(testInterface).Sleep({ ms: 1 })).status === 0,
-    "a call through the mapped endpoint",
-  );
-  const deleted = await mapper.ept_delete({ count: 1, entries: [entry] });
-  assert(deleted.status === 0, `ept_delete: 0x${deleted.status.toString(16)}`);
-  // Gone: Windows answers EPT_S_NOT_REGISTERED, Wine status 0 with no towers (README, "Wine is
-  // not Windows"); either way our pipe must not be among the towers.
-  const gone = await map();
-  assert(
-    gone.status === 0 || gone.status === EPT_S_NOT_REGISTERED,
-    `after ept_delete: 0x${gone.status.toString(16)}`,
-  );
-  const left = gone.towers.filter((t) => t !== null).map((t) => decodeTower(Uint8Array.from(t!.octets)));
-  assert(
-    !left.some((t) =>
-      t.binding.protocol === "ncacn_np" && t.binding.pipe.toLowerCase() === pipe.toLowerCase()
-    ),
-    "deleted",
-  );
+    const mapper = ep.proxy(epmapper);
+    const map = (syntax: typeof iface, protocol: "ncacn_np" | "ncacn_ip_tcp") =>
+      mapper.ept_map({
+        object: null,
+        tower: towerValue(encodeTower(
+          syntax,
+          protocol === "ncacn_np"
+            ? { protocol, host: null, pipe: "", object: null }
+            : { protocol, host: "0.0.0.0", port: 0, object: null },
+        )),
+        entryHandle: NULL_CONTEXT_HANDLE,
+        maxTowers: 4,
+      });
+    const found = await map(iface, "ncacn_np");
+    assert(
+      found.status === 0 && found.count === 1,
+      `ept_map: 0x${found.status.toString(16)}, ${found.count} towers`,
+    );
+    const towers = found.towers.filter((t) => t !== null).map((t) => decodeTower(Uint8Array.from(t!.octets)));
+    console.log(`[rpc] ept_map: ${JSON.stringify(towers)}`);
+    const [tower] = towers;
+    assert(
+      tower.binding.protocol === "ncacn_np" && tower.binding.pipe.toLowerCase() === pipe.toLowerCase(),
+      "the pipe",
+    );
+    assert(
+      tower.interface.uuid === iface.uuid && tower.interface.major === 3 && tower.interface.minor === 1,
+      "the interface",
+    );
+    assert(tower.transfer.uuid === NDR_SYNTAX.uuid && tower.transfer.major === 2, "NDR 2.0");
+    // An older minor version of the interface is served by it; another major version, or TCP, is not.
+    assert((await map({ ...iface, minor: 0 }, "ncacn_np")).count === 1, "v3.0 maps to the v3.1 registration");
+    // Wine answers a miss with status 0 and no towers, Windows with EPT_S_NOT_REGISTERED.
+    for (const miss of [await map({ ...iface, major: 4 }, "ncacn_np"), await map(iface, "ncacn_ip_tcp")]) {
+      assert(
+        miss.count === 0 && (miss.status === 0 || miss.status === EPT_S_NOT_REGISTERED),
+        `a miss: ${miss.count}`,
+      );
+    }
+  } finally {
+    peer.kill();
+  }
 });

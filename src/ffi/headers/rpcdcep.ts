@@ -30,6 +30,23 @@ export const RPC_CLIENT_INTERFACE = struct({
 });
 
 /**
+ * RPC_SERVER_INTERFACE: what a server stub tells the runtime about its interface; the same x64
+ * layout as RPC_CLIENT_INTERFACE (96 bytes), with the default manager EPV in place of Reserved.
+ * For RpcEpRegisterW alone only InterfaceId and TransferSyntax matter (the rest may stay 0).
+ */
+export const RPC_SERVER_INTERFACE = struct({
+  Length: "u32",
+  InterfaceId: RPC_SYNTAX_IDENTIFIER,
+  TransferSyntax: RPC_SYNTAX_IDENTIFIER,
+  DispatchTable: "ptr",
+  RpcProtseqEndpointCount: "u32",
+  RpcProtseqEndpoint: "ptr",
+  DefaultManagerEpv: "ptr",
+  InterpreterInfo: "ptr",
+  Flags: "u32",
+});
+
+/**
  * RPC_MESSAGE: one call's stub data and routing. The client sets Handle (the binding),
  * DataRepresentation, BufferLength, ProcNum (the opnum) and RpcInterfaceInformation (an
  * RPC_CLIENT_INTERFACE); I_RpcGetBuffer fills Buffer and ReservedForRuntime (the connection);
@@ -57,3 +74,6 @@ export const NDR_TRANSFER_SYNTAX = "8a885d04-1ceb-11c9-9fe8-08002b104860";
 
 /** RPC_S_OK: an RPC_STATUS of success. */
 export const RPC_S_OK = 0;
+
+/** RPC_C_PROTSEQ_MAX_REQS_DEFAULT (rpcdce.h): the MaxCalls of RpcServerUseProtseq* by default. */
+export const RPC_C_PROTSEQ_MAX_REQS_DEFAULT = 10;

@@ -14,14 +14,6 @@
 import { type Channel, connect, listen } from "../mod.ts";
 import { MailslotClient, MailslotServer } from "../src/mechanisms/mailslot/mod.ts";
 import { spawn } from "../src/mechanisms/process/mod.ts";
-import {
-  conformantArray,
-  connectRpc,
-  defineInterface,
-  RpcServer,
-  u32,
-  u8,
-} from "../src/mechanisms/rpc/mod.ts";
 import { listPorts, SerialPort } from "../src/mechanisms/serial/mod.ts";
 import { splitHostPort, UdpSocket } from "../src/mechanisms/socket/mod.ts";
 import process from "node:process";
@@ -42,17 +34,6 @@ interface Ends {
   send(m: Uint8Array): Promise<void> | void;
   receive(opts: { timeout: number }): Promise<Uint8Array>;
 }
-
-/** The RPC step's interface: the child calls Echo COUNT times, then tells how many came back intact. */
-const demoRpc = defineInterface({
-  name: "winipc_demo",
-  uuid: "0c3e5a71-2b9d-4f86-a1e4-7d5c3b2a1908",
-  version: "1.0",
-  operations: {
-    Echo: { opnum: 0, in: [["data", conformantArray(u8)]], out: [["data", conformantArray(u8)]] },
-    Done: { opnum: 1, in: [["intact", u32]], out: [["status", u32]] },
-  },
-});
 
 // --- the child: one role per step, chosen by the first argument ---
 
@@ -82,19 +63,6 @@ const roles: Record<string, (...args: string[]) => Promise<void>> = {
       if (message.length === 0) break;
       await channel.send(message);
     }
-  },
-  /** Calls the parent's RPC server: COUNT echoes, checked, then how many were intact. */
-  async "rpc-call"(binding, count) {
-    await using client = await connectRpc(binding, { interfaces: [demoRpc], timeout: 30_000 });
-    const calls = client.proxy(demoRpc);
-    const data = Array.from({ length: SIZE }, (_, i) => i & 255);
-    let intact = 0;
-    for (let i = 0; i < Number(count); i++) {
-      data[0] = i & 255;
-      const back = (await calls.Echo({ data }, { timeout: 10_000 })).data;
-      if (back.length === SIZE && back[0] === (i & 255) && back[SIZE - 1] === data[SIZE - 1]) intact++;
-    }
-    await calls.Done({ intact });
   },
   /** Says hello to the parent's UDP port, then echoes datagrams until an empty one. */
   async "udp-echo"(port) {
@@ -224,29 +192,6 @@ async function udp(): Promise<Outcome> {
   return outcome;
 }
 
-/** RPC: this process serves an interface on a pipe; the child's calls are the messages. */
-async function rpc(): Promise<Outcome> {
-  await using server = new RpcServer();
-  const done = Promise.withResolvers<number>();
-  server.register(demoRpc, {
-    Echo: ({ data }) => ({ data }),
-    Done: ({ intact }) => {
-      done.resolve(intact);
-      return { status: 0 };
-    },
-  });
-  const { binding } = server.listen(`ncacn_np:[\\pipe\\${id}-rpc]`);
-  return await timed(COUNT, async () => {
-    await using _child = startChild("rpc-call", binding, String(COUNT));
-    const late = setTimeout(() => done.resolve(0), 60_000);
-    try {
-      return await done.promise;
-    } finally {
-      clearTimeout(late);
-    }
-  });
-}
-
 async function serial(): Promise<Outcome | string> {
   const present = listPorts();
   if (!present.includes(SERIAL_HERE) || !present.includes(SERIAL_CHILD)) {
@@ -340,8 +285,8 @@ const steps: Step[] = [
   {
     title: "RPC",
     subpath: "rpc",
-    shows: "DCE/RPC over \\pipe\\NAME: the child calls an Echo operation; each message is one call",
-    run: rpc,
+    shows: "rpc:NAME: DCE/RPC on a pipe; our messages are Send calls, the child's answer our waiting Receive",
+    run: () => channelStep(`rpc:${id}-rpc`),
   },
   {
     title: "Clipboard",

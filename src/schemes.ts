@@ -16,6 +16,7 @@ import { copydataScheme } from "./mechanisms/window/copydata.ts";
 import { clipboardScheme } from "./mechanisms/clipboard/clipboard_channel.ts";
 import { ddeScheme } from "./mechanisms/dde/dde_channel.ts";
 import { comScheme } from "./mechanisms/com/com_channel.ts";
+import { rpcScheme } from "./mechanisms/rpc/rpc_channel.ts";
 
 /** Every scheme `connect` and `listen` understand. */
 const schemes: Readonly<Record<string, Scheme>> = {
@@ -28,6 +29,7 @@ const schemes: Readonly<Record<string, Scheme>> = {
   clipboard: clipboardScheme,
   dde: ddeScheme,
   com: comScheme,
+  rpc: rpcScheme,
 };
 
 function lookup(address: Address, what: "connect" | "listen"): Scheme {

@@ -153,7 +153,7 @@ async function listenerIdle(address: string): Promise<Teardown> {
   }
 }
 
-for (const scheme of ["pipe", "shm", "dll", "copydata", "clipboard", "com"]) {
+for (const scheme of ["pipe", "shm", "dll", "copydata", "clipboard", "com", "rpc"]) {
   test(`idle ${scheme}: listener in accept() and a channel waiting in receive() at both ends use < 1 % CPU over 5 s`, () =>
     idleTest(scheme, () => listenerIdle(`${scheme}:${uniqueName("idle")}`)));
 }

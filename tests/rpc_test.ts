@@ -7,6 +7,7 @@
  */
 import { ChannelClosedError, NotFoundError, type WaitOptions } from "../src/core/errors.ts";
 import { newGuid } from "../src/core/guid.ts";
+import { connect, listen } from "../mod.ts";
 import {
   connectRpc,
   decodeTower,
@@ -43,6 +44,7 @@ import { connectTcpStream, SocketServer } from "../src/mechanisms/socket/mod.ts"
 import {
   assert,
   bytesEqual,
+  checkEchoPeer,
   fc,
   fcParams,
   LIBRARY_DENO_FLAGS,
@@ -505,4 +507,33 @@ test("rpc client → Wine's endpoint mapper (\\pipe\\epmapper): ept_map finds an
   } finally {
     peer.kill();
   }
+});
+
+// --- the rpc: channel ---
+
+test("rpc: an rpc:NAME channel carries fast-check messages both ways to another process", async () => {
+  const name = uniqueName("rpc-chan");
+  await using server = await listen(`rpc:${name}`);
+  await using peer = await spawnReadyPeer("rpc_peer.ts", ["channel-echo", name]);
+  await checkEchoPeer(server, peer);
+});
+
+test("rpc: an rpc:NAME channel ends within 1 s when the peer dies; a missing name is NotFoundError", async () => {
+  let missing: unknown;
+  await connect(`rpc:${uniqueName("rpc-missing")}`, { timeout: 10_000 }).catch((e) => missing = e);
+  assert(missing instanceof NotFoundError, `${missing}`);
+  const name = uniqueName("rpc-kill");
+  await using server = await listen(`rpc:${name}`);
+  const peer = await spawnReadyPeer("rpc_peer.ts", ["channel-echo", name]);
+  await using channel = await server.accept({ timeout: 30_000 });
+  await channel.send(Uint8Array.of(1));
+  assert((await channel.receive({ timeout: 30_000 }))[0] === 1, "an echo first");
+  peer.kill();
+  await peer[Symbol.asyncDispose]();
+  const start = performance.now();
+  let end: unknown;
+  await channel.receive({ timeout: 10_000 }).catch((e) => end = e);
+  const ms = performance.now() - start;
+  assert(end instanceof ChannelClosedError, `the channel ended with ${end}`);
+  assert(ms < 1000, `it took ${ms.toFixed(0)} ms`);
 });

@@ -2,6 +2,8 @@
  * The other process in RPC tests (run by the same runtime as the test).
  *   rpc_peer.ts serve PIPE PORT MAXFRAG EVENT  serve the test interface on \pipe\PIPE and TCP
  *                                              127.0.0.1:PORT, set EVENT, serve until killed
+ *   rpc_peer.ts channel-echo NAME EVENT       connect to rpc:NAME, set EVENT, echo every message
+ *                                              until the server closes the channel
  *   rpc_peer.ts client BINDING CALLS SEED      call the test interface CALLS times with seeded
  *                                              payloads (and a context handle), checking every
  *                                              answer; exit code 0 if all were right
@@ -9,6 +11,7 @@
 import process from "node:process";
 import { connectRpc, RpcServer } from "../../src/mechanisms/rpc/mod.ts";
 import { KernelEvent } from "../../src/sync.ts";
+import { connect } from "../../mod.ts";
 import { patternBytes } from "../_support/harness.ts";
 import { testImplementation, testInterface } from "../core/_rpc_test_interface.ts";
 
@@ -23,6 +26,12 @@ if (role === "serve") {
   using ready = KernelEvent.open(event);
   ready.set();
   setInterval(() => {}, 1 << 30); // serve until killed
+} else if (role === "channel-echo") {
+  const [name, event] = args;
+  await using channel = await connect(`rpc:${name}`, { timeout: 30_000 });
+  using ready = KernelEvent.open(event);
+  ready.set();
+  for await (const m of channel) await channel.send(m);
 } else if (role === "client") {
   const [binding, calls, seed] = args;
   await using client = await connectRpc(binding, { interfaces: [testInterface], timeout: 30_000 });

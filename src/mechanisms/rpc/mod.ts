@@ -22,6 +22,10 @@ export {
 } from "./binding.ts";
 export { type RpcCallOptions, RpcClient, type RpcClientOptions, type RpcProxy } from "./client.ts";
 export { connectRpc, type RpcTransport } from "./transport.ts";
+export { byteArray } from "./ndr_bytes.ts";
+export { connectRpcChannel, RpcChannelListener } from "./rpc_channel.ts";
+export type { InboxChannel } from "../../core/inbox_channel.ts";
+export type { Channel, ChannelOptions, Listener, ReceiveChannel, SendChannel } from "../../core/channel.ts";
 export { ContextHandles, NULL_CONTEXT_HANDLE } from "./context_handles.ts";
 export {
   type ArgsOf,
@@ -120,6 +124,7 @@ export type {
   AddressError,
   AddressInUseError,
   ChannelClosedError,
+  MessageTooLargeError,
   NotFoundError,
   ProtocolError,
   TimeoutError,

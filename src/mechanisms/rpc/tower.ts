@@ -6,7 +6,8 @@
  * @module
  */
 import { ProtocolError } from "../../core/errors.ts";
-import { formatGuid, parseGuid } from "../../core/guid.ts";
+import { parseGuid } from "../../core/guid.ts";
+import { formatUuid } from "./ndr.ts";
 import type { RpcBinding } from "./binding.ts";
 import { NDR_SYNTAX, type SyntaxId } from "./pdu.ts";
 
@@ -128,7 +129,7 @@ function syntaxOf(f: { lhs: Uint8Array; rhs: Uint8Array }): SyntaxId {
   }
   const v = new DataView(f.lhs.buffer, f.lhs.byteOffset, 19);
   return {
-    uuid: formatGuid(f.lhs.subarray(1, 17)),
+    uuid: formatUuid(f.lhs.subarray(1, 17)),
     major: v.getUint16(17, true),
     minor: f.rhs[0] | f.rhs[1] << 8,
   };

@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import process from "node:process";
+import { ChannelClosedError } from "../../src/core/errors.ts";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
@@ -248,6 +249,23 @@ export async function checkEchoPeer(
     (await within(30_000, peer.exited, "the echo peer")) === 0,
     "the peer ended when the channel closed",
   );
+}
+
+/**
+ * Against an echo peer's channel: one echo, then the peer is killed, and the channel must end with
+ * ChannelClosedError within 1 s (the channel tests of mechanisms that watch their peer).
+ */
+export async function checkEndsWhenPeerDies(channel: EchoChannel, peer: Peer): Promise<void> {
+  await channel.send(Uint8Array.of(1));
+  assert((await channel.receive({ timeout: 30_000 }))[0] === 1, "an echo first");
+  peer.kill();
+  await peer[Symbol.asyncDispose]();
+  const start = performance.now();
+  let end: unknown;
+  await channel.receive({ timeout: 10_000 }).catch((e) => end = e);
+  const ms = performance.now() - start;
+  assert(end instanceof ChannelClosedError, `the channel ended with ${end}`);
+  assert(ms < 1000, `it took ${ms.toFixed(0)} ms`);
 }
 
 /** A channel that echoes numbered messages: the server side of the load tests. */

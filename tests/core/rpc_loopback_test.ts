@@ -12,14 +12,12 @@ import { RpcDispatcher } from "../../src/mechanisms/rpc/dispatcher.ts";
 import { defineInterface } from "../../src/mechanisms/rpc/interface.ts";
 import { NIL_UUID, u32 } from "../../src/mechanisms/rpc/ndr.ts";
 import {
-  decodePdu,
   encodePdu,
   NCA_S_FAULT_NDR,
   NCA_S_FAULT_UNSPEC,
   NCA_S_OP_RNG_ERROR,
   NCA_S_PROTO_ERROR,
   NDR_SYNTAX,
-  type Pdu,
   PFC_FIRST_FRAG,
   PFC_LAST_FRAG,
   REASON_ABSTRACT_SYNTAX_NOT_SUPPORTED,
@@ -28,6 +26,7 @@ import { RpcBindError, RpcFaultError } from "../../src/mechanisms/rpc/rpc_errors
 import { assert, bytesEqual, fc, fcParams, test } from "../_support/harness.ts";
 import { caught, unicodeString } from "./_util.ts";
 import { memoryPair } from "./_rpc_memory.ts";
+import { drainPdus } from "./_rpc_pdus.ts";
 import { testImplementation, testInterface, THROW_PLAIN_ERROR } from "./_rpc_test_interface.ts";
 
 /** A server with the test interface, and a way to connect clients to it in memory. */
@@ -232,29 +231,8 @@ function rawClient(s: ReturnType<typeof setup>) {
   const done = s.server.serve(end);
   return {
     send: (b: Uint8Array) => client.write(b),
-    /** Every PDU the server sends until it closes the connection (or `ms` pass). */
-    async drain(ms = 2000): Promise<Pdu[] | "open"> {
-      const out: Pdu[] = [];
-      const deadline = AbortSignal.timeout(ms);
-      let buf = new Uint8Array(0);
-      try {
-        while (true) {
-          const chunk = await client.read({ signal: deadline });
-          if (chunk === null) return out;
-          const all = new Uint8Array(buf.length + chunk.length);
-          all.set(buf);
-          all.set(chunk, buf.length);
-          buf = all;
-          while (buf.length >= 10 && buf.length >= (buf[8] | buf[9] << 8)) {
-            const n = buf[8] | buf[9] << 8;
-            out.push(decodePdu(buf.slice(0, n)));
-            buf = buf.slice(n);
-          }
-        }
-      } catch {
-        return "open";
-      }
-    },
+    /** Every PDU the server sends until it closes the connection, or "open". */
+    drain: () => drainPdus((o) => client.read(o), 2000),
     close: () => client.close(),
     endWrite: () => client.endWrite(),
     done,

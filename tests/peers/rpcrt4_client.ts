@@ -27,10 +27,9 @@ import { kernel32 } from "../../src/ffi/kernel32.ts";
 import { attempt, check } from "../../src/ffi/check.ts";
 import { STD_INPUT_HANDLE, STD_OUTPUT_HANDLE } from "../../src/ffi/headers/winbase.ts";
 import { ERROR_BROKEN_PIPE, ERROR_HANDLE_EOF } from "../../src/ffi/headers/winerror.ts";
-import { parseGuid } from "../../src/core/guid.ts";
+import { interfaceHead } from "./_rpcrt4_interface.ts";
 import {
   NDR_LOCAL_DATA_REPRESENTATION,
-  NDR_TRANSFER_SYNTAX,
   RPC_CLIENT_INTERFACE,
   RPC_MESSAGE,
   RPC_S_OK,
@@ -102,17 +101,10 @@ const handle = handleOut[0];
 
 // Both structs stay at one address: the runtime keeps the interface's address in the message.
 const iface = new NativeMemory(RPC_CLIENT_INTERFACE.size);
-RPC_CLIENT_INTERFACE.write(iface.bytes, {
-  Length: RPC_CLIENT_INTERFACE.size,
-  InterfaceId: {
-    SyntaxGUID: parseGuid(ifaceUuid),
-    SyntaxVersion: { MajorVersion: Number(ver[1]), MinorVersion: Number(ver[2]) },
-  },
-  TransferSyntax: {
-    SyntaxGUID: parseGuid(NDR_TRANSFER_SYNTAX),
-    SyntaxVersion: { MajorVersion: 2, MinorVersion: 0 },
-  },
-});
+RPC_CLIENT_INTERFACE.write(
+  iface.bytes,
+  interfaceHead(RPC_CLIENT_INTERFACE.size, ifaceUuid, Number(ver[1]), Number(ver[2])),
+);
 const message = new NativeMemory(RPC_MESSAGE.size);
 
 /** One call: the output line for it. */

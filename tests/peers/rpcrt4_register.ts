@@ -17,9 +17,8 @@ import process from "node:process";
 import { rpcrt4 } from "../../src/ffi/rpcrt4.ts";
 import { NativeMemory } from "../../src/ffi/memory.ts";
 import { wstr } from "../../src/ffi/wstr.ts";
-import { parseGuid } from "../../src/core/guid.ts";
+import { interfaceHead } from "./_rpcrt4_interface.ts";
 import {
-  NDR_TRANSFER_SYNTAX,
   RPC_C_PROTSEQ_MAX_REQS_DEFAULT,
   RPC_S_OK,
   RPC_SERVER_INTERFACE,
@@ -51,17 +50,10 @@ checkRpc(
 // The interface stays at one address for the life of the process (RpcEpUnregister would take it
 // again); no dispatch table: RpcEpRegisterW reads only the two syntax identifiers.
 const iface = new NativeMemory(RPC_SERVER_INTERFACE.size);
-RPC_SERVER_INTERFACE.write(iface.bytes, {
-  Length: RPC_SERVER_INTERFACE.size,
-  InterfaceId: {
-    SyntaxGUID: parseGuid(ifaceUuid),
-    SyntaxVersion: { MajorVersion: Number(ver[1]), MinorVersion: Number(ver[2]) },
-  },
-  TransferSyntax: {
-    SyntaxGUID: parseGuid(NDR_TRANSFER_SYNTAX),
-    SyntaxVersion: { MajorVersion: 2, MinorVersion: 0 },
-  },
-});
+RPC_SERVER_INTERFACE.write(
+  iface.bytes,
+  interfaceHead(RPC_SERVER_INTERFACE.size, ifaceUuid, Number(ver[1]), Number(ver[2])),
+);
 
 const vector = new BigUint64Array(1); // RPC_BINDING_VECTOR *
 checkRpc("RpcServerInqBindings", rpc.RpcServerInqBindings(vector));

@@ -6,6 +6,7 @@
  */
 import { ProtocolError } from "../../src/core/errors.ts";
 import * as ndr from "../../src/mechanisms/rpc/ndr.ts";
+import { byteArray } from "../../src/mechanisms/rpc/ndr_bytes.ts";
 import { assert, bytesEqual, fc, fcParams, test } from "../_support/harness.ts";
 import { thrown } from "./_util.ts";
 import { hex, le32, NDR_UUID_BYTES } from "./_rpc_vectors.ts";
@@ -531,4 +532,30 @@ test("NDR fuzz: decoding arbitrary bytes as unions throws nothing but ProtocolEr
     }),
     fcParams(300),
   );
+});
+
+test("NDR: byteArray has conformantArray(u8)'s bytes, as a Uint8Array, alone and as a structure's last member", () => {
+  const plain = ndr.params([["n", ndr.u8], ["data", byteArray]]);
+  const numbers = ndr.params([["n", ndr.u8], ["data", ndr.conformantArray(ndr.u8)]]);
+  const inStruct = ndr.struct([["n", ndr.u16], ["data", byteArray]]);
+  const inStructNumbers = ndr.struct([["n", ndr.u16], ["data", ndr.conformantArray(ndr.u8)]]);
+  fc.assert(
+    fc.property(fc.nat({ max: 255 }), fc.uint8Array({ maxLength: 300 }), (n, data) => {
+      const a = ndr.encode(plain, { n, data });
+      assert(
+        bytesEqual(a, ndr.encode(numbers, { n, data: Array.from(data) })),
+        "same bytes as conformantArray(u8)",
+      );
+      const back = ndr.decode(plain, a);
+      assert(back.n === n && back.data instanceof Uint8Array && bytesEqual(back.data, data), "round trip");
+      const s = ndr.encode(inStruct, { n, data });
+      assert(bytesEqual(s, ndr.encode(inStructNumbers, { n, data: Array.from(data) })), "in a structure");
+      assert(bytesEqual(ndr.decode(inStruct, s).data, data), "round trip in a structure");
+      const cut = a.subarray(0, a.length - 1);
+      assert(data.length === 0 || thrown(() => ndr.decode(plain, cut)) instanceof ProtocolError, "truncated");
+    }),
+    fcParams(200),
+  );
+  const huge = Uint8Array.of(0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f);
+  assert(thrown(() => ndr.decode(plain, huge)) instanceof ProtocolError, "a count beyond the buffer");
 });

@@ -358,3 +358,28 @@ test("rpc: fuzzed bytes after a bind end only that connection, with nothing but 
   assert(s.errors.every((e) => e instanceof ProtocolError), `errors: ${s.errors}`);
   await s.server.close();
 });
+
+test("rpc: a handler that never returns delays neither the connection's end nor the server's close", async () => {
+  const stuck = defineInterface({
+    name: "stuck",
+    uuid: "5a5a5a5a-1111-2222-3333-444444444444",
+    version: "1.0",
+    operations: { Hang: { opnum: 0, in: [], out: [["status", u32]] } },
+  });
+  const server = new RpcDispatcher();
+  server.register(stuck, { Hang: () => new Promise<never>(() => {}) });
+  const open = () => {
+    const { client, server: end } = memoryPair();
+    void server.serve(end);
+    return Promise.resolve(client);
+  };
+  const client = await RpcClient.connectWith(open, { interfaces: [stuck] });
+  const e = await caught(() => client.proxy(stuck).Hang({}, { timeout: 50 }));
+  assert(e instanceof TimeoutError, `got ${e}`);
+  await client.close();
+  const closed = await Promise.race([
+    server.close().then(() => "closed"),
+    new Promise((r) => setTimeout(() => r("hung"), 2000)),
+  ]);
+  assert(closed === "closed", "the server closed");
+});

@@ -129,9 +129,13 @@ export class ServerConnection {
     } finally {
       closing.removeEventListener("abort", onClose);
       this.#callAbort.abort(new ChannelClosedError(`${this.remote}: the client's connection ended`));
-      await this.#work;
       await this.#pdus.close().catch(() => {});
-      if (this.#group) this.#server.leaveGroup(this.#group.id);
+      // The association is left once the calls still running have ended (their signal is aborted),
+      // so a rundown never races a call using its handle; a handler that ignores its signal delays
+      // only that, never the connection's end or the server's close.
+      const group = this.#group;
+      if (group && this.#queued === 0) this.#server.leaveGroup(group.id);
+      else if (group) void this.#work.finally(() => this.#server.leaveGroup(group.id));
     }
   }
 

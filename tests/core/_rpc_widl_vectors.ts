@@ -1,7 +1,8 @@
 /**
- * NDR stub data recorded from rpcrt4: tools/rpc_vectors/client.c, a widl-built (-Oicf, so rpcrt4's
- * NdrClientCall2 marshals everything) client of tools/rpc_vectors/vectors.idl, called each
- * operation under Wine 10 against tools/rpc_vectors/record_server.mjs, which recorded each
+ * NDR stub data recorded from rpcrt4: tools/rpc_vectors/client.c, a client of
+ * tools/rpc_vectors/vectors.idl built with Wine 10.0's own widl (-Oicf, so rpcrt4's NdrClientCall2
+ * marshals everything; widl 9.8 of mingw-w64 gives the same bytes), called each operation under
+ * Wine 10.0 against tools/rpc_vectors/record_server.mjs, which recorded each
  * REQUEST's stub data (see tools/rpc_vectors/README.md to regenerate). Each vector is one call:
  * its client.c label, the operation and opnum, the C arguments as src/mechanisms/rpc/ndr.ts
  * represents them (numbers, bigints for hyper, strings, null for null pointers, objects for
@@ -26,7 +27,7 @@ export interface WidlVector {
    */
   readonly decodeOnly?: string;
   /**
-   * Where Wine's rpcrt4 (with widl 7's format strings) is not what Windows and C706 send, and
+   * Where Wine's rpcrt4 (with Wine 10's own widl format strings) is not what Windows and C706 send, and
    * why: then `windows` holds the bytes NDR calls for (worked out by hand from C706 chapter 14,
    * each checked in review: they are what ndr.ts encodes) and the recorded `stub` is kept as the
    * evidence. With `junk` (byte ranges of `stub` Wine filled with stale memory: padding it never
@@ -44,6 +45,12 @@ export interface WidlVector {
 
 const padded = { c: 0x78, h: 0x0102030405060708n, s: -3 };
 const sharedLong = { a: 1, b: 0x0a0b0c0d };
+/** ept_insert's first entry (client.c): an object UUID, a 7-octet tower, "winipc test" with its NUL. */
+const eptEntry0 = {
+  object: "01234567-89ab-cdef-0001-020304050607",
+  tower: { length: 7, octets: [0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7] },
+  annotation: [...Array.from("winipc test", (c) => c.charCodeAt(0)), 0],
+};
 
 export const WIDL_VECTORS: readonly WidlVector[] = [
   {
@@ -188,7 +195,8 @@ export const WIDL_VECTORS: readonly WidlVector[] = [
     op: "op_full_obj",
     opnum: 30,
     value: { a: sharedLong, same: sharedLong, other: { a: 2, b: 0x01020304 } },
-    stub: "01000000010000000d0c0b0a01000000020000000200000004030201",
+    wine: { reason: "Wine leaves alignment padding unzeroed (stale bytes)", junk: [[5, 8], [21, 24]] },
+    stub: "0100000001dcc5ff0d0c0b0a010000000200000002fd2ffe04030201",
   },
   {
     name: "with_ptrs",
@@ -260,10 +268,11 @@ export const WIDL_VECTORS: readonly WidlVector[] = [
     opnum: 19,
     value: { vs: { tag: 0x7777, len: 2, v: [9, 8], after: 0x61 } },
     wine: {
-      reason: "Wine raised RPC_X_INVALID_BOUND marshalling it (nothing was sent)",
+      reason:
+        "Wine packs the complex structure (len at offset 2) and sends actual count 0 and no elements for length_is(len) = 2 (widl 7's stubs raised RPC_X_INVALID_BOUND instead)",
       windows: "777700000200000000000000020000000900080061000000",
     },
-    stub: "",
+    stub: "7777020000000000000000000000000061",
   },
   {
     name: "vary_struct2",
@@ -282,10 +291,11 @@ export const WIDL_VECTORS: readonly WidlVector[] = [
     opnum: 20,
     value: { k: 1, u: { tag: 1, value: 0x71 }, after: 0x7a },
     wine: {
-      reason: "Wine read the switch_is value from the wrong memory (0: the default arm, a long, was sent)",
+      reason:
+        "Wine read the switch_is value from the wrong memory (0: the default arm, a long, was sent, its upper bytes stale)",
       windows: "0100000001000000717a",
     },
-    stub: "0100000000000000710000007a",
+    stub: "0100000000000000711000007a",
   },
   {
     name: "union_long_hyper",
@@ -467,5 +477,41 @@ export const WIDL_VECTORS: readonly WidlVector[] = [
     value: { o: { n: 0x31, u: 0x33, name: "r\u00e9", h: 0x0102030405060708n }, s: "out\u20ac" },
     stub: "310000000000020004000200000000000807060504030201330000000300000000000000030000007200e900" +
       "00000000080002000500000000000000050000006f0075007400ac200000",
+  },
+  {
+    // epmapper's ept_insert shape (C706 appendix O): ept_entry_t {GUID; [ptr] twr_t*; [string]
+    // char[64]} in a conformant array. num_ents 1, max count 1; the entry: GUID, full pointer id 1,
+    // the annotation as a varying array (offset 0, actual count 12, "winipc test" and its NUL);
+    // then the deferred tower (a conformant structure: max count 7, tower_length 7, 7 octets, pad
+    // to 4); then replace. src/mechanisms/rpc/interfaces/epmapper.ts's eptEntry encodes the same.
+    name: "ept_insert",
+    op: "op_ept_insert",
+    opnum: 31,
+    value: { num_ents: 1, entries: [eptEntry0], replace: 0 },
+    stub: "0100000001000000" + "67452301ab89efcd0001020304050607" + "01000000" +
+      "000000000c00000077696e6970632074657374" + "00" + "0700000007000000a1a2a3a4a5a6a700" + "00000000",
+  },
+  {
+    // Two entries: the second with a nil object, no tower and an empty annotation (count 1).
+    name: "ept_insert_two",
+    op: "op_ept_insert",
+    opnum: 31,
+    value: {
+      num_ents: 2,
+      entries: [eptEntry0, { object: "00000000-0000-0000-0000-000000000000", tower: null, annotation: [0] }],
+      replace: 1,
+    },
+    stub: "0200000002000000" + "67452301ab89efcd0001020304050607" + "01000000" +
+      "000000000c00000077696e6970632074657374" + "00" +
+      "00000000000000000000000000000000" + "00000000" + "000000000100000000" + "000000" +
+      "0700000007000000a1a2a3a4a5a6a700" + "01000000",
+  },
+  {
+    // An explicit handle_t parameter is not stub data (widl 7's stubs sent 4 bytes for it).
+    name: "explicit",
+    op: "op_explicit",
+    opnum: 32,
+    value: { c: 0x65, x: 0x1122334455667788n },
+    stub: "65000000000000008877665544332211",
   },
 ];

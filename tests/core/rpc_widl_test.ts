@@ -8,6 +8,7 @@
 import * as ndr from "../../src/mechanisms/rpc/ndr.ts";
 import { assert, bytesEqual, test } from "../_support/harness.ts";
 import { hex } from "./_rpc_vectors.ts";
+import { eptEntry } from "../../src/mechanisms/rpc/interfaces/epmapper.ts";
 import { WIDL_VECTORS, type WidlVector } from "./_rpc_widl_vectors.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -135,6 +136,12 @@ const OPS: Record<string, ndr.NdrType<any> | null> = {
     ndr.i32,
   ]]),
   op_out: null,
+  // epmapper's own declaration of ept_entry_t (src/mechanisms/rpc/interfaces/epmapper.ts).
+  op_ept_insert: ndr.params([["num_ents", ndr.u32], ["entries", ndr.conformantArray(eptEntry)], [
+    "replace",
+    ndr.u32,
+  ]]),
+  op_explicit: ndr.params([["c", char], ["x", ndr.i64]]),
 };
 
 /** op_out's [out] parameters (the response direction). */

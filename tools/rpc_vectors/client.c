@@ -236,6 +236,28 @@ int main(int argc, char **argv) {
         print_w("out.s", s);
     }
 
+    /* epmapper's ept_insert: one entry, then two (the second with no tower) */
+    {
+        static const guid_t obj = { 0x01234567, 0x89ab, 0xcdef, { 0, 1, 2, 3, 4, 5, 6, 7 } };
+        twr_t *t = malloc(sizeof(twr_t) + 7);
+        unsigned long status = 0;
+        ept_entry_t e[2];
+        t->tower_length = 7;
+        for (int i = 0; i < 7; i++) t->tower_octet_string[i] = (byte)(0xa1 + i);
+        memset(e, 0, sizeof e);
+        e[0].object = obj;
+        e[0].tower = t;
+        strcpy((char *)e[0].annotation, "winipc test");
+        CALL("ept_insert", op_ept_insert(1, e, 0, &status));
+        e[1].tower = NULL;
+        strcpy((char *)e[1].annotation, "");
+        CALL("ept_insert_two", op_ept_insert(2, e, 1, &status));
+        free(t);
+    }
+
+    /* an explicit handle_t parameter */
+    CALL("explicit", op_explicit(b, 'e', (hyper)0x1122334455667788LL));
+
     RpcBindingFree(&b);
     RpcStringFreeA(&binding_str);
     printf("done failures=%d\n", failures);

@@ -16,6 +16,7 @@ const NDR = "045d888aeb1cc9119fe808002b10486002000000"; // 8a885d04-1ceb-11c9-9f
 // Opnums are the operations' order in vectors.idl.
 const OP_OPEN = 25;
 const OP_OUT = 28;
+const OP_EPT_INSERT = 31;
 const RESPONSES = {
   // The context handle: attributes 0, then a UUID (any non-nil one).
   [OP_OPEN]: "00000000" + "11111111222233334444555555555555",
@@ -23,6 +24,8 @@ const RESPONSES = {
   // "out"): o = {n: 0x31, u: 0x33, name: "ré", h: 0x0102030405060708}, *s = "out€".
   [OP_OUT]: "310000000000020004000200000000000807060504030201330000000300000000000000030000007200e900" +
     "00000000080002000500000000000000050000006f0075007400ac200000",
+  // op_ept_insert's status: 0.
+  [OP_EPT_INSERT]: "00000000",
 };
 
 const calls = [];

@@ -6,6 +6,7 @@
  */
 import { ProtocolError } from "../../src/core/errors.ts";
 import * as ndr from "../../src/mechanisms/rpc/ndr.ts";
+import { encapsulatedUnion, union } from "../../src/mechanisms/rpc/ndr_union.ts";
 import { byteArray } from "../../src/mechanisms/rpc/ndr_bytes.ts";
 import { assert, bytesEqual, fc, fcParams, test } from "../_support/harness.ts";
 import { thrown } from "./_util.ts";
@@ -455,9 +456,9 @@ test("NDR fuzz: bit flips, overwrites and truncations of valid stub data throw n
 // Unions
 
 const armsL = { 1: ndr.u8, 2: ndr.i64, 3: ndr.i16, 4: null, 5: ndr.uniquePtr(ndr.wstring) };
-const unionL = ndr.union(ndr.i32, armsL, ndr.u32);
-const unionS = ndr.union(ndr.u16, { 1: ndr.f64, 2: ndr.uniquePtr(inner) }, null);
-const encU = ndr.encapsulatedUnion(ndr.i16, { 7: ndr.u8, 8: ndr.uniquePtr(inner), 9: ndr.f32 });
+const unionL = union(ndr.i32, armsL, ndr.u32);
+const unionS = union(ndr.u16, { 1: ndr.f64, 2: ndr.uniquePtr(inner) }, null);
+const encU = encapsulatedUnion(ndr.i16, { 7: ndr.u8, 8: ndr.uniquePtr(inner), 9: ndr.f32 });
 const unionCall = ndr.params([
   ["lead", ndr.fixedArray(ndr.u8, 3)],
   ["u", unionL],

@@ -6,6 +6,7 @@
  * to the values the C client printed.
  */
 import * as ndr from "../../src/mechanisms/rpc/ndr.ts";
+import { encapsulatedUnion, union } from "../../src/mechanisms/rpc/ndr_union.ts";
 import { assert, bytesEqual, test } from "../_support/harness.ts";
 import { hex } from "./_rpc_vectors.ts";
 import { eptEntry } from "../../src/mechanisms/rpc/interfaces/epmapper.ts";
@@ -63,10 +64,10 @@ const varyStruct = ndr.struct([
 ]);
 const varyStruct2 = ndr.struct([["len", ndr.i32], ["v", ndr.varyingArray(ndr.i16, 6)]]);
 const fullPair = ndr.struct([["a", ndr.fullPtr(ndr.i32)], ["b", ndr.fullPtr(ndr.i32)]]);
-const unionL = ndr.union(ndr.i32, { 1: char, 2: ndr.i64, 3: ndr.i16, 4: null }, ndr.i32);
-const unionS = ndr.union(ndr.i16, { 1: ndr.f64, 2: ndr.uniquePtr(ndr.wstring), 3: char }, null);
+const unionL = union(ndr.i32, { 1: char, 2: ndr.i64, 3: ndr.i16, 4: null }, ndr.i32);
+const unionS = union(ndr.i16, { 1: ndr.f64, 2: ndr.uniquePtr(ndr.wstring), 3: char }, null);
 const withUnion = ndr.struct([["pre", char], ["k", ndr.i32], ["u", unionL], ["post", char]]);
-const encUnion = ndr.encapsulatedUnion(ndr.i32, { 1: ndr.i16, 2: ndr.i64, 3: char }, null);
+const encUnion = encapsulatedUnion(ndr.i32, { 1: ndr.i16, 2: ndr.i64, 3: char }, null);
 const withEnc = ndr.struct([["pre", char], ["e", encUnion], ["post", char]]);
 
 /** Each operation's [in] parameters; null: it has none (its stub data is empty). */

@@ -23,6 +23,7 @@ export {
 export { type RpcCallOptions, RpcClient, type RpcClientOptions, type RpcProxy } from "./client.ts";
 export { connectRpc, type RpcTransport } from "./transport.ts";
 export { byteArray } from "./ndr_bytes.ts";
+export { type Discriminant, encapsulatedUnion, union, type UnionArms, type UnionValue } from "./ndr_union.ts";
 export { connectRpcChannel, RpcChannelListener } from "./rpc_channel.ts";
 export type { InboxChannel } from "../../core/inbox_channel.ts";
 export type { Channel, ChannelOptions, Listener, ReceiveChannel, SendChannel } from "../../core/channel.ts";
@@ -50,8 +51,6 @@ export {
   cstring,
   decode,
   type DecodeOptions,
-  type Discriminant,
-  encapsulatedUnion,
   encode,
   enum16,
   enum32,
@@ -78,9 +77,6 @@ export {
   u32,
   u64,
   u8,
-  union,
-  type UnionArms,
-  type UnionValue,
   uniquePtr,
   uuid,
   type ValueOf,

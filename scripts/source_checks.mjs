@@ -252,7 +252,7 @@ const PURE_MODULES = [
   /^src\/mechanisms\/com\/variant_types\.ts$/, // VARTYPEs, Variant, OLE dates
   // DCE/RPC: NDR, PDUs, the client and server protocol logic, interfaces (not the transports,
   // server.ts's endpoints or mod.ts)
-  /^src\/mechanisms\/rpc\/(?!transport\.ts$|server\.ts$|mod\.ts$)[\w/]+\.ts$/,
+  /^src\/mechanisms\/rpc\/(?!transport\.ts$|server\.ts$|mod\.ts$|rpc_channel\.ts$|endpoint_mapper\.ts$)[\w/]+\.ts$/,
   /^src\/cli\/args\.ts$/, // the CLI's parser and transfer engine: stdio and endpoints come in as arguments
   /^src\/cli\/transfer\.ts$/,
   /^tests\/core\//,

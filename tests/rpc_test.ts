@@ -20,6 +20,7 @@ import {
   parseBinding,
   parseEnumServiceStatus,
   parseServiceStatusProcess,
+  resolveEndpoint,
   type RpcClient,
   type RpcClientOptions,
   RpcServer,
@@ -466,6 +467,14 @@ test("rpc client → Wine's endpoint mapper (\\pipe\\epmapper): ept_map finds an
     assert(tower.transfer.uuid === NDR_SYNTAX.uuid && tower.transfer.major === 2, "NDR 2.0");
     // An older minor version of the interface is served by it; another major version, or TCP, is not.
     assert((await map({ ...iface, minor: 0 }, "ncacn_np")).count === 1, "v3.0 maps to the v3.1 registration");
+    // resolveEndpoint asks the same and gives the binding to connect to.
+    const resolved = await resolveEndpoint(iface, { timeout: 10_000 });
+    assert(
+      resolved.protocol === "ncacn_np" && resolved.pipe.toLowerCase() === pipe.toLowerCase(),
+      "resolved",
+    );
+    const unknown = await resolveEndpoint({ ...iface, major: 4 }, { timeout: 10_000 }).catch((e) => e);
+    assert(unknown instanceof NotFoundError, `an unregistered interface: ${unknown}`);
     // Wine answers a miss with status 0 and no towers, Windows with EPT_S_NOT_REGISTERED.
     for (const miss of [await map({ ...iface, major: 4 }, "ncacn_np"), await map(iface, "ncacn_ip_tcp")]) {
       assert(

@@ -22,6 +22,7 @@ export {
 } from "./binding.ts";
 export { type RpcCallOptions, RpcClient, type RpcClientOptions, type RpcProxy } from "./client.ts";
 export { connectRpc, type RpcTransport } from "./transport.ts";
+export { resolveEndpoint, type ResolveOptions } from "./endpoint_mapper.ts";
 export { byteArray } from "./ndr_bytes.ts";
 export { type Discriminant, encapsulatedUnion, union, type UnionArms, type UnionValue } from "./ndr_union.ts";
 export { connectRpcChannel, RpcChannelListener } from "./rpc_channel.ts";

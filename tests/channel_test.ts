@@ -72,10 +72,19 @@ test("addresses: parsed or refused with AddressError", async () => {
     }
     assert(err instanceof AddressError, `'${bad}' gave ${err}`);
   }
-  for (const bad of ["nosuch:x", "pipe:a\\b", "pipe:x?mode=sideways", "pipe:x?bufferSize=-1"]) {
+  // A nested pipe name (`lrpc\\epmapper`) is a name; an empty part between backslashes is not.
+  for (const bad of ["nosuch:x", "pipe:a\\\\b", "pipe:a\\", "pipe:x?mode=sideways", "pipe:x?bufferSize=-1"]) {
     let err: unknown;
     await listen(bad).catch((e) => err = e);
     assert(err instanceof AddressError, `listen('${bad}') gave ${err}`);
+  }
+  {
+    const nested = `pipe:${uniqueName("nested")}\\inner`;
+    await using server = await listen(nested);
+    await using client = await connect(nested, { timeout: 5_000 });
+    await using channel = await server.accept({ timeout: 5_000 });
+    await client.send(Uint8Array.of(7));
+    assert((await channel.receive({ timeout: 5_000 }))[0] === 7, "a message over a nested pipe name");
   }
   let err: unknown;
   await connect("pipe:" + "x".repeat(300)).catch((e) => err = e);

@@ -52,7 +52,7 @@ const CALL_OVERHEAD = 64;
 
 /** The server's side of one client: what the client's Receive calls take, in order. */
 class ServerEnd {
-  readonly #out: { data: Uint8Array; taken: () => void }[] = [];
+  readonly #out: { data: Uint8Array; taken: () => void; dropped: (e: Error) => void }[] = [];
   #wake: (() => void) | undefined;
   #ended = false;
   readonly channel: InboxChannel;
@@ -71,8 +71,8 @@ class ServerEnd {
     if (this.#ended) {
       return Promise.reject(new ChannelClosedError(`${this.channel.address}: the client is gone`));
     }
-    return new Promise((taken) => {
-      this.#out.push({ data, taken });
+    return new Promise((taken, dropped) => {
+      this.#out.push({ data, taken, dropped });
       this.#wake?.();
     });
   }
@@ -97,10 +97,16 @@ class ServerEnd {
     return item.data;
   }
 
-  /** No more messages to the client: a waiting Receive answers "closed". */
+  /** No more messages to the client: a waiting Receive answers "closed" once the queued ones are taken. */
   end(): void {
     this.#ended = true;
     this.#wake?.();
+  }
+
+  /** The client is gone: sends waiting for it fail with `error`. */
+  drop(error: Error): void {
+    this.end();
+    for (const item of this.#out.splice(0)) item.dropped(error);
   }
 }
 
@@ -126,7 +132,9 @@ export class RpcChannelListener extends ListenerBase<InboxChannel> {
         this.#open++;
         const handle = call.contextHandles.create(end, () => {
           // The client's association ended without a Close: it died.
-          end.channel.inbox.push(new ChannelClosedError(`${this.address}: the client is gone`));
+          const gone = new ChannelClosedError(`${this.address}: the client is gone`);
+          end.channel.inbox.push(gone);
+          end.drop(gone);
           ended(end);
         });
         this.#ready.push(end.channel);
@@ -146,6 +154,7 @@ export class RpcChannelListener extends ListenerBase<InboxChannel> {
       Close: ({ handle }, call) => {
         const end = call.contextHandles.get<ServerEnd>(handle);
         end.channel.inbox.push(null);
+        end.drop(new ChannelClosedError(`${this.address}: the client closed the channel`));
         ended(end);
         return { handle: call.contextHandles.close(handle) };
       },

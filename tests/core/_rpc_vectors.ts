@@ -25,3 +25,15 @@ export const NDR_UUID_BYTES: number[] = [
   0x48,
   0x60,
 ];
+
+/** Deep equality that tells NaN, -0 and bigints apart. */
+export function same(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
+  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
+    const ka = Object.keys(a), kb = Object.keys(b);
+    const ra = a as Record<string, unknown>, rb = b as Record<string, unknown>;
+    return ka.length === kb.length && ka.every((k) => same(ra[k], rb[k]));
+  }
+  return false;
+}

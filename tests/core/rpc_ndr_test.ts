@@ -10,19 +10,7 @@ import { encapsulatedUnion, union } from "../../src/mechanisms/rpc/ndr_union.ts"
 import { byteArray } from "../../src/mechanisms/rpc/ndr_bytes.ts";
 import { assert, bytesEqual, fc, fcParams, test } from "../_support/harness.ts";
 import { thrown } from "./_util.ts";
-import { hex, le32, NDR_UUID_BYTES } from "./_rpc_vectors.ts";
-
-/** Deep equality that tells NaN, -0 and bigints apart correctly. */
-function same(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
-  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
-    const ka = Object.keys(a), kb = Object.keys(b);
-    const ra = a as Record<string, unknown>, rb = b as Record<string, unknown>;
-    return ka.length === kb.length && ka.every((k) => same(ra[k], rb[k]));
-  }
-  return false;
-}
+import { hex, le32, NDR_UUID_BYTES, same } from "./_rpc_vectors.ts";
 
 function expectBytes<T>(type: ndr.NdrType<T>, value: T, expected: number[], what: string): void {
   const b = ndr.encode(type, value);

@@ -8,7 +8,7 @@
 import * as ndr from "../../src/mechanisms/rpc/ndr.ts";
 import { encapsulatedUnion, union } from "../../src/mechanisms/rpc/ndr_union.ts";
 import { assert, bytesEqual, test } from "../_support/harness.ts";
-import { hex } from "./_rpc_vectors.ts";
+import { hex, same } from "./_rpc_vectors.ts";
 import { eptEntry } from "../../src/mechanisms/rpc/interfaces/epmapper.ts";
 import { WIDL_VECTORS, type WidlVector } from "./_rpc_widl_vectors.ts";
 
@@ -158,18 +158,6 @@ const OP_OUT_RESPONSE = ndr.params([["o", ndr.refPtr(outStruct)], [
 ]]);
 
 // ---------------------------------------------------------------------------------------------
-
-/** Deep equality that tells NaN, -0 and bigints apart. */
-function same(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
-  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
-    const ka = Object.keys(a), kb = Object.keys(b);
-    const ra = a as Record<string, unknown>, rb = b as Record<string, unknown>;
-    return ka.length === kb.length && ka.every((k) => same(ra[k], rb[k]));
-  }
-  return false;
-}
 
 const big = (_k: string, v: unknown) => typeof v === "bigint" ? `${v}n` : v;
 const fromHex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));

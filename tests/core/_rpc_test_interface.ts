@@ -2,6 +2,7 @@
  * The interface the RPC tests serve and call, in every process and both transports: echoes of
  * several NDR types, faults on request, a slow call, and context handles.
  */
+import fc from "fast-check";
 import type { RpcImplementation } from "../../src/mechanisms/rpc/dispatcher.ts";
 import { defineInterface } from "../../src/mechanisms/rpc/interface.ts";
 import {
@@ -70,4 +71,15 @@ export function testImplementation(
     Read: ({ handle }, call) => ({ name: call.contextHandles.get<{ name: string }>(handle).name, status: 0 }),
     Close: ({ handle }, call) => ({ handle: call.contextHandles.close(handle), status: 0 }),
   };
+}
+
+/** Arguments of Echo: any value of each parameter, strings from `text`, up to `maxData` bytes. */
+export function echoArgs(text: fc.Arbitrary<string>, maxData: number) {
+  return fc.record({
+    n: fc.nat({ max: 0xffffffff }),
+    big: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+    text,
+    data: fc.array(fc.nat({ max: 255 }), { maxLength: maxData }),
+    note: fc.option(text, { nil: null }),
+  });
 }

@@ -80,6 +80,31 @@ function readWhole<T>(r: NdrReader, t: NdrType<T>, set: (v: T) => void): void {
   for (const f of cx.deferred) f();
 }
 
+/**
+ * A conformant construct standing alone (not a structure's last member): its max count, then what
+ * `tail` writes (C706 14.3.3.2). A structure that ends in one moves the count to its front instead.
+ */
+export function conformantType<T>(
+  name: string,
+  align: number,
+  minSize: number,
+  tail: ConformantTail<T>,
+): NdrType<T> {
+  return {
+    name,
+    align,
+    minSize,
+    tail,
+    write(w, v, cx) {
+      w.u32(tail.maxCount(v));
+      tail.writeRest(w, v, cx);
+    },
+    read(r, cx, set) {
+      tail.readRest(r, r.u32(), cx, set);
+    },
+  };
+}
+
 /** The context of a structure's or array's members. */
 export function inside(cx: NdrContext): NdrContext {
   return cx.embedded ? cx : { deferred: cx.deferred, embedded: true };
@@ -244,19 +269,7 @@ export function conformantArray<T>(el: NdrType<T>): NdrType<T[]> {
       set(readElements(r, el, max, cx));
     },
   };
-  return {
-    name: `${el.name}[*]`,
-    align: Math.max(4, el.align),
-    minSize: 4,
-    tail,
-    write(w, v, cx) {
-      w.u32(tail.maxCount(v));
-      tail.writeRest(w, v, cx);
-    },
-    read(r, cx, set) {
-      tail.readRest(r, r.u32(), cx, set);
-    },
-  };
+  return conformantType(`${el.name}[*]`, Math.max(4, el.align), 4, tail);
 }
 
 /** Reads and checks a variance (offset, actual count) against `max` (C706 14.3.3.3). */
@@ -325,19 +338,7 @@ export function conformantVaryingArray<T>(el: NdrType<T>): NdrType<T[]> {
       set(readElements(r, el, actual, cx));
     },
   };
-  return {
-    name: `${el.name}[*..]`,
-    align: Math.max(4, el.align),
-    minSize: 12,
-    tail,
-    write(w, v, cx) {
-      w.u32(tail.maxCount(v));
-      tail.writeRest(w, v, cx);
-    },
-    read(r, cx, set) {
-      tail.readRest(r, r.u32(), cx, set);
-    },
-  };
+  return conformantType(`${el.name}[*..]`, Math.max(4, el.align), 12, tail);
 }
 
 /**
@@ -394,19 +395,7 @@ function stringType(name: string, unitSize: 1 | 2): NdrType<string> {
       set(s.slice(0, actual - 1));
     },
   };
-  return {
-    name,
-    align: 4,
-    minSize: 12 + unitSize,
-    tail,
-    write(w, v, cx) {
-      w.u32(tail.maxCount(v));
-      tail.writeRest(w, v, cx);
-    },
-    read(r, cx, set) {
-      tail.readRest(r, r.u32(), cx, set);
-    },
-  };
+  return conformantType(name, 4, 12 + unitSize, tail);
 }
 
 function latin1(b: Uint8Array): string {

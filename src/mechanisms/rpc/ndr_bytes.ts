@@ -5,7 +5,7 @@
  * @module
  */
 import { ProtocolError } from "../../core/errors.ts";
-import type { ConformantTail, NdrType } from "./ndr.ts";
+import { type ConformantTail, conformantType, type NdrType } from "./ndr.ts";
 
 function checked(v: Uint8Array): Uint8Array {
   if (!(v instanceof Uint8Array)) throw new TypeError("NDR byteArray: the value is not a Uint8Array");
@@ -27,18 +27,4 @@ const tail: ConformantTail<Uint8Array> = {
 };
 
 /** A conformant byte array (`[size_is(n)] byte x[]`, `conformantArray(u8)`'s wire form) as a Uint8Array. */
-export const byteArray: NdrType<Uint8Array> = {
-  name: "byte[*]",
-  align: 4,
-  minSize: 4,
-  tail,
-  write(w, v) {
-    w.align(4);
-    w.u32(checked(v).length);
-    w.bytes(v);
-  },
-  read(r, cx, set) {
-    r.align(4);
-    tail.readRest(r, r.u32(), cx, set);
-  },
-};
+export const byteArray: NdrType<Uint8Array> = conformantType("byte[*]", 4, 4, tail);

@@ -9,7 +9,7 @@ import { NamedPipeServer, type NamedPipeStream } from "../pipe/mod.ts";
 import { SocketServer, type SocketStream } from "../socket/mod.ts";
 import { formatBinding, parseBinding, type RpcBinding, secondaryAddressOf } from "./binding.ts";
 import { RpcDispatcher } from "./dispatcher.ts";
-import type { RpcTransport } from "./transport.ts";
+import { type RpcTransport, streamTransport } from "./transport.ts";
 
 /** Options of {@link RpcServer.listen}. */
 export interface RpcListenOptions {
@@ -68,20 +68,10 @@ export class RpcServer extends RpcDispatcher {
         sddl: opts.sddl,
         rejectRemoteClients: !(opts.remoteClients ?? false),
       });
-      return this.#accept(b, pipe, (s: NamedPipeStream) => ({
-        remote: s.address,
-        read: (o) => s.read(o),
-        write: (x, o) => s.write(x, o),
-        close: () => s.close(),
-      }));
+      return this.#accept(b, pipe, (s: NamedPipeStream) => streamTransport(s.address, s));
     }
     const tcp = SocketServer.listenTcp(b.host, b.port);
-    return this.#accept({ ...b, port: tcp.port }, tcp, (s: SocketStream) => ({
-      remote: s.remote,
-      read: (o) => s.read(o),
-      write: (x, o) => s.write(x, o),
-      close: () => s.close(),
-    }));
+    return this.#accept({ ...b, port: tcp.port }, tcp, (s: SocketStream) => streamTransport(s.remote, s));
   }
 
   /** Accepts connections on `listener` and serves each, until the endpoint or server closes. */

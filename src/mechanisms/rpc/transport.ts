@@ -32,16 +32,16 @@ export async function openTransport(binding: RpcBinding, opts: WaitOptions): Pro
   if (binding.protocol === "ncacn_np") {
     const path = binding.host ? `\\\\${binding.host}\\pipe\\${binding.pipe}` : binding.pipe;
     const stream = await connectNamedPipeStream(path, { ...opts, waitForServer: false });
-    return {
-      remote: stream.address,
-      read: (o) => stream.read(o),
-      write: (b, o) => stream.write(b, o),
-      close: () => stream.close(),
-    };
+    return streamTransport(stream.address, stream);
   }
   const stream = await connectTcpStream(binding.host, binding.port, opts);
+  return streamTransport(stream.remote, stream);
+}
+
+/** A winipc byte stream (a pipe's or a socket's, either end) as the transport of a connection to `remote`. */
+export function streamTransport(remote: string, stream: Omit<RpcTransport, "remote">): RpcTransport {
   return {
-    remote: stream.remote,
+    remote,
     read: (o) => stream.read(o),
     write: (b, o) => stream.write(b, o),
     close: () => stream.close(),

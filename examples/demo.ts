@@ -80,7 +80,8 @@ const roles: Record<string, (...args: string[]) => Promise<void>> = {
 
 const runtime = g.Bun ? `Bun ${g.Bun.version}` : `Deno ${g.Deno.version.deno}`;
 const script = new URL(import.meta.url).pathname.replace(/^\/([A-Za-z]:)/, "$1");
-const id = `winipc-demo-${process.pid}`;
+/** Names this run's pipes, mailslot and objects: the pid, and a random part (Wine reuses pids). */
+const id = `winipc-demo-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
 /** The command line that runs this script again in the same runtime. */
 function selfCommand(args: string[]): [string, string[]] {
@@ -105,6 +106,12 @@ function startChild(...args: string[]): AsyncDisposable {
   };
 }
 
+/**
+ * How long one echo may take before the step fails. A bound on a hang, not a speed check: on a
+ * loaded machine under Wine a single round trip has been seen to take seconds.
+ */
+const ECHO_TIMEOUT = 30_000;
+
 /** Sends `count` numbered messages and counts the echoes that come back intact and in order. */
 async function pingPong(ends: Ends, count: number): Promise<number> {
   const payload = new Uint8Array(SIZE).map((_, i) => i);
@@ -112,7 +119,12 @@ async function pingPong(ends: Ends, count: number): Promise<number> {
   for (let i = 0; i < count; i++) {
     payload[0] = i & 255;
     await ends.send(payload);
-    const back = await ends.receive({ timeout: 10_000 });
+    let back: Uint8Array;
+    try {
+      back = await ends.receive({ timeout: ECHO_TIMEOUT });
+    } catch (e) {
+      throw new Error(`no echo of message ${i} of ${count} (${ok} intact before it)`, { cause: e });
+    }
     if (back.length === SIZE && back[0] === (i & 255) && back[SIZE - 1] === payload[SIZE - 1]) ok++;
   }
   return ok;
@@ -312,6 +324,12 @@ function describe(o: Outcome): string {
     `${(bytes / o.seconds / 1e6).toFixed(2)} MB/s`;
 }
 
+/** An error and its causes, one line. */
+function describeError(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  return `${e.name}: ${e.message}` + (e.cause === undefined ? "" : ` (cause: ${describeError(e.cause)})`);
+}
+
 /** Runs one step and prints what it shows and what came of it. */
 async function runStep(step: Step, n: number): Promise<"passed" | "failed" | "skipped"> {
   console.log(`${String(n).padStart(2)}. ${step.title} (@winipc/winipc/${step.subpath})`);
@@ -322,7 +340,7 @@ async function runStep(step: Step, n: number): Promise<"passed" | "failed" | "sk
     if (typeof outcome === "string") return "skipped";
     return outcome.ok === outcome.count ? "passed" : "failed";
   } catch (e) {
-    console.log(`    FAILED: ${e instanceof Error ? `${e.name}: ${e.message}` : e}`);
+    console.log(`    FAILED: ${describeError(e)}`);
     return "failed";
   }
 }

@@ -19,6 +19,20 @@ export const advapi32Symbols = {
     ],
     returns: "i32",
   },
+  // DWORD GetSecurityInfo(HANDLE handle, SE_OBJECT_TYPE ObjectType, SECURITY_INFORMATION
+  //   SecurityInfo, PSID *ppsidOwner, PSID *ppsidGroup, PACL *ppDacl, PACL *ppSacl,
+  //   PSECURITY_DESCRIPTOR *ppSecurityDescriptor (LocalFree it)); returns a Win32 error code
+  GetSecurityInfo: { args: ["ptr", "u32", "u32", "ptr", "ptr", "ptr", "ptr", "buf"], returns: "u32" },
+  ConvertSecurityDescriptorToStringSecurityDescriptorW: {
+    args: [
+      "ptr", // PSECURITY_DESCRIPTOR SecurityDescriptor
+      "u32", // DWORD RequestedStringSDRevision
+      "u32", // SECURITY_INFORMATION SecurityInformation
+      "buf", // LPWSTR *StringSecurityDescriptor (LocalFree it)
+      "buf", // PULONG StringSecurityDescriptorLen (optional): its length in characters
+    ],
+    returns: "i32",
+  },
   ConvertStringSecurityDescriptorToSecurityDescriptorW: {
     args: [
       "buf", // LPCWSTR StringSecurityDescriptor

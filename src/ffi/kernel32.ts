@@ -57,6 +57,8 @@ export const kernel32Symbols = {
   GetModuleHandleW: { args: ["buf"], returns: "ptr" },
   // HLOCAL LocalFree(HLOCAL hMem)
   LocalFree: { args: ["ptr"], returns: "ptr" },
+  // int lstrlenW(LPCWSTR lpString): the string's length in characters, without the NUL
+  lstrlenW: { args: ["ptr"], returns: "i32" },
 
   // --- synchronisation ---
   CreateEventW: {

@@ -6,7 +6,7 @@
  * Wine reports the owner as the user's group (S-1-5-21-...-513) where Windows names the user: the
  * test checks the DACL, which is what decides access.
  */
-import { AddressError } from "../src/core/errors.ts";
+import { AddressError, AddressInUseError } from "../src/core/errors.ts";
 import { kernel32 } from "../src/ffi/kernel32.ts";
 import { isInvalidHandle, OwnedHandle } from "../src/ffi/handle.ts";
 import { OPEN_EXISTING } from "../src/ffi/headers/winbase.ts";
@@ -19,6 +19,7 @@ import { connectRpc, RpcServer } from "../src/mechanisms/rpc/mod.ts";
 import { KernelEvent, Mutex, Semaphore } from "../src/sync.ts";
 import { listen } from "../mod.ts";
 import { assert, test, uniqueName } from "./_support/harness.ts";
+import { spawnReadyPeer } from "./_support/process.ts";
 import { testImplementation, testInterface } from "./core/_rpc_test_interface.ts";
 
 /** READ_CONTROL: enough to read a security descriptor. */
@@ -143,3 +144,47 @@ test("security: names are validated before any object is made", () => {
     assert(err instanceof AddressError, `${what}: ${err}`);
   }
 });
+
+/** A free TCP port on the loopback (bound, then released for the squatter to take). */
+async function freePort(): Promise<number> {
+  await using probe = await listen("tcp:127.0.0.1:0");
+  return Number(probe.address.slice(probe.address.lastIndexOf(":") + 1));
+}
+
+/** Every scheme that listens on a name, as another process would squat it. */
+const squattable: [string, () => string | Promise<string>][] = [
+  ["pipe", () => `pipe:${uniqueName("squat")}`],
+  ["pipe (byte mode)", () => `pipe:${uniqueName("squat")}?mode=byte`],
+  ["shm", () => `shm:${uniqueName("squat")}`],
+  ["dll", () => `dll:${uniqueName("squat")}?size=64KiB`],
+  ["tcp", async () => `tcp:127.0.0.1:${await freePort()}`],
+  ["copydata", () => `copydata:${uniqueName("squat")}`],
+  ["dde", () => `dde:${uniqueName("squat")}/topic`],
+  ["com", () => `com:${uniqueName("squat")}`],
+  ["rpc", () => `rpc:${uniqueName("squat")}`],
+  ["clipboard", () => `clipboard:${uniqueName("squat")}`],
+];
+
+for (const [scheme, address] of squattable) {
+  test(`security: ${scheme}: a name another process already serves cannot be taken (AddressInUseError)`, async () => {
+    const a = await address();
+    await using squatter = await spawnReadyPeer("listen_peer.ts", [a]);
+    let err: unknown;
+    try {
+      await using _ = await listen(a);
+    } catch (e) {
+      err = e;
+    }
+    squatter.kill();
+    assert(err instanceof AddressInUseError, `listen(${a}) while another process serves it: ${err}`);
+  });
+}
+
+test(
+  "security: a named pipe refuses remote clients (PIPE_REJECT_REMOTE_CLIENTS)",
+  () => {},
+  {
+    skip: "Wine has no SMB redirector: a \\\\host\\pipe\\ path never reaches a pipe here, so no " +
+      "remote client can be made to be refused (the flag is set by default: named_pipe.ts)",
+  },
+);

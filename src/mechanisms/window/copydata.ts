@@ -109,7 +109,10 @@ class Inbox {
     if (kind === KIND_BYE) return this.push(null);
     if (kind !== KIND_PART && kind !== KIND_DATA) return;
     this.#partSize += data.byteLength;
-    this.#parts.push(data);
+    // Over the limit, nothing more of this message is kept: a peer sending pieces without end
+    // costs no memory here, and its last piece brings MessageTooLargeError.
+    if (this.#partSize > this.maxMessageSize) this.#parts = [];
+    else this.#parts.push(data);
     if (kind === KIND_PART) return;
     const parts = this.#parts;
     const size = this.#partSize;

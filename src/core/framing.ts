@@ -33,12 +33,14 @@ export function encodeFrame(message: Uint8Array): Uint8Array {
 /**
  * Reassembles messages from arbitrarily chunked stream bytes (see {@link encodeFrame} for an
  * example). {@link FrameDecoder.next} throws MessageTooLargeError for a header above
- * `maxMessageSize`; the stream cannot be resynchronised after that.
+ * `maxMessageSize`, then skips that frame's payload as it arrives (never holding it) and goes on
+ * with the frame after it.
  */
 export class FrameDecoder {
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   #need = -1; // payload length of the frame in progress, -1 while its header is incomplete
+  #skip = 0; // payload bytes of a refused frame still to discard
 
   /** A decoder that refuses messages over `maxMessageSize` bytes. */
   constructor(
@@ -53,7 +55,7 @@ export class FrameDecoder {
 
   /** True between frames: no bytes held and no frame begun (its header not yet taken). */
   get atFrameStart(): boolean {
-    return this.#buffered === 0 && this.#need < 0;
+    return this.#buffered === 0 && this.#need < 0 && this.#skip === 0;
   }
 
   /** Adds bytes read from the stream (the decoder keeps a copy). */
@@ -65,20 +67,48 @@ export class FrameDecoder {
 
   /**
    * The next whole message, or undefined if more bytes are needed.
-   * @throws {MessageTooLargeError} when a header announces more than `maxMessageSize` bytes.
+   * @throws {MessageTooLargeError} when a header announces more than `maxMessageSize` bytes
+   *   (once per such frame; the next call goes on after it).
    */
   next(): Uint8Array | undefined {
+    if (this.#skip > 0) {
+      const n = Math.min(this.#skip, this.#buffered);
+      this.#drop(n);
+      this.#skip -= n;
+      if (this.#skip > 0) return undefined;
+    }
     if (this.#need < 0) {
       if (this.#buffered < FRAME_HEADER_SIZE) return undefined;
       const header = this.#take(FRAME_HEADER_SIZE);
       const length = new DataView(header.buffer, header.byteOffset, 4).getUint32(0, true);
-      if (length > this.maxMessageSize) throw new MessageTooLargeError(length, this.maxMessageSize);
+      if (length > this.maxMessageSize) {
+        // Refused; its payload is discarded as it arrives (never held whole), and the next frame
+        // after it is decoded as usual: one oversized message does not end the stream.
+        this.#skip = length;
+        throw new MessageTooLargeError(length, this.maxMessageSize);
+      }
       this.#need = length;
     }
     if (this.#buffered < this.#need) return undefined;
     const message = this.#take(this.#need);
     this.#need = -1;
     return message;
+  }
+
+  /** Discards `n` held bytes (n <= buffered). */
+  #drop(n: number): void {
+    let left = n;
+    while (left > 0) {
+      const head = this.#chunks[0];
+      if (head.byteLength <= left) {
+        left -= head.byteLength;
+        this.#chunks.shift();
+      } else {
+        this.#chunks[0] = head.subarray(left);
+        left = 0;
+      }
+    }
+    this.#buffered -= n;
   }
 
   #take(n: number): Uint8Array {

@@ -141,3 +141,48 @@ test("FrameDecoder: pushing an empty chunk changes nothing", () => {
   decoder.push(new Uint8Array(0));
   assert(decoder.buffered === 0 && decoder.next() === undefined, "still empty");
 });
+
+test("FrameDecoder: a refused frame's payload is skipped as it arrives; the frames after it decode (any chunking)", () => {
+  const LIMIT = 64;
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          fc.uint8Array({ maxLength: LIMIT }).map((m) => ({ ok: true, m })),
+          fc.integer({ min: LIMIT + 1, max: 300 }).map((n) => ({
+            ok: false,
+            m: new Uint8Array(n).fill(0xee),
+          })),
+        ),
+        { maxLength: 12 },
+      ),
+      cutsArb(),
+      (frames, cuts) => {
+        const decoder = new FrameDecoder(LIMIT);
+        const got: (Uint8Array | number)[] = [];
+        for (const chunk of cutInto(concat(frames.map((f) => encodeFrame(f.m))), cuts)) {
+          decoder.push(chunk);
+          while (true) {
+            try {
+              const m = decoder.next();
+              if (!m) break;
+              got.push(m);
+            } catch (e) {
+              assert(e instanceof MessageTooLargeError, `got ${e}`);
+              got.push(e.size);
+            }
+            assert(decoder.buffered <= 4 + LIMIT + chunk.length, "never more held than a chunk and a frame");
+          }
+        }
+        assert(got.length === frames.length, `${got.length} outcomes for ${frames.length} frames`);
+        frames.forEach((f, i) => {
+          const g = got[i];
+          if (f.ok) assert(g instanceof Uint8Array && bytesEqual(g, f.m), `frame ${i} decoded`);
+          else assert(g === f.m.length, `frame ${i} refused with its size, got ${g}`);
+        });
+        assert(decoder.atFrameStart, "at a frame start after the last frame");
+      },
+    ),
+    fcParams(),
+  );
+});

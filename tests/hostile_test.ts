@@ -1,0 +1,344 @@
+/**
+ * Hostile input from a real peer process (tests/peers/hostile_peer.ts), chosen by fast-check, sent
+ * through the raw mechanism past the library's encoders: length framing on byte-mode pipes and
+ * TCP, WM_COPYDATA pieces, clipboard HTML and file lists. Each parser must give exactly what the
+ * bytes hold (checked against a model written here), refuse what is over the configured limit
+ * with a typed error without holding it, and go on serving a well-behaved client meanwhile.
+ *
+ * The other parsers of peer bytes are attacked from a real peer in their own files: shm ring
+ * headers and indices and the rendezvous block (shared_memory_test.ts), RPC PDUs on a real pipe and
+ * socket (rpc_test.ts), checked serial frames from the Linux end of the cable (serial_test.ts).
+ */
+import {
+  type Channel,
+  ChannelClosedError,
+  connect,
+  listen,
+  type Listener,
+  MessageTooLargeError,
+} from "../mod.ts";
+import { WinipcError } from "../src/core/errors.ts";
+import { Clipboard } from "../src/mechanisms/clipboard/mod.ts";
+import {
+  assert,
+  bytesEqual,
+  fc,
+  fcParams,
+  type Peer,
+  spawnPeer,
+  test,
+  uniqueName,
+  within,
+} from "./_support/harness.ts";
+
+const LIMIT = 4096;
+const text = (s: string) => new TextEncoder().encode(s);
+
+/** The hostile peer process and its trusted control channel. */
+class Hostile implements AsyncDisposable {
+  private constructor(readonly listener: Listener, readonly control: Channel, readonly peer: Peer) {}
+
+  static async start(): Promise<Hostile> {
+    const name = uniqueName("hostile-control");
+    const listener = await listen(`pipe:${name}`);
+    const peer = spawnPeer("hostile_peer.ts", [name]);
+    const control = await listener.accept({ timeout: 60_000 });
+    return new Hostile(listener, control, peer);
+  }
+
+  /** Starts a command in the peer; resolves when the peer reports it done. */
+  async command(header: Record<string, unknown>, payload = new Uint8Array(0)): Promise<void> {
+    const json = text(JSON.stringify(header));
+    const m = new Uint8Array(4 + json.length + payload.length);
+    new DataView(m.buffer).setUint32(0, json.length, true);
+    m.set(json, 4);
+    m.set(payload, 4 + json.length);
+    await this.control.send(m);
+    const answer = new TextDecoder().decode(await this.control.receive({ timeout: 60_000 }));
+    assert(answer === "done", `the hostile peer: ${answer}`);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.control.close();
+    await within(30_000, this.peer.exited, "the hostile peer's exit");
+    await this.listener.close();
+  }
+}
+
+/** A well-behaved client of `server`, echoed by a server-side task, to check between attacks. */
+async function goodClient(server: Listener, address: string) {
+  const connecting = connect(address, { timeout: 30_000 });
+  const served = await server.accept({ timeout: 30_000 });
+  const client = await connecting;
+  const echo = (async () => {
+    for await (const m of served) await served.send(m);
+  })();
+  let n = 0;
+  return {
+    /** One echo, checked. */
+    async check(): Promise<void> {
+      const m = text(`still served ${n++}`);
+      await client.send(m);
+      assert(bytesEqual(await client.receive({ timeout: 30_000 }), m), "the good client's echo");
+    },
+    async [Symbol.asyncDispose](): Promise<void> {
+      await client.close();
+      await echo.catch(() => {});
+      await served.close();
+    },
+  };
+}
+
+/** What a receiver yields: messages and refused sizes, in order, up to the channel's end. */
+type Outcome = Uint8Array | number;
+
+/** Receives from `ch` until it ends, recording messages and MessageTooLargeError sizes. */
+async function drain(ch: Channel): Promise<Outcome[]> {
+  const out: Outcome[] = [];
+  while (true) {
+    try {
+      out.push(await ch.receive({ timeout: 30_000 }));
+    } catch (e) {
+      if (e instanceof MessageTooLargeError) out.push(e.size);
+      else if (e instanceof ChannelClosedError) return out;
+      else throw e;
+    }
+  }
+}
+
+function sameOutcomes(got: Outcome[], want: Outcome[], what: string): void {
+  const show = (o: Outcome[]) =>
+    o.map((x) => typeof x === "number" ? `refused ${x}` : `${x.length} bytes`).join(", ");
+  assert(got.length === want.length, `${what}: got [${show(got)}], want [${show(want)}]`);
+  got.forEach((g, i) => {
+    const w = want[i];
+    const same = typeof g === "number" ? g === w : w instanceof Uint8Array && bytesEqual(g, w);
+    assert(same, `${what}: outcome ${i}: got [${show(got)}], want [${show(want)}]`);
+  });
+}
+
+// --- length framing on byte streams ---
+
+/** A stream segment: a frame within the limit, an oversized one with all its payload, or garbage. */
+const segmentArb = fc.oneof(
+  fc.uint8Array({ maxLength: LIMIT }).map((m) => {
+    const f = new Uint8Array(4 + m.length);
+    new DataView(f.buffer).setUint32(0, m.length, true);
+    f.set(m, 4);
+    return f;
+  }),
+  fc.integer({ min: LIMIT + 1, max: 3 * LIMIT }).map((n) => {
+    const f = new Uint8Array(4 + n).fill(0xee);
+    new DataView(f.buffer).setUint32(0, n, true);
+    return f;
+  }),
+);
+/** A stream: segments, then any tail (a partial frame, a header claiming up to 4 GiB, noise). */
+const streamArb = fc.tuple(fc.array(segmentArb, { maxLength: 8 }), fc.uint8Array({ maxLength: 40 }))
+  .map(([segments, tail]) => {
+    const all = new Uint8Array(segments.reduce((n, s) => n + s.length, 0) + tail.length);
+    let at = 0;
+    for (const s of [...segments, tail]) {
+      all.set(s, at);
+      at += s.length;
+    }
+    return all;
+  });
+
+/** The model: what a length-prefixed decoder with LIMIT must yield for `stream`. */
+function framesOf(stream: Uint8Array): Outcome[] {
+  const v = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
+  const out: Outcome[] = [];
+  let pos = 0;
+  while (stream.length - pos >= 4) {
+    const n = v.getUint32(pos, true);
+    pos += 4;
+    if (n > LIMIT) {
+      out.push(n); // refused from its header; its payload (whatever of it came) is skipped
+      pos += n;
+      continue;
+    }
+    if (stream.length - pos < n) break; // the stream ended inside a frame: the channel just ends
+    out.push(stream.slice(pos, pos + n));
+    pos += n;
+  }
+  return out;
+}
+
+for (const kind of ["pipe", "tcp"] as const) {
+  test(`hostile: length framing on ${kind === "pipe" ? "a byte-mode pipe" : "TCP"}: any bytes from a peer process give exactly the frames they hold; oversized ones are refused and skipped; others are served meanwhile`, async () => {
+    await using hostile = await Hostile.start();
+    const name = uniqueName("hostile-frames");
+    const address = kind === "pipe"
+      ? `pipe:${name}?mode=byte&maxMessageSize=${LIMIT}`
+      : `tcp:127.0.0.1:0?maxMessageSize=${LIMIT}`;
+    await using server = await listen(address);
+    await using good = await goodClient(server, kind === "pipe" ? `pipe:${name}?mode=byte` : server.address);
+    const port = kind === "tcp" ? Number(server.address.slice(server.address.lastIndexOf(":") + 1)) : 0;
+    await fc.assert(
+      fc.asyncProperty(
+        streamArb,
+        fc.array(fc.integer({ min: 1, max: 5000 }), { maxLength: 6 }),
+        async (stream, cuts) => {
+          const sending = hostile.command({ op: kind, name, port, cuts }, stream);
+          await using ch = await server.accept({ timeout: 30_000 });
+          const got = await drain(ch);
+          await sending;
+          sameOutcomes(got, framesOf(stream), "frames");
+          await good.check();
+        },
+      ),
+      fcParams(25),
+    );
+  });
+}
+
+// --- WM_COPYDATA pieces ---
+
+const TAG_BASE = 0x5749504300000000n;
+const KIND_DATA = 2n, KIND_PART = 4n;
+
+/** One raw WM_COPYDATA: its dwData and its size. */
+interface Piece {
+  tag: bigint;
+  size: number;
+}
+
+const pieceArb: fc.Arbitrary<Piece> = fc.record({
+  // Mostly PART and DATA; some HELLO again, unknown kinds, and tags that are not the channel's.
+  kind: fc.oneof(
+    fc.constant(KIND_PART),
+    fc.constant(KIND_DATA),
+    fc.constantFrom(1n, 5n, 0n, 255n),
+  ),
+  foreign: fc.integer({ min: 0, max: 9 }).map((n) => n < 3),
+  size: fc.oneof(fc.integer({ min: 0, max: LIMIT }), fc.integer({ min: LIMIT + 1, max: 2 * LIMIT })),
+}).map(({ kind, foreign, size }) => ({ tag: (foreign ? 0x1234567800000000n : TAG_BASE) | kind, size }));
+
+/** The model: what the server channel must yield for `pieces` (cut from `payload`), then the bye. */
+function copyDataOutcomes(pieces: Piece[], payload: Uint8Array): Outcome[] {
+  const out: Outcome[] = [];
+  let parts: Uint8Array[] = [];
+  let total = 0;
+  let at = 0;
+  for (const p of pieces) {
+    const bytes = payload.subarray(at, at + p.size);
+    at += p.size;
+    if ((p.tag & 0xffffffff00000000n) !== TAG_BASE) continue; // not the channel's: ignored
+    if (p.size > LIMIT) continue; // the window refuses it before reading (LRESULT 2)
+    const kind = p.tag & 0xffn;
+    if (kind !== KIND_PART && kind !== KIND_DATA) continue; // HELLO again, unknown kinds: ignored
+    parts.push(bytes);
+    total += p.size;
+    if (kind === KIND_PART) continue;
+    if (total > LIMIT) out.push(total);
+    else {
+      const m = new Uint8Array(total);
+      let o = 0;
+      for (const b of parts) {
+        m.set(b, o);
+        o += b.length;
+      }
+      out.push(m);
+    }
+    parts = [];
+    total = 0;
+  }
+  return out;
+}
+
+test("hostile: WM_COPYDATA pieces from a peer process (forged kinds, foreign tags, oversized pieces and totals) give exactly the messages they make; others are served meanwhile", async () => {
+  await using hostile = await Hostile.start();
+  const name = uniqueName("hostile-copydata");
+  await using server = await listen(`copydata:${name}?maxMessageSize=${LIMIT}`);
+  await using good = await goodClient(server, `copydata:${name}`);
+  await fc.assert(
+    fc.asyncProperty(fc.array(pieceArb, { maxLength: 12 }), fc.integer(), async (pieces, seed) => {
+      const size = pieces.reduce((n, p) => n + p.size, 0);
+      const payload = new Uint8Array(size).map((_, i) => (i * 31 + seed) & 255);
+      const sending = hostile.command(
+        { op: "copydata", name, pieces: pieces.map((p) => ({ tag: String(p.tag), size: p.size })) },
+        payload,
+      );
+      await using ch = await server.accept({ timeout: 30_000 });
+      const got = await drain(ch);
+      await sending;
+      sameOutcomes(got, copyDataOutcomes(pieces, payload), "copydata");
+      await good.check();
+    }),
+    fcParams(25),
+  );
+  // A message sent as endless pieces past the limit: refused once its last piece comes (the
+  // pieces over the limit are not kept), and the channel goes on.
+  const pieces = [...Array(300)].map(() => ({ tag: String(TAG_BASE | KIND_PART), size: LIMIT }));
+  pieces.push({ tag: String(TAG_BASE | KIND_DATA), size: 1 });
+  const sending = hostile.command({ op: "copydata", name, pieces }, new Uint8Array(300 * LIMIT + 1));
+  await using ch = await server.accept({ timeout: 30_000 });
+  const got = await drain(ch);
+  await sending;
+  sameOutcomes(got, [300 * LIMIT + 1], "endless pieces");
+  await good.check();
+});
+
+// --- clipboard HTML Format and file lists ---
+
+/** HTML Format headers with offsets anywhere (in range or not) around any fragment. */
+const htmlFormatArb = fc.tuple(
+  fc.integer({ min: -5, max: 400 }),
+  fc.integer({ min: -5, max: 400 }),
+  fc.integer({ min: -5, max: 400 }),
+  fc.integer({ min: -5, max: 400 }),
+  fc.string({ maxLength: 80 }),
+).map(([a, b, c, d, body]) =>
+  text(
+    `Version:0.9\r\nStartHTML:${a}\r\nEndHTML:${b}\r\nStartFragment:${c}\r\nEndFragment:${d}\r\n` +
+      `<html><body><!--StartFragment-->${body}<!--EndFragment--></body></html>`,
+  )
+);
+
+/** DROPFILES blocks with any pFiles offset and wide flag, then any bytes. */
+const dropFilesArb = fc.tuple(
+  fc.integer({ min: 0, max: 0xffffffff }),
+  fc.boolean(),
+  fc.uint8Array({ maxLength: 200 }),
+)
+  .map(([offset, wide, rest]) => {
+    const b = new Uint8Array(20 + rest.length);
+    const v = new DataView(b.buffer);
+    v.setUint32(0, offset, true);
+    v.setUint32(16, wide ? 1 : 0, true);
+    b.set(rest, 20);
+    return b;
+  });
+
+test("hostile: clipboard HTML Format and CF_HDROP put by a peer process, with any offsets: a value or a typed WinipcError, never a crash", async () => {
+  await using hostile = await Hostile.start();
+  await using clipboard = await Clipboard.open();
+  let values = 0, refused = 0;
+  const read = async (f: () => Promise<unknown>) => {
+    try {
+      await f();
+      values++;
+    } catch (e) {
+      assert(e instanceof WinipcError, `a typed error, got ${e}`);
+      refused++;
+    }
+  };
+  await fc.assert(
+    fc.asyncProperty(
+      fc.oneof(htmlFormatArb, fc.uint8Array({ maxLength: 300 })),
+      fc.oneof(dropFilesArb, fc.uint8Array({ maxLength: 40 })),
+      async (html, files) => {
+        await hostile.command({ op: "clipboard", format: "HTML Format" }, html);
+        await read(() => clipboard.readHtml());
+        await hostile.command({ op: "clipboard", format: 15 }, files);
+        await read(() => clipboard.readFiles());
+      },
+    ),
+    fcParams(25),
+  );
+  console.log(`  ${values} values, ${refused} typed refusals`);
+  assert(refused > 0, "some hostile blocks were refused (else the generator tested nothing)");
+  await clipboard.writeText("after the attack");
+  assert((await clipboard.readText()) === "after the attack", "the clipboard still works");
+});

@@ -8,6 +8,7 @@
 import { NativeMemory } from "../../ffi/memory.ts";
 import { ole32Symbols } from "../../ffi/ole32.ts";
 import { ComRuntime } from "./runtime.ts";
+import { AddressInUseError } from "../../core/errors.ts";
 import { comError } from "./com_errors.ts";
 import { openRotEntry } from "./activation.ts";
 import { nativeGuid } from "./native_args.ts";
@@ -15,6 +16,8 @@ import { formatGuid, newGuid, parseGuid } from "../../core/guid.ts";
 import { ClassEntries, type RegistryHive } from "./class_registry.ts";
 
 const ROTFLAGS_REGISTRATIONKEEPSALIVE = 0x1;
+/** IRunningObjectTable::Register's success code when another object has the name already. */
+const MK_S_MONIKERALREADYREGISTERED = 0x000401e7;
 const CLSCTX_LOCAL_SERVER = 0x4;
 const REGCLS_MULTIPLEUSE = 1;
 
@@ -28,6 +31,7 @@ export interface ComRegistration extends AsyncDisposable {
  * Registers `target` in the Running Object Table under a file moniker named `name` (a path such
  * as "C:\\my-app-object"; nothing is written to disk): other processes get it with
  * `GetObject(name)` (VBScript) or {@link getObject}.
+ * @throws {AddressInUseError} another object, in any process, is registered under `name`.
  * @throws {ComError} the registration failed.
  *
  * @example
@@ -54,6 +58,11 @@ export async function publishObject(target: object, name: string): Promise<ComRe
     void a.method(moniker, 2, []).catch(() => {});
     if (r.hr < 0) throw comError(`IRunningObjectTable::Register(${name})`, r.hr);
     const id = cookie.view().getUint32(0, true);
+    if (r.hr === MK_S_MONIKERALREADYREGISTERED) {
+      // Registered beside another object of that name: GetObject would find either. Undone.
+      await a.method(rot, 4, [id]).catch(() => {}); // Revoke
+      throw new AddressInUseError(`${name} is in the Running Object Table already`);
+    }
     const table = rot;
     rot = 0n;
     return once(async () => {

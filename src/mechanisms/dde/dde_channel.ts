@@ -7,7 +7,7 @@
  */
 import { type ChannelOptions, ListenerBase } from "../../core/channel.ts";
 import { InboxChannel } from "../../core/inbox_channel.ts";
-import { ChannelClosedError, type WaitOptions } from "../../core/errors.ts";
+import { AddressInUseError, ChannelClosedError, NotFoundError, type WaitOptions } from "../../core/errors.ts";
 import { Inbox } from "../../core/inbox.ts";
 import { defineScheme, type Scheme } from "../../core/scheme.ts";
 import { DdeClient } from "./dde_client.ts";
@@ -95,6 +95,7 @@ export class DdeListener extends ListenerBase<DdeChannel> {
   /** Serves `dde:SERVICE/TOPIC` (a message-only window: winipc clients find it). */
   static async listen(path: string, opts: ChannelOptions = {}): Promise<DdeListener> {
     const { service, topic } = parseDdeAddress(path);
+    await refuseServed(service, topic);
     const server = await DdeServer.create(service, {
       topics: [topic],
       topLevel: false,
@@ -112,6 +113,23 @@ export class DdeListener extends ListenerBase<DdeChannel> {
   protected closeListener(): Promise<void> {
     return this.#server.close();
   }
+}
+
+/**
+ * One listener per address: DDE itself lets any number of servers answer for a service (clients
+ * would be split between them, or taken by a squatter), so a served SERVICE/TOPIC is refused.
+ * @throws {AddressInUseError} a server, in any process, answers for `service`/`topic`.
+ */
+async function refuseServed(service: string, topic: string): Promise<void> {
+  let existing: DdeClient | undefined;
+  try {
+    existing = await DdeClient.connect(service, topic, { timeout: 5_000 });
+  } catch (e) {
+    if (e instanceof NotFoundError) return;
+    throw e;
+  }
+  await existing.close();
+  throw new AddressInUseError(`dde:${service}/${topic} is already served`);
 }
 
 /** `dde:SERVICE/TOPIC` in the scheme table. */

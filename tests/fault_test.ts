@@ -26,7 +26,7 @@ interface Mechanism {
   name: string;
   /** The address to listen on. */
   listen(): string;
-  /** The address the peer connects to, when the listener's own address is not it. */
+  /** The address the peer connects to, from the listen address, when the listener's is not it. */
   connectTo?(listenAddress: string): string;
   /** The largest message the mid-message and long-send kills use (slow toy channels use less). */
   bigMax: number;
@@ -236,8 +236,9 @@ class Scenario {
 
 for (const m of mechanisms) {
   test(`${m.name}: a peer killed during accept, between messages, mid-message or during a long send`, async () => {
-    await using server = await listen(m.listen());
-    const scenario = new Scenario(server, m.connectTo?.(server.address) ?? server.address);
+    const address = m.listen();
+    await using server = await listen(address);
+    const scenario = new Scenario(server, m.connectTo?.(address) ?? server.address);
     await scenario.echo(); // warm-up: the listener's own lazily made resources exist from here
     const base = counts();
     await fc.assert(

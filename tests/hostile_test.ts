@@ -96,6 +96,8 @@ type Outcome = Uint8Array | number;
 async function drain(ch: Channel): Promise<Outcome[]> {
   const out: Outcome[] = [];
   while (true) {
+    // An input here makes at most a few hundred outcomes: more means a receive that repeats.
+    assert(out.length <= 1000, "more outcomes than the input can make (a receive repeating itself?)");
     try {
       out.push(await ch.receive({ timeout: 30_000 }));
     } catch (e) {

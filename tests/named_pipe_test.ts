@@ -260,19 +260,24 @@ for (const maxInstances of [1, 2]) {
   });
 }
 
-test("size limits: send over maxMessageSize is refused; an oversized incoming frame is a typed error", async () => {
-  const name = uniqueName("limits");
-  await using server = NamedPipeServer.listen(name, { mode: "byte", maxMessageSize: 1024 });
-  await using client = await connectNamedPipe(name, { maxMessageSize: 4096 });
-  await using ch = await server.accept({ timeout: 10_000 });
-  let err: unknown;
-  await ch.send(new Uint8Array(1025)).catch((e) => err = e);
-  assert(err instanceof MessageTooLargeError, `send: ${err}`);
-  await client.send(new Uint8Array(2048));
-  err = undefined;
-  await ch.receive({ timeout: 10_000 }).catch((e) => err = e);
-  assert(err instanceof MessageTooLargeError, `receive: ${err}`);
-});
+for (const mode of ["byte", "message"] as const) {
+  test(`size limits (${mode} mode): a send over maxMessageSize is refused; an oversized incoming message is refused with its size and skipped, and the next one arrives`, async () => {
+    const name = uniqueName("limits");
+    await using server = NamedPipeServer.listen(name, { mode, maxMessageSize: 1024 });
+    await using client = await connectNamedPipe(name, { maxMessageSize: 200_000 });
+    await using ch = await server.accept({ timeout: 10_000 });
+    let err: unknown;
+    await ch.send(new Uint8Array(1025)).catch((e) => err = e);
+    assert(err instanceof MessageTooLargeError, `send: ${err}`);
+    // Larger than the pipe's read buffer too (64 KiB): skipped across several reads.
+    await client.send(new Uint8Array(150_000));
+    await client.send(Uint8Array.of(7, 8, 9));
+    err = undefined;
+    await ch.receive({ timeout: 10_000 }).catch((e) => err = e);
+    assert(err instanceof MessageTooLargeError && err.size === 150_000, `receive: ${err}`);
+    assert(bytesEqual(await ch.receive({ timeout: 10_000 }), Uint8Array.of(7, 8, 9)), "the next message");
+  });
+}
 
 test("timeouts and aborts reject receive() without losing the next message", async () => {
   const name = uniqueName("timeout");

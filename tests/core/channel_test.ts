@@ -155,6 +155,9 @@ test("size limits: sending over maxMessageSize is refused before any byte is wri
   sb.incoming.write(encodeFrame(new Uint8Array(100)));
   const e2 = await caught(() => b.receive());
   assert(e2 instanceof MessageTooLargeError && e2.size === 100 && e2.limit === 8, `incoming: ${e2}`);
+  // The refused frame's payload is skipped, and the channel goes on with the next message.
+  await a.send(bytes(5, 6));
+  assert(bytesEqual(await b.receive({ timeout: 5000 }), bytes(5, 6)), "the message after a refused one");
   await a.close();
   await b.close();
 });

@@ -160,7 +160,8 @@ export interface NamedPipeChannelOptions extends ChannelOptions {
 /**
  * A message-mode pipe as a byte stream whose reads are whole pipe messages: pieces ending in
  * ERROR_MORE_DATA are joined, bounded by the channel's limit. Pieces read before an aborted
- * read are kept for the next one, not lost.
+ * read are kept for the next one, not lost. A message over the limit is read through to its end
+ * without being kept, then refused with its whole size; the next message follows.
  */
 class PipeMessageStream implements ByteStream {
   #parts: Uint8Array[] = [];
@@ -173,9 +174,15 @@ class PipeMessageStream implements ByteStream {
       const chunk = await this.stream.readChunk(opts);
       if (!chunk) return null;
       this.#size += chunk.bytes.byteLength;
-      if (this.#size > this.limit) throw new MessageTooLargeError(this.#size, this.limit);
-      this.#parts.push(chunk.bytes);
-      if (!chunk.more) return this.#take();
+      if (this.#size > this.limit) this.#parts = []; // over the limit: nothing more is kept
+      else this.#parts.push(chunk.bytes);
+      if (chunk.more) continue;
+      if (this.#size > this.limit) {
+        const size = this.#size;
+        this.#size = 0;
+        throw new MessageTooLargeError(size, this.limit);
+      }
+      return this.#take();
     }
   }
 
@@ -261,16 +268,6 @@ export class NamedPipeChannel extends FramedChannel implements Channel {
     }
   }
 
-  /** Receives one message; an oversized one ends the channel (its rest cannot be skipped). */
-  protected override async receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
-    if (this.#fatal) throw this.#fatal;
-    try {
-      return await super.receiveMessage(signal);
-    } catch (e) {
-      if (e instanceof MessageTooLargeError) this.#fatal = e;
-      throw e;
-    }
-  }
 }
 
 function maxMessageSize(opts: ChannelOptions): number {

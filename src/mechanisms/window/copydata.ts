@@ -341,11 +341,15 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> implements Lis
     let ch = this.#channels.get(from);
     if (kind === KIND_HELLO && !ch) {
       let process: OwnedHandle | undefined;
+      let gone = false;
       try {
         process = openWindowProcess(from);
       } catch (e) {
-        if (e instanceof ChannelClosedError) return; // the client is gone already
-        // Cannot be opened (another user's process?): its death is then seen by a send only.
+        // The client's window is gone already: it said hello, maybe sent messages, and closed
+        // (or died) before this thread got here. What it sent is queued behind this hello and is
+        // still delivered; its bye ends the channel, or, without one, the end below.
+        gone = e instanceof ChannelClosedError;
+        // Otherwise it cannot be opened (another user's process?): its death is seen by a send.
       }
       const onClose = () => {
         this.#channels.delete(from);
@@ -356,6 +360,12 @@ export class CopyDataServer extends ListenerBase<CopyDataChannel> implements Lis
         this.#opts,
       );
       ch.watchPeer(process);
+      if (gone) {
+        // Messages the client sent are already queued to this thread: they come first.
+        const end = new ChannelClosedError(`${this.address}: the client's window was gone at its hello`);
+        const channel = ch;
+        setTimeout(() => channel.inbox.push(end), 500);
+      }
       this.#channels.set(from, ch);
       if (this.#acceptWaiter) {
         const w = this.#acceptWaiter;

@@ -270,10 +270,11 @@ for (const mode of ["byte", "message"] as const) {
     await ch.send(new Uint8Array(1025)).catch((e) => err = e);
     assert(err instanceof MessageTooLargeError, `send: ${err}`);
     // Larger than the pipe's read buffer too (64 KiB): skipped across several reads.
-    await client.send(new Uint8Array(150_000));
-    await client.send(Uint8Array.of(7, 8, 9));
+    // Sent while the server reads: a write this large waits for the reader.
+    const sending = client.send(new Uint8Array(150_000)).then(() => client.send(Uint8Array.of(7, 8, 9)));
     err = undefined;
     await ch.receive({ timeout: 10_000 }).catch((e) => err = e);
+    await sending;
     assert(err instanceof MessageTooLargeError && err.size === 150_000, `receive: ${err}`);
     assert(bytesEqual(await ch.receive({ timeout: 10_000 }), Uint8Array.of(7, 8, 9)), "the next message");
   });

@@ -267,7 +267,6 @@ export class NamedPipeChannel extends FramedChannel implements Channel {
       throw e;
     }
   }
-
 }
 
 function maxMessageSize(opts: ChannelOptions): number {

@@ -9,7 +9,9 @@ import { KernelEvent } from "../../src/sync.ts";
 import process from "node:process";
 
 const [address, event] = process.argv.slice(2);
-const _server = await listen(address);
+// Held by a global for the life of the process: a listener nothing refers to any more may be
+// closed by the library's garbage-collector safety net (a module's dead const, in Bun).
+(globalThis as { squatter?: unknown }).squatter = await listen(address);
 using ready = KernelEvent.open(event);
 ready.set();
 setInterval(() => {}, 1 << 30);

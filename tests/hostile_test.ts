@@ -18,6 +18,7 @@ import {
   MessageTooLargeError,
 } from "../mod.ts";
 import { WinipcError } from "../src/core/errors.ts";
+import { encodeFrame } from "../src/core/framing.ts";
 import { Clipboard } from "../src/mechanisms/clipboard/mod.ts";
 import {
   assert,
@@ -30,6 +31,7 @@ import {
   uniqueName,
   within,
 } from "./_support/harness.ts";
+import { concat } from "./core/_util.ts";
 
 const LIMIT = 4096;
 const text = (s: string) => new TextEncoder().encode(s);
@@ -47,7 +49,7 @@ class Hostile implements AsyncDisposable {
   }
 
   /** Starts a command in the peer; resolves when the peer reports it done. */
-  async command(header: Record<string, unknown>, payload = new Uint8Array(0)): Promise<void> {
+  async command(header: Record<string, unknown>, payload: Uint8Array = new Uint8Array(0)): Promise<void> {
     const json = text(JSON.stringify(header));
     const m = new Uint8Array(4 + json.length + payload.length);
     new DataView(m.buffer).setUint32(0, json.length, true);
@@ -123,29 +125,12 @@ function sameOutcomes(got: Outcome[], want: Outcome[], what: string): void {
 
 /** A stream segment: a frame within the limit, an oversized one with all its payload, or garbage. */
 const segmentArb = fc.oneof(
-  fc.uint8Array({ maxLength: LIMIT }).map((m) => {
-    const f = new Uint8Array(4 + m.length);
-    new DataView(f.buffer).setUint32(0, m.length, true);
-    f.set(m, 4);
-    return f;
-  }),
-  fc.integer({ min: LIMIT + 1, max: 3 * LIMIT }).map((n) => {
-    const f = new Uint8Array(4 + n).fill(0xee);
-    new DataView(f.buffer).setUint32(0, n, true);
-    return f;
-  }),
+  fc.uint8Array({ maxLength: LIMIT }).map(encodeFrame),
+  fc.integer({ min: LIMIT + 1, max: 3 * LIMIT }).map((n) => encodeFrame(new Uint8Array(n).fill(0xee))),
 );
 /** A stream: segments, then any tail (a partial frame, a header claiming up to 4 GiB, noise). */
 const streamArb = fc.tuple(fc.array(segmentArb, { maxLength: 8 }), fc.uint8Array({ maxLength: 40 }))
-  .map(([segments, tail]) => {
-    const all = new Uint8Array(segments.reduce((n, s) => n + s.length, 0) + tail.length);
-    let at = 0;
-    for (const s of [...segments, tail]) {
-      all.set(s, at);
-      at += s.length;
-    }
-    return all;
-  });
+  .map(([segments, tail]) => concat([...segments, tail]));
 
 /** The model: what a length-prefixed decoder with LIMIT must yield for `stream`. */
 function framesOf(stream: Uint8Array): Outcome[] {
@@ -233,16 +218,7 @@ function copyDataOutcomes(pieces: Piece[], payload: Uint8Array): Outcome[] {
     parts.push(bytes);
     total += p.size;
     if (kind === KIND_PART) continue;
-    if (total > LIMIT) out.push(total);
-    else {
-      const m = new Uint8Array(total);
-      let o = 0;
-      for (const b of parts) {
-        m.set(b, o);
-        o += b.length;
-      }
-      out.push(m);
-    }
+    out.push(total > LIMIT ? total : concat(parts));
     parts = [];
     total = 0;
   }

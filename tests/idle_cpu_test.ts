@@ -21,12 +21,11 @@ import { MailslotClient, MailslotServer } from "../src/mechanisms/mailslot/mod.t
 import { connectRpc, type RpcClient, RpcServer } from "../src/mechanisms/rpc/mod.ts";
 import { SerialPort } from "../src/mechanisms/serial/mod.ts";
 import { testImplementation, testInterface } from "./core/_rpc_test_interface.ts";
-import { SocketServer, UdpSocket } from "../src/mechanisms/socket/mod.ts";
-import { WsaError } from "../src/ffi/error.ts";
+import { UdpSocket } from "../src/mechanisms/socket/mod.ts";
 import { openHandleCount } from "../src/ffi/handle.ts";
 import { nativeBlockCount } from "../src/ffi/memory.ts";
 import { rmSync } from "node:fs";
-import process from "node:process";
+import { unixPath, unixUnsupported } from "./_support/unix_socket.ts";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { assert, bytesEqual, cpuTimeMs, runtime, test, uniqueName, within } from "./_support/harness.ts";
@@ -204,29 +203,11 @@ test("idle rpc: a server on a pipe and TCP, with an idle client on each, uses < 
     };
   }));
 
-/** A temporary AF_UNIX socket path (the socket file is removed by the caller). */
-const unixPath = () => `${process.env.TEMP ?? "C:\\windows\\temp"}\\${uniqueName("idle")}.sock`;
-
-/** Why AF_UNIX cannot be measured here, or undefined when it can (Windows 10 1803 and later). */
-async function unixUnsupported(): Promise<string | undefined> {
-  const path = unixPath();
-  try {
-    await SocketServer.listenUnix(path).close();
-    rmSync(path, { force: true });
-    return undefined;
-  } catch (e) {
-    if (e instanceof WsaError && e.code === 10047) {
-      return "no AF_UNIX sockets here (WSAEAFNOSUPPORT; Wine 10 has none)";
-    }
-    throw e;
-  }
-}
-
 test(
   "idle unix: listener in accept() and a channel waiting in receive() at both ends use < 1 % CPU over 5 s",
   () =>
     idleTest("unix", async () => {
-      const path = unixPath();
+      const path = unixPath("idle");
       const teardown = await listenerIdle(`unix:${path}`);
       return async () => {
         await teardown();

@@ -12,7 +12,6 @@ import {
   MessageTooLargeError,
   NotFoundError,
   TimeoutError,
-  WsaError,
 } from "../mod.ts";
 import {
   connectTcpStream,
@@ -34,6 +33,7 @@ import {
   test,
   within,
 } from "./_support/harness.ts";
+import { unixPath, unixUnsupported } from "./_support/unix_socket.ts";
 
 const chunksArb = fc.array(
   fc.oneof(
@@ -237,29 +237,8 @@ test("tcp: errors are typed: port in use, nothing listening, peer gone, receive 
   assert(err instanceof ChannelClosedError, `accept on a closed server: ${err}`);
 });
 
-/** A temporary AF_UNIX socket path. */
-const unixPath = () =>
-  `${process.env.TEMP ?? "C:\\windows\\temp"}\\winipc-${Math.random().toString(36).slice(2)}.sock`;
-
-/**
- * Why an AF_UNIX round trip cannot run here, or undefined when it can (Windows 10 1803 and later).
- * Only WSAEAFNOSUPPORT as a typed WsaError means "no AF_UNIX"; any other failure is thrown, so
- * the suite fails rather than skips.
- */
-async function unixUnsupported(): Promise<string | undefined> {
-  try {
-    await SocketServer.listenUnix(unixPath()).close();
-    return undefined;
-  } catch (e) {
-    if (e instanceof WsaError && e.code === 10047) {
-      return "no AF_UNIX sockets here (WSAEAFNOSUPPORT; Wine 10 has none)";
-    }
-    throw e;
-  }
-}
-
 test("unix: an AF_UNIX stream socket carries a message both ways", async () => {
-  const path = unixPath();
+  const path = unixPath("unix");
   await using server = SocketServer.listenUnix(path);
   const accepting = server.accept({ timeout: 10_000 });
   accepting.catch(() => {}); // awaited below

@@ -53,6 +53,17 @@ export const ntdllSymbols = {
     ],
     returns: "u32", // NTSTATUS
   },
+  // The system's handle table (SystemExtendedHandleInformation): a count of this process's handles
+  // that moves under Wine, where GetProcessHandleCount does not (the leak tests).
+  NtQuerySystemInformation: {
+    args: [
+      "u32", // SYSTEM_INFORMATION_CLASS SystemInformationClass
+      "buf", // PVOID SystemInformation (out)
+      "u32", // ULONG SystemInformationLength
+      "buf", // PULONG ReturnLength (out, optional)
+    ],
+    returns: "u32", // NTSTATUS
+  },
   // ULONG RtlNtStatusToDosError(NTSTATUS Status)
   RtlNtStatusToDosError: { args: ["u32"], returns: "u32" },
 } as const satisfies SymbolTable;

@@ -143,6 +143,15 @@ class WaitGroup {
 }
 
 const groups: WaitGroup[] = [];
+
+/**
+ * Handles the wait pool holds for the life of the process: one wake event per group, and the
+ * groups only grow with the most waits ever in flight at once (a few, then one per 63). Leak
+ * checks discount them.
+ */
+export function waitPoolHandleCount(): number {
+  return groups.length;
+}
 /** Groups that may wait at once before new waits share one (Deno's pool queues a tenth call). */
 const PARALLEL_GROUPS = 4;
 

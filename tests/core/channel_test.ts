@@ -364,3 +364,40 @@ test("ChannelBase fast paths: taken only when nothing is queued, so order holds;
   await ch.close();
   assert(await caught(() => ch.receive()) instanceof ChannelClosedError, "closed: no fast path");
 });
+
+test("ChannelBase fast paths yield to the event loop: endless ready messages and sends do not starve a timer", async () => {
+  /** Every receive and send completes on the fast path, as over a ring a fast peer keeps full. */
+  class EndlessChannel extends ChannelBase {
+    queued = 0;
+    protected override sendNow(): boolean {
+      return true;
+    }
+    protected override receiveNow(): Uint8Array | undefined {
+      return bytes(1);
+    }
+    protected sendMessage(): Promise<void> {
+      this.queued++;
+      return Promise.resolve();
+    }
+    protected receiveMessage(): Promise<Uint8Array | null> {
+      this.queued++;
+      return Promise.resolve(bytes(2));
+    }
+    protected closeTransport(): void {}
+  }
+  for (const direction of ["receive", "send"] as const) {
+    const ch = new EndlessChannel("endless:1");
+    let fired = false;
+    const timer = setTimeout(() => fired = true, 20);
+    let calls = 0;
+    // Without a yield this loop would run forever: the timer could never fire.
+    while (!fired) {
+      if (direction === "receive") await ch.receive();
+      else await ch.send(bytes(3));
+      calls++;
+    }
+    clearTimeout(timer);
+    assert(ch.queued > 0 && ch.queued < calls / 10, `${direction}: ${ch.queued} of ${calls} calls yielded`);
+    await ch.close();
+  }
+});

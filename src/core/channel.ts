@@ -6,37 +6,9 @@
  */
 import { ChannelClosedError, MessageTooLargeError, type WaitOptions } from "./errors.ts";
 import { checkWaitOptions, OpQueue } from "./op_queue.ts";
-import { setImmediate } from "node:timers";
+import { turnSpent } from "./event_loop.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
-
-/**
- * How long calls in one direction may keep completing on their fast path (settled promises,
- * microtasks only) before one goes through the queue after a macrotask turn. Without it a peer
- * that keeps the ring full starves this process's timers and I/O: a `for await` loop over a fast
- * `shm:` producer would never let a timeout fire.
- */
-const FAST_PATH_BUDGET_MS = 10;
-
-/** The fast-path run of one direction: when it started, if it is running. */
-class FastPathRun {
-  #since = -1;
-  /** Whether the run has used up its budget (the next call must yield first). */
-  spent(): boolean {
-    return this.#since >= 0 && performance.now() - this.#since > FAST_PATH_BUDGET_MS;
-  }
-  /** A call completed on the fast path. */
-  hit(): void {
-    if (this.#since < 0) this.#since = performance.now();
-  }
-  /** A call went through the queue. */
-  end(): void {
-    this.#since = -1;
-  }
-}
-
-/** A macrotask turn: timers and I/O callbacks that are due run before it resolves. */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The receiving half of a channel. */
 export interface ReceiveChannel extends AsyncIterable<Uint8Array>, AsyncDisposable {
@@ -101,8 +73,6 @@ export abstract class ChannelBase implements Channel {
   readonly maxMessageSize: number;
   readonly #sends: OpQueue;
   readonly #receives: OpQueue;
-  readonly #sendRun = new FastPathRun();
-  readonly #receiveRun = new FastPathRun();
   #ended: ChannelClosedError | undefined;
   #closePromise: Promise<void> | undefined;
   #readable: ReadableStream<Uint8Array> | undefined;
@@ -164,22 +134,15 @@ export abstract class ChannelBase implements Channel {
     if (message.byteLength > this.maxMessageSize) {
       return Promise.reject(new MessageTooLargeError(message.byteLength, this.maxMessageSize));
     }
-    const yieldFirst = this.#sendRun.spent();
-    if (!yieldFirst && this.#canRunNow(this.#sends, opts)) {
+    // Past the turn's budget the queue runs the call, after a yield to the event loop.
+    if (!turnSpent() && this.#canRunNow(this.#sends, opts)) {
       try {
-        if (this.sendNow(message)) {
-          this.#sendRun.hit();
-          return RESOLVED;
-        }
+        if (this.sendNow(message)) return RESOLVED;
       } catch (e) {
         return Promise.reject(e);
       }
     }
-    this.#sendRun.end();
-    return this.#run(this.#sends, async (signal) => {
-      if (yieldFirst) await nextTurn();
-      await this.sendMessage(message, signal);
-    }, opts);
+    return this.#run(this.#sends, (signal) => this.sendMessage(message, signal), opts);
   }
 
   /**
@@ -188,21 +151,15 @@ export abstract class ChannelBase implements Channel {
    * @throws {TimeoutError} nothing arrived within `timeout`.
    */
   receive(opts?: WaitOptions): Promise<Uint8Array> {
-    const yieldFirst = this.#receiveRun.spent();
-    if (!yieldFirst && this.#canRunNow(this.#receives, opts)) {
+    if (!turnSpent() && this.#canRunNow(this.#receives, opts)) {
       try {
         const m = this.receiveNow();
-        if (m) {
-          this.#receiveRun.hit();
-          return Promise.resolve(m);
-        }
+        if (m) return Promise.resolve(m);
       } catch (e) {
         return Promise.reject(e);
       }
     }
-    this.#receiveRun.end();
     return this.#run(this.#receives, async (signal) => {
-      if (yieldFirst) await nextTurn();
       const m = await this.receiveMessage(signal);
       if (m === null) throw new ChannelClosedError(`${this.address}: the peer closed the channel`);
       return m;

@@ -4,6 +4,7 @@
  * @module
  */
 import { ChannelClosedError, TimeoutError, type WaitOptions } from "./errors.ts";
+import { nextTurn, turnSpent } from "./event_loop.ts";
 
 /** Signal for one call: the caller's signal, the channel's closing, and the call's timeout. */
 export interface CallScope {
@@ -90,6 +91,7 @@ export class OpQueue {
   run<T>(opts: WaitOptions | undefined, op: (signal: AbortSignal) => Promise<T>): Promise<T> {
     this.#queued++;
     const run = this.#tail.then(async () => {
+      if (turnSpent()) await nextTurn(); // operations that complete at once must not starve the loop
       if (this.closed) throw new ChannelClosedError(`${this.what} is closed`);
       const scope = callScope(this.#closing.signal, opts);
       try {

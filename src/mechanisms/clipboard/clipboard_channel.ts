@@ -4,7 +4,9 @@
  * acknowledgement in the same format; change notifications (WM_CLIPBOARDUPDATE) drive both
  * sides, so nothing polls. One message is in flight at a time, it replaces whatever the user
  * had on the clipboard, and anything else that writes the clipboard meanwhile makes the sender
- * time out. For demonstrations only: use any other mechanism for real work.
+ * time out. The hello and its acknowledgement carry each side's process id, and each side
+ * watches the other's process: a peer that dies ends the channel at once. For demonstrations
+ * only: use any other mechanism for real work.
  * @module
  */
 import { AddressInUseError, ChannelClosedError, TimeoutError, type WaitOptions } from "../../core/errors.ts";
@@ -13,6 +15,9 @@ import { callScope } from "../../core/op_queue.ts";
 import { Clipboard } from "./clipboard.ts";
 import { defineScheme, type Scheme } from "../../core/scheme.ts";
 import { KernelEvent } from "../../kernel/sync.ts";
+import { waitAny } from "../../kernel/wait.ts";
+import { kernel32 } from "../../ffi/kernel32.ts";
+import { tryOpenPeerProcess } from "../shm/ring_channel.ts";
 
 const MAGIC = 0x42434957; // "WICB"
 const DATA = 1, ACK = 2, HELLO = 3, BYE = 4;
@@ -29,9 +34,12 @@ interface Entry {
   seq: number;
   /** The highest sequence number the writer has received from the other side. */
   ack: number;
+  /** The writer's process id (written by `encode`; untrusted when read). */
+  pid?: number;
   payload?: Uint8Array;
 }
-const HEADER = 16;
+const HEADER = 20;
+const myPid = () => kernel32.sync.GetCurrentProcessId();
 
 function encode(e: Entry): Uint8Array {
   const { kind, from, seq, ack } = e;
@@ -43,6 +51,7 @@ function encode(e: Entry): Uint8Array {
   v.setUint8(5, from);
   v.setUint32(8, seq, true);
   v.setUint32(12, ack, true);
+  v.setUint32(16, myPid(), true);
   b.set(body, HEADER);
   return b;
 }
@@ -56,6 +65,7 @@ function decode(b: Uint8Array | null): Required<Entry> | undefined {
     from: v.getUint8(5),
     seq: v.getUint32(8, true),
     ack: v.getUint32(12, true),
+    pid: v.getUint32(16, true),
     payload: b.slice(HEADER),
   };
 }
@@ -78,12 +88,17 @@ class Slot {
     return this.clip.writeBytes(this.format, encode(e));
   }
 
+  /** The entry on the clipboard now, if it is one of this channel's. */
+  async read(): Promise<Entry | undefined> {
+    return decode(await this.clip.readBytes(this.format).catch(() => null));
+  }
+
   /** Waits (on change notifications) until the clipboard holds an entry matching `want`. */
   async waitFor(want: (e: Entry) => boolean, signal: AbortSignal): Promise<Entry> {
     await this.clip.listen();
     while (true) {
       const since = this.clip.changeCount; // before reading: a change after the read still wakes us
-      const e = decode(await this.clip.readBytes(this.format).catch(() => null));
+      const e = await this.read();
       if (e && want(e)) return e;
       await this.clip.waitForChange(since, { signal });
     }
@@ -103,12 +118,45 @@ export class ClipboardChannel extends ChannelBase implements Channel {
   readonly #me: number;
   #sendSeq = 0;
   #recvSeq = 0;
+  /** Aborts when the peer's process has exited. */
+  readonly #peerGone = new AbortController();
+  readonly #stopWatching = new AbortController();
 
-  /** @internal Use {@link connectClipboard} or {@link ClipboardChannelServer}. */
-  constructor(slot: Slot, me: typeof CLIENT | typeof SERVER) {
+  /**
+   * @internal Use {@link connectClipboard} or {@link ClipboardChannelServer}. `peerPid` (from
+   * the handshake; untrusted) is watched: its exit ends the channel.
+   */
+  constructor(slot: Slot, me: typeof CLIENT | typeof SERVER, peerPid?: number) {
     super(`clipboard:${slot.name}`, { maxMessageSize: CLIPBOARD_MAX_MESSAGE_SIZE });
     this.#slot = slot;
     this.#me = me;
+    if (peerPid !== undefined) this.#watch(peerPid);
+  }
+
+  #watch(pid: number): void {
+    const gone = () =>
+      this.#peerGone.abort(new ChannelClosedError(`${this.address}: the peer's process exited`));
+    const process = tryOpenPeerProcess(pid);
+    if (!process) return gone();
+    waitAny([process.value], { signal: this.#stopWatching.signal })
+      .then(gone, () => {}) // rejected: this side closed first
+      .finally(() => process.close());
+  }
+
+  /**
+   * {@link Slot.waitFor}, ended by the peer's death too. An entry it wrote just before it died is
+   * still on the clipboard: one last look finds it.
+   */
+  async #waitFor(want: (e: Entry) => boolean, signal: AbortSignal): Promise<Entry> {
+    const gone = this.#peerGone.signal;
+    try {
+      return await this.#slot.waitFor(want, AbortSignal.any([signal, gone]));
+    } catch (e) {
+      if (!gone.aborted || signal.aborted) throw e;
+      const last = await this.#slot.read();
+      if (last && want(last)) return last;
+      throw gone.reason;
+    }
   }
 
   get #peer(): number {
@@ -121,7 +169,7 @@ export class ClipboardChannel extends ChannelBase implements Channel {
     await this.#slot.put({ kind: DATA, from: this.#me, seq, ack: this.#recvSeq, payload: message });
     const scope = callScope(signal, { timeout: CLIPBOARD_ACK_TIMEOUT });
     try {
-      const e = await this.#slot.waitFor(
+      const e = await this.#waitFor(
         (e) => e.from === this.#peer && (e.ack >= seq || e.kind === BYE),
         scope.signal,
       );
@@ -142,7 +190,7 @@ export class ClipboardChannel extends ChannelBase implements Channel {
   /** Waits for the peer's next message (or its bye) and acknowledges it. */
   protected async receiveMessage(signal: AbortSignal): Promise<Uint8Array | null> {
     const seq = this.#recvSeq + 1;
-    const e = await this.#slot.waitFor(
+    const e = await this.#waitFor(
       (e) => e.from === this.#peer && (e.kind === DATA && e.seq === seq || e.kind === BYE),
       signal,
     );
@@ -154,6 +202,7 @@ export class ClipboardChannel extends ChannelBase implements Channel {
 
   /** Writes a bye (acknowledging what arrived), then closes this side's Clipboard object. */
   protected async closeTransport(): Promise<void> {
+    this.#stopWatching.abort();
     await this.#slot.put({ kind: BYE, from: this.#me, seq: 0, ack: this.#recvSeq }).catch(() => {});
     await this.#slot.close();
   }
@@ -187,9 +236,9 @@ export class ClipboardChannelServer extends ListenerBase<ClipboardChannel>
   protected async acceptChannel(signal: AbortSignal): Promise<ClipboardChannel> {
     const slot = await Slot.open(this.name);
     try {
-      await slot.waitFor((e) => e.kind === HELLO && e.from === CLIENT, signal);
+      const hello = await slot.waitFor((e) => e.kind === HELLO && e.from === CLIENT, signal);
       await slot.put({ kind: ACK, from: SERVER, seq: 0, ack: 0 });
-      return new ClipboardChannel(slot, SERVER);
+      return new ClipboardChannel(slot, SERVER, hello.pid);
     } catch (e) {
       await slot.close();
       throw e;
@@ -223,8 +272,8 @@ export async function connectClipboard(name: string, o: WaitOptions = {}): Promi
   try {
     await slot.put({ kind: HELLO, from: CLIENT, seq: 0, ack: 0 });
     // Its ACK, or already its first DATA (which may have overwritten the ACK).
-    await slot.waitFor((e) => e.from === SERVER, scope.signal);
-    return new ClipboardChannel(slot, CLIENT);
+    const answer = await slot.waitFor((e) => e.from === SERVER, scope.signal);
+    return new ClipboardChannel(slot, CLIENT, answer.pid);
   } catch (e) {
     await slot.close();
     throw e;

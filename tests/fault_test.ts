@@ -33,6 +33,8 @@ interface Mechanism {
   bigMax: number;
   /** Why the mid-message kill cannot be tested here, when it cannot. */
   midMessageSkip?: string;
+  /** One message in flight, both ways together (the clipboard's one slot): echo in turns. */
+  halfDuplex?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -62,7 +64,12 @@ const mechanisms: Mechanism[] = [
   { name: "dde", listen: () => `dde:${uniqueName("fault")}/fault`, bigMax: MiB },
   { name: "com", listen: () => `com:${uniqueName("fault")}`, bigMax: MiB },
   { name: "rpc", listen: () => `rpc:${uniqueName("fault")}`, bigMax: MiB },
-  { name: "clipboard", listen: () => `clipboard:${uniqueName("fault")}`, bigMax: 64 * 1024 },
+  {
+    name: "clipboard",
+    listen: () => `clipboard:${uniqueName("fault")}`,
+    bigMax: 64 * 1024,
+    halfDuplex: true,
+  },
 ];
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -172,7 +179,17 @@ function killPlan(bigMax: number): fc.Arbitrary<KillPlan> {
 /** The run of peers against one listener. */
 class Scenario {
   #n = 0;
-  constructor(readonly server: Listener, readonly address: string) {}
+  constructor(readonly server: Listener, readonly address: string, readonly halfDuplex = false) {}
+
+  /** Sends `messages` and checks their echoes: all in flight at once, or in turns. */
+  async #echo(ch: Channel, messages: Uint8Array[]): Promise<void> {
+    if (!this.halfDuplex) return await echoMessages(ch, messages);
+    for (const m of messages) {
+      await ch.send(m, { timeout: 30_000 });
+      const back = await ch.receive({ timeout: 30_000 });
+      assert(back.length === m.length && back.every((b, i) => b === m[i]), "an echo in turn");
+    }
+  }
 
   spawn(plan: string, arg = ""): { peer: Peer; tag: string } {
     const tag = `peer${this.#n++}`;
@@ -184,7 +201,7 @@ class Scenario {
     const { peer, tag } = this.spawn("echo");
     await using _ = peer;
     await using ch = await acceptFrom(this.server, tag);
-    await echoMessages(ch, [text("one"), new Uint8Array(0), new Uint8Array(100_000).fill(7)]);
+    await this.#echo(ch, [text("one"), new Uint8Array(0), new Uint8Array(100_000).fill(7)]);
     await ch.close();
     assert((await within(30_000, peer.exited, "the echo peer")) === 0, "the echo peer exits 0");
   }
@@ -202,7 +219,7 @@ class Scenario {
     const { peer, tag } = this.spawn("between", String(messages.length));
     await using _ = peer;
     await using ch = await acceptFrom(this.server, tag);
-    await echoMessages(ch, messages);
+    await this.#echo(ch, messages);
     assert(decode(await ch.receive({ timeout: 30_000 })) === "parked", "the peer parks");
     const end = closedAt(ch.receive({ timeout: 30_000 }), "a receive waiting when the peer died");
     const exitedAt = await killed(peer);
@@ -255,7 +272,7 @@ for (const m of mechanisms) {
   test(`${m.name}: a peer killed during accept, between messages, mid-message or during a long send`, async () => {
     const address = m.listen();
     await using server = await listen(address);
-    const scenario = new Scenario(server, m.connectTo?.(address) ?? server.address);
+    const scenario = new Scenario(server, m.connectTo?.(address) ?? server.address, m.halfDuplex);
     await scenario.echo(); // warm-up: the listener's own lazily made resources exist from here
     const base = counts();
     await fc.assert(

@@ -5,28 +5,12 @@
  * lost, duplicated or reordered on either side; the throughput is printed (a measurement, not an
  * assertion: rates are compared in the benchmarks).
  */
-import { type Channel, listen } from "../mod.ts";
-import { assert, spawnPeer, test, uniqueName, within } from "./_support/harness.ts";
+import { listen } from "../mod.ts";
+import { assert, serveNumberedEchoes, spawnPeer, test, uniqueName, within } from "./_support/harness.ts";
 import process from "node:process";
 
 /** Clients and messages per client (WINIPC_LOAD=CLIENTSxMESSAGES overrides, for a longer soak). */
 const [CLIENTS, MESSAGES] = (process.env.WINIPC_LOAD ?? "100x1000").split("x").map(Number);
-
-/** Echoes one client's messages, checking each is the client's next one; resolves its number. */
-async function serveClient(ch: Channel): Promise<number> {
-  let client = -1;
-  for (let seq = 0; seq < MESSAGES; seq++) {
-    const m = await ch.receive({ timeout: 120_000 });
-    const v = new DataView(m.buffer, m.byteOffset, m.byteLength);
-    if (seq === 0) client = v.getUint32(0, true);
-    assert(
-      m.length === 8 + (seq % 29) && v.getUint32(0, true) === client && v.getUint32(4, true) === seq,
-      `client ${client}: message ${seq} lost, duplicated or out of order`,
-    );
-    await ch.send(m);
-  }
-  return client;
-}
 
 const mechanisms: [string, () => string][] = [
   ["pipe (message mode)", () => `pipe:${uniqueName("load")}`],
@@ -44,23 +28,23 @@ for (const [name, address] of mechanisms) {
     await using server = await listen(address());
     const t0 = performance.now();
     await using peer = spawnPeer("load_peer.ts", [server.address, String(CLIENTS), String(MESSAGES)]);
-    const served: Promise<number>[] = [];
-    const channels: Channel[] = [];
-    try {
-      for (let i = 0; i < CLIENTS; i++) {
-        const ch = await server.accept({ timeout: 120_000 });
-        channels.push(ch);
-        served.push(serveClient(ch));
-      }
-      const clients = await Promise.all(served);
-      assert(new Set(clients).size === CLIENTS, "every client served once");
-      assert(
-        (await within(120_000, peer.exited, "the load peer")) === 0,
-        "the clients saw every echo in order",
-      );
-    } finally {
-      await Promise.all(channels.map((c) => c.close()));
-    }
+    // The clients' connect timeout (60 s) is shorter than this accept timeout, so a connection
+    // that never arrives is reported by the side that lost it.
+    let accepted = 0;
+    const accept = async () => {
+      const ch = await server.accept({ timeout: 120_000 }).catch((e) => {
+        throw new Error(`accept after ${accepted} of ${CLIENTS} connections: ${e}`, { cause: e });
+      });
+      accepted++;
+      return ch;
+    };
+    const serve = () => serveNumberedEchoes(accept, MESSAGES, 120_000);
+    const clients = await Promise.all(Array.from({ length: CLIENTS }, serve));
+    assert(new Set(clients).size === CLIENTS, "every client served once");
+    assert(
+      (await within(120_000, peer.exited, "the load peer")) === 0,
+      "the clients saw every echo in order",
+    );
     const s = (performance.now() - t0) / 1000;
     console.log(
       `  ${name}: ${CLIENTS * MESSAGES} round trips in ${s.toFixed(1)} s: ${

@@ -3,8 +3,6 @@
  *   socket_peer.ts echo HOST PORT            connect (framed channel), echo messages until closed
  *   socket_peer.ts stream-echo HOST PORT     connect (raw stream), echo bytes until end-of-stream
  *   socket_peer.ts udp-echo PORT             bind UDP, say hello to 127.0.0.1:PORT, echo datagrams
- *   socket_peer.ts stress HOST PORT N M      N connections at once, M numbered messages each,
- *                                            checking every echo; exit 0 if all arrived in order
  *   socket_peer.ts serve-echo HOST SECONDS   listen on HOST (any port), print "port=N"; greet every
  *                                            connection with "peer=ADDRESS\n", then echo its bytes;
  *                                            exit after SECONDS
@@ -33,31 +31,6 @@ if (role === "echo") {
     if (new TextDecoder().decode(data) === "bye") break;
     u.sendTo(data, "127.0.0.1", Number(a[0]));
   }
-} else if (role === "stress") {
-  const [host, port, n, m] = [a[0], Number(a[1]), Number(a[2]), Number(a[3])];
-  const one = async (client: number) => {
-    await using ch = await connectTcp(host, port, { timeout: 30_000 }).catch((e) => {
-      throw new Error(`stress client ${client}: connect: ${e}`, { cause: e });
-    });
-    const sending = (async () => {
-      for (let seq = 0; seq < m; seq++) {
-        const msg = new Uint8Array(8 + (seq % 29));
-        const v = new DataView(msg.buffer);
-        v.setUint32(0, client, true);
-        v.setUint32(4, seq, true);
-        await ch.send(msg);
-      }
-    })();
-    for (let seq = 0; seq < m; seq++) {
-      const msg = await ch.receive({ timeout: 120_000 });
-      const v = new DataView(msg.buffer, msg.byteOffset);
-      if (msg.length !== 8 + (seq % 29) || v.getUint32(0, true) !== client || v.getUint32(4, true) !== seq) {
-        throw new Error(`client ${client}: echo ${seq} wrong`);
-      }
-    }
-    await sending;
-  };
-  await Promise.all(Array.from({ length: n }, (_, i) => one(i)));
 } else if (role === "serve-echo") {
   const server = SocketServer.listenTcp(a[0], 0);
   console.log(`port=${server.port}`);

@@ -1,7 +1,7 @@
 /**
  * Hostile input from a real peer process (tests/peers/hostile_peer.ts), chosen by fast-check, sent
  * through the raw mechanism past the library's encoders: length framing on byte-mode pipes and
- * TCP, WM_COPYDATA pieces, clipboard HTML and file lists. Each parser must give exactly what the
+ * TCP, WM_COPYDATA pieces, DDE data blocks (raw WM_DDE_POKE), clipboard HTML and file lists. Each parser must give exactly what the
  * bytes hold (checked against a model written here), refuse what is over the configured limit
  * with a typed error without holding it, and go on serving a well-behaved client meanwhile.
  *
@@ -20,6 +20,8 @@ import {
 import { WinipcError } from "../src/core/errors.ts";
 import { encodeFrame } from "../src/core/framing.ts";
 import { Clipboard } from "../src/mechanisms/clipboard/mod.ts";
+import { DDE_CHANNEL_ITEM, DdeListener } from "../src/mechanisms/dde/dde_channel.ts";
+import { ddeBytesFormat } from "../src/mechanisms/dde/dde_value.ts";
 import {
   assert,
   bytesEqual,
@@ -256,6 +258,88 @@ test("hostile: WM_COPYDATA pieces from a peer process (forged kinds, foreign tag
   await sending;
   sameOutcomes(got, [300 * LIMIT + 1], "endless pieces");
   await good.check();
+});
+
+// --- DDE data blocks ---
+
+/** One raw WM_DDE_POKE: a block of bytes (its first 4 the DDEPOKE header), or a value that is no block. */
+interface RawPoke {
+  item: string;
+  block?: Uint8Array;
+  handle?: string;
+}
+
+/**
+ * Pokes as a hostile conversation might post them: well-formed winipc values (a DDEPOKE header,
+ * a length prefix, the bytes) with any flags, format, item, size around the limit and a prefix
+ * that may lie; blocks shorter than their header; and values that are not blocks at all.
+ */
+function rawPokeArb(bytesFormat: number): fc.Arbitrary<RawPoke> {
+  const value = fc.record({
+    item: fc.constantFrom(DDE_CHANNEL_ITEM, DDE_CHANNEL_ITEM, "another-item"),
+    flags: fc.constantFrom(0, 0x2000, 0xffff), // none, fRelease, every bit
+    format: fc.constantFrom(bytesFormat, bytesFormat, 1, 0xffff),
+    body: fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.integer({ min: LIMIT - 2, max: LIMIT + 2 }).map((n) => new Uint8Array(n).fill(0x6b)),
+    ),
+    lie: fc.option(fc.integer({ min: 0, max: 0xffffffff }), { freq: 3 }),
+  }).map(({ item, flags, format, body, lie }) => {
+    const block = new Uint8Array(8 + body.length);
+    const v = new DataView(block.buffer);
+    v.setUint16(0, flags, true);
+    v.setUint16(2, format, true);
+    v.setUint32(4, lie ?? body.length, true);
+    block.set(body, 8);
+    return { item, block };
+  });
+  return fc.oneof(
+    { arbitrary: value, weight: 6 },
+    fc.uint8Array({ maxLength: 7 }).map((block) => ({ item: DDE_CHANNEL_ITEM, block })),
+    fc.constantFrom("0", "1", "3735928559").map((handle) => ({ item: DDE_CHANNEL_ITEM, handle })),
+  );
+}
+
+/**
+ * The model: the messages a `dde:` channel with maxMessageSize LIMIT must deliver for `pokes`:
+ * those on the channel's item, in winipc's bytes format, whose prefix fits what came and whose
+ * message is within the limit. Everything else is refused (a negative ACK the peer sees).
+ */
+function ddeOutcomes(pokes: RawPoke[], bytesFormat: number): Outcome[] {
+  const out: Outcome[] = [];
+  for (const p of pokes) {
+    const b = p.block;
+    if (!b || p.item !== DDE_CHANNEL_ITEM || b.length < 8) continue;
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const n = v.getUint32(4, true);
+    if (v.getUint16(2, true) !== bytesFormat || b.length - 8 > LIMIT || n > b.length - 8) continue;
+    out.push(b.slice(8, 8 + n));
+  }
+  return out;
+}
+
+test("hostile: raw WM_DDE_POKE blocks from a peer process (any header, format, item, size or length prefix; no block at all) give exactly the messages the good ones carry; others are served meanwhile", async () => {
+  await using hostile = await Hostile.start();
+  const bytesFormat = ddeBytesFormat();
+  const path = `${uniqueName("hostile-dde")}/hostile`;
+  await using server = await DdeListener.listen(path, { maxMessageSize: LIMIT });
+  await using good = await goodClient(server, `dde:${path}`);
+  await fc.assert(
+    fc.asyncProperty(fc.array(rawPokeArb(bytesFormat), { maxLength: 8 }), async (pokes) => {
+      const payload = concat(pokes.flatMap((p) => p.block ? [p.block] : []));
+      const sending = hostile.command({
+        op: "dde",
+        address: path,
+        pokes: pokes.map((p) => ({ item: p.item, size: p.block?.length ?? 0, handle: p.handle })),
+      }, payload);
+      await using ch = await server.accept({ timeout: 30_000 });
+      const got = await drain(ch);
+      await sending;
+      sameOutcomes(got, ddeOutcomes(pokes, bytesFormat), "dde");
+      await good.check();
+    }),
+    fcParams(15),
+  );
 });
 
 // --- clipboard HTML Format and file lists ---

@@ -12,6 +12,12 @@
  *                                   raw WM_COPYDATA, then bye
  *   {op:"clipboard", format}        puts the payload on the clipboard as FORMAT ("HTML Format",
  *                                   or a number such as 15 for CF_HDROP)
+ *   {op:"dde", address, pokes}      opens the dde: channel ADDRESS (a conversation and its link),
+ *                                   then posts each poke {item, format, flags, size, handle?} as a
+ *                                   raw WM_DDE_POKE: a block of `size` bytes cut from the payload
+ *                                   (its first 4 are the DDEPOKE header the test wrote), or, with
+ *                                   `handle`, that value in place of a block; then ends the
+ *                                   conversation.
  */
 import { connect } from "../../mod.ts";
 import { connectNamedPipeStream } from "../../src/mechanisms/pipe/mod.ts";
@@ -20,6 +26,11 @@ import { Clipboard } from "../../src/mechanisms/clipboard/mod.ts";
 import { user32 } from "../../src/ffi/user32.ts";
 import { NativeMemory } from "../../src/ffi/memory.ts";
 import { wstr } from "../../src/ffi/wstr.ts";
+import { DdeClient } from "../../src/mechanisms/dde/dde_client.ts";
+import { addAtom, allocBlock, freeLParam, packLParam } from "../../src/mechanisms/dde/dde_memory.ts";
+import { ddeBytesFormat } from "../../src/mechanisms/dde/dde_value.ts";
+import { DDE_CHANNEL_ITEM } from "../../src/mechanisms/dde/dde_channel.ts";
+import { parseDdeAddress } from "../../src/mechanisms/dde/dde_format.ts";
 import process from "node:process";
 
 const HWND_MESSAGE = 0xfffffffffffffffdn;
@@ -28,8 +39,20 @@ const SMTO_ABORTIFHUNG = 0x0002;
 const TAG_BASE = 0x5749504300000000n; // the copydata channel's "WIPC" marker
 const KIND_HELLO = 1n, KIND_BYE = 3n;
 
+const WM_DDE_POKE = 0x03e7;
+
+/** One raw WM_DDE_POKE of the `dde` op. */
+interface Poke {
+  item: string;
+  size: number;
+  /** A value posted in place of a block (not a block at all). */
+  handle?: string;
+}
+
 interface Command {
-  op: "pipe" | "tcp" | "copydata" | "clipboard";
+  op: "pipe" | "tcp" | "copydata" | "clipboard" | "dde";
+  address?: string;
+  pokes?: Poke[];
   name?: string;
   port?: number;
   cuts?: number[];
@@ -108,6 +131,24 @@ async function copydata(c: Command, payload: Uint8Array): Promise<void> {
   await Promise.resolve();
 }
 
+async function dde(c: Command, payload: Uint8Array): Promise<void> {
+  const { service, topic } = parseDdeAddress(c.address!);
+  await using client = await DdeClient.connect(service, topic, { timeout: 10_000 });
+  // The link makes this conversation a channel on the server (its pokes are messages from then on).
+  await client.hotLink(DDE_CHANNEL_ITEM, { format: ddeBytesFormat(), ackReq: true, timeout: 10_000 });
+  let at = 0;
+  for (const p of c.pokes!) {
+    const block = p.handle !== undefined ? BigInt(p.handle) : allocBlock(payload.subarray(at, at + p.size));
+    if (p.handle === undefined) at += p.size;
+    const lParam = packLParam(WM_DDE_POKE, block, BigInt(addAtom(p.item)));
+    if (!user32().sync.PostMessageW(client.peer, WM_DDE_POKE, client.own, lParam)) {
+      freeLParam(WM_DDE_POKE, lParam);
+    }
+  }
+  // The server's ACKs (and anything it still sends) come to the client before its TERMINATE.
+  await new Promise((r) => setTimeout(r, 200));
+}
+
 async function run(c: Command, payload: Uint8Array): Promise<void> {
   if (c.op === "pipe" || c.op === "tcp") {
     await using s = c.op === "pipe"
@@ -116,6 +157,8 @@ async function run(c: Command, payload: Uint8Array): Promise<void> {
     for (const piece of cut(payload, c.cuts ?? [])) await s.write(piece, { timeout: 10_000 });
   } else if (c.op === "copydata") {
     await copydata(c, payload);
+  } else if (c.op === "dde") {
+    await dde(c, payload);
   } else if (c.op === "clipboard") {
     await using clipboard = await Clipboard.open();
     await clipboard.writeBytes(c.format!, payload);

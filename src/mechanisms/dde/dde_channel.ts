@@ -5,7 +5,7 @@
  * conversation becomes a channel on the server once its client has the link.
  * @module
  */
-import { type ChannelOptions, ListenerBase } from "../../core/channel.ts";
+import { type ChannelOptions, DEFAULT_MAX_MESSAGE_SIZE, ListenerBase } from "../../core/channel.ts";
 import { InboxChannel } from "../../core/inbox_channel.ts";
 import { AddressInUseError, ChannelClosedError, NotFoundError, type WaitOptions } from "../../core/errors.ts";
 import { Inbox } from "../../core/inbox.ts";
@@ -18,6 +18,14 @@ import { parseDdeAddress } from "./dde_format.ts";
 /** The item a `dde:` channel's messages travel under. */
 export const DDE_CHANNEL_ITEM = "winipc-channel";
 
+/**
+ * The largest DDE value a channel takes: a message of `maxMessageSize` bytes travels as a value
+ * of 4 more (winipc's bytes format prefixes the length).
+ */
+function valueLimit(opts: ChannelOptions): number {
+  return (opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE) + 4;
+}
+
 /** One end of a `dde:` channel: a POKE (client) or an update of the client's link (server) per message. */
 export class DdeChannel extends InboxChannel {}
 
@@ -27,7 +35,7 @@ export class DdeChannel extends InboxChannel {}
  */
 export async function connectDde(path: string, opts: ChannelOptions & WaitOptions = {}): Promise<DdeChannel> {
   const { service, topic } = parseDdeAddress(path);
-  const client = await DdeClient.connect(service, topic, { ...opts, maxValueSize: opts.maxMessageSize });
+  const client = await DdeClient.connect(service, topic, { ...opts, maxValueSize: valueLimit(opts) });
   try {
     const format = ddeBytesFormat();
     const link = await client.hotLink(DDE_CHANNEL_ITEM, { format, ackReq: true, timeout: opts.timeout });
@@ -82,7 +90,7 @@ export class DdeListener extends ListenerBase<DdeChannel> {
     };
     server.onPoke = (t, value) => {
       const channel = this.#channels.get(t.conversation);
-      if (t.item !== DDE_CHANNEL_ITEM || !channel) return false;
+      if (t.item !== DDE_CHANNEL_ITEM || t.format !== format || !channel) return false;
       channel.inbox.push(value.slice());
     };
     server.onConversationEnd = (c) => {
@@ -99,7 +107,7 @@ export class DdeListener extends ListenerBase<DdeChannel> {
     const server = await DdeServer.create(service, {
       topics: [topic],
       topLevel: false,
-      maxValueSize: opts.maxMessageSize,
+      maxValueSize: valueLimit(opts),
     });
     return new DdeListener(server, path, opts);
   }

@@ -71,8 +71,9 @@ async function settled(base: Measure): Promise<string> {
 
 /**
  * Cycles per mechanism: 1,000 in the suite (a leak of one object per cycle shows as a thousand),
- * and WINIPC_LEAK_CYCLES for a longer soak (the issue's 10,000). Copydata and DDE run a tenth:
- * each of their connections makes a window on a thread of its own, about 250 ms under Wine.
+ * and WINIPC_LEAK_CYCLES for a longer soak (the issue's 10,000). Copydata, DDE and the clipboard
+ * run a tenth: each of their connections makes a window on a thread of its own (about 200 ms
+ * under Wine).
  */
 const CYCLES = Number(process.env.WINIPC_LEAK_CYCLES ?? 1_000);
 const WINDOW_CYCLES = Math.ceil(CYCLES / 10);
@@ -165,7 +166,7 @@ const channels: [string, () => string, number][] = [
   ["dde", () => `dde:${uniqueName("leak")}/leak`, WINDOW_CYCLES],
   ["com", () => `com:${uniqueName("leak")}`, CYCLES],
   ["rpc", () => `rpc:${uniqueName("leak")}`, CYCLES],
-  ["clipboard", () => `clipboard:${uniqueName("leak")}`, CYCLES],
+  ["clipboard", () => `clipboard:${uniqueName("leak")}`, WINDOW_CYCLES],
 ];
 
 for (const [name, address, cycles] of channels) {

@@ -72,11 +72,11 @@ async function settled(base: Measure): Promise<string> {
 /**
  * Cycles per mechanism: 1,000 in the suite (a leak of one object per cycle shows as a thousand),
  * and WINIPC_LEAK_CYCLES for a longer soak (the issue's 10,000). Copydata, DDE and the clipboard
- * run a tenth: each of their connections makes a window on a thread of its own (about 200 ms
+ * run a twentieth: each of their connections makes a window on a thread of its own (about 200 ms
  * under Wine).
  */
 const CYCLES = Number(process.env.WINIPC_LEAK_CYCLES ?? 1_000);
-const WINDOW_CYCLES = Math.ceil(CYCLES / 10);
+const WINDOW_CYCLES = Math.ceil(CYCLES / 20);
 
 /**
  * Runs `cycle` `cycles` times after a warm-up (the lazily made process-wide resources: wait

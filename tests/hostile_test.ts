@@ -7,7 +7,8 @@
  *
  * The other parsers of peer bytes are attacked from a real peer in their own files: shm ring
  * headers and indices and the rendezvous block (shared_memory_test.ts), RPC PDUs on a real pipe and
- * socket (rpc_test.ts), checked serial frames from the Linux end of the cable (serial_test.ts).
+ * socket (rpc_test.ts), checked serial frames from the Linux end of the cable (serial_test.ts),
+ * VARIANTs and SAFEARRAYs of any shape as unmarshalling leaves them (variant_hostile_test.ts).
  */
 import {
   type Channel,

@@ -27,6 +27,11 @@ export const VARIANT_SIZE = 24;
 const MAX_BYTES = 1 << 30;
 /** Deepest nesting of arrays and references read or written. */
 const MAX_DEPTH = 64;
+/**
+ * Most JS arrays one multi-dimensional SAFEARRAY may become. Its bounds alone decide how many
+ * rows nesting makes (a 4294967295 x 0 array holds nothing, yet would be four billion empty rows).
+ */
+const MAX_ROWS = 1 << 20;
 
 /** Turns interface pointers into JS values and JS objects into interface pointers. */
 export interface ObjectBridge {
@@ -196,6 +201,9 @@ function readArray(vt: number, psa: bigint, opts: ReadOptions, depth: number): u
   for (let i = dims - 1; i >= 0; i--) counts.push(bounds.getUint32(i * 8, true));
   const total = counts.reduce((a, b) => a * b, 1);
   if (total * size > MAX_BYTES) throw new VariantError(`a SAFEARRAY of ${total} elements of ${size} bytes`);
+  let rows = 0;
+  for (let i = 0, made = 1; i < dims - 1; i++) rows += made *= counts[i];
+  if (rows > MAX_ROWS) throw new VariantError(`a SAFEARRAY of ${counts.join(" x ")} would be ${rows} arrays`);
   const data = h.getBigUint64(16, true);
   if (total > 0 && data === 0n) throw new VariantError("a SAFEARRAY without data");
   if (vt === VT.UI1 && dims === 1) {

@@ -5,6 +5,7 @@
  * ask {@link turnSpent} and, once this task has run past its budget, wait for {@link nextTurn}.
  * @module
  */
+
 /**
  * How long one macrotask turn may keep running calls before they yield. A yield is a zero-delay
  * timer, which a runtime may stretch to 4 ms: 50 ms keeps that under a tenth of a busy stream.

@@ -152,6 +152,7 @@ const groups: WaitGroup[] = [];
 export function waitPoolHandleCount(): number {
   return groups.length;
 }
+
 /** Groups that may wait at once before new waits share one (Deno's pool queues a tenth call). */
 const PARALLEL_GROUPS = 4;
 

@@ -4,8 +4,8 @@
  * acknowledgement in the same format; change notifications (WM_CLIPBOARDUPDATE) drive both
  * sides, so nothing polls. One message is in flight at a time, it replaces whatever the user
  * had on the clipboard, and anything else that writes the clipboard meanwhile makes the sender
- * time out. The hello and its acknowledgement carry each side's process id, and each side
- * watches the other's process: a peer that dies ends the channel at once. For demonstrations
+ * time out. Every entry carries its writer's process id, and each side watches the other's
+ * process from the handshake on: a peer that dies ends the channel at once. For demonstrations
  * only: use any other mechanism for real work.
  * @module
  */

@@ -5,6 +5,7 @@
  * Each time the survivor, this process, must get ChannelClosedError within 1 s of the peer's end,
  * must be back at its handle and native-memory baseline once the channel is closed, and the same
  * listener must then serve the next peer. A last, well-behaved peer echoes and leaves cleanly.
+ * Serial ports are not here: a serial line has no connection to lose, so a dead peer is silence.
  */
 import { type Channel, ChannelClosedError, listen, type Listener } from "../mod.ts";
 import { openHandleCount } from "../src/ffi/handle.ts";
@@ -303,12 +304,3 @@ for (const m of mechanisms) {
 for (const m of mechanisms) {
   if (m.midMessageSkip) test(`${m.name}: a peer killed mid-message`, () => {}, { skip: m.midMessageSkip });
 }
-
-test(
-  "serial: a killed peer on the other end of a cable",
-  () => {},
-  {
-    skip: "a serial line has no connection to lose: a dead peer is silence (and Wine's virtual " +
-      "cable carries no modem-status lines that could tell)",
-  },
-);

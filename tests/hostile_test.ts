@@ -63,6 +63,22 @@ class Hostile implements AsyncDisposable {
     assert(answer === "done", `the hostile peer: ${answer}`);
   }
 
+  /**
+   * Has the peer run a command that opens a channel to `server` and feeds it; resolves with what
+   * that channel yields up to its end (messages and refused sizes).
+   */
+  async outcomes(
+    server: Listener,
+    header: Record<string, unknown>,
+    payload?: Uint8Array,
+  ): Promise<Outcome[]> {
+    const sending = this.command(header, payload);
+    await using ch = await server.accept({ timeout: 30_000 });
+    const got = await drain(ch);
+    await sending;
+    return got;
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.control.close();
     await within(30_000, this.peer.exited, "the hostile peer's exit");
@@ -170,10 +186,7 @@ for (const kind of ["pipe", "tcp"] as const) {
         streamArb,
         fc.array(fc.integer({ min: 1, max: 5000 }), { maxLength: 6 }),
         async (stream, cuts) => {
-          const sending = hostile.command({ op: kind, name, port, cuts }, stream);
-          await using ch = await server.accept({ timeout: 30_000 });
-          const got = await drain(ch);
-          await sending;
+          const got = await hostile.outcomes(server, { op: kind, name, port, cuts }, stream);
           sameOutcomes(got, framesOf(stream), "frames");
           await good.check();
         },
@@ -237,13 +250,11 @@ test("hostile: WM_COPYDATA pieces from a peer process (forged kinds, foreign tag
     fc.asyncProperty(fc.array(pieceArb, { maxLength: 12 }), fc.integer(), async (pieces, seed) => {
       const size = pieces.reduce((n, p) => n + p.size, 0);
       const payload = new Uint8Array(size).map((_, i) => (i * 31 + seed) & 255);
-      const sending = hostile.command(
+      const got = await hostile.outcomes(
+        server,
         { op: "copydata", name, pieces: pieces.map((p) => ({ tag: String(p.tag), size: p.size })) },
         payload,
       );
-      await using ch = await server.accept({ timeout: 30_000 });
-      const got = await drain(ch);
-      await sending;
       sameOutcomes(got, copyDataOutcomes(pieces, payload), "copydata");
       await good.check();
     }),
@@ -253,10 +264,11 @@ test("hostile: WM_COPYDATA pieces from a peer process (forged kinds, foreign tag
   // pieces over the limit are not kept), and the channel goes on.
   const pieces = [...Array(300)].map(() => ({ tag: String(TAG_BASE | KIND_PART), size: LIMIT }));
   pieces.push({ tag: String(TAG_BASE | KIND_DATA), size: 1 });
-  const sending = hostile.command({ op: "copydata", name, pieces }, new Uint8Array(300 * LIMIT + 1));
-  await using ch = await server.accept({ timeout: 30_000 });
-  const got = await drain(ch);
-  await sending;
+  const got = await hostile.outcomes(
+    server,
+    { op: "copydata", name, pieces },
+    new Uint8Array(300 * LIMIT + 1),
+  );
   sameOutcomes(got, [300 * LIMIT + 1], "endless pieces");
   await good.check();
 });
@@ -328,14 +340,11 @@ test("hostile: raw WM_DDE_POKE blocks from a peer process (any header, format, i
   await fc.assert(
     fc.asyncProperty(fc.array(rawPokeArb(bytesFormat), { maxLength: 8 }), async (pokes) => {
       const payload = concat(pokes.flatMap((p) => p.block ? [p.block] : []));
-      const sending = hostile.command({
+      const got = await hostile.outcomes(server, {
         op: "dde",
         address: path,
         pokes: pokes.map((p) => ({ item: p.item, size: p.block?.length ?? 0, handle: p.handle })),
       }, payload);
-      await using ch = await server.accept({ timeout: 30_000 });
-      const got = await drain(ch);
-      await sending;
       sameOutcomes(got, ddeOutcomes(pokes, bytesFormat), "dde");
       await good.check();
     }),

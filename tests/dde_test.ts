@@ -3,7 +3,7 @@
  * Program Manager service (explorer.exe's DDEML server: a real server no one here wrote), and
  * the library's accounting of atoms and global memory.
  */
-import { ChannelClosedError, listen, NotFoundError } from "../mod.ts";
+import { ChannelClosedError, connect, listen, NotFoundError } from "../mod.ts";
 import {
   CF_TEXT,
   CF_UNICODETEXT,
@@ -141,6 +141,21 @@ test("dde: the dde:SERVICE/TOPIC channel carries any messages both ways across p
   await using server = await listen(`dde:${service}/T`);
   await using peer = await startPeer("echo", service);
   await checkEchoPeer(server, peer);
+});
+
+test("dde: a dde: server channel closed right after its sends still delivers every one of them, in order", async () => {
+  // Its sends resolve once the update is queued on the link (one ACK-requested update in flight),
+  // so close must wait for the client's ACKs before TERMINATE. Both ends in this process.
+  const service = uniqueName("dde-drain");
+  await using server = await listen(`dde:${service}/T`);
+  await using client = await connect(`dde:${service}/T`, { timeout: 10_000 });
+  const channel = await server.accept({ timeout: 10_000 });
+  const n = 300;
+  for (let i = 0; i < n; i++) await channel.send(new Uint8Array([i & 255, i >> 8]));
+  await channel.close();
+  const got: number[] = [];
+  for await (const m of client) got.push(m[0] | (m[1] << 8));
+  assert(got.length === n && got.every((v, i) => v === i), `all ${n} updates in order (got ${got.length})`);
 });
 
 test("dde: a missing service fails fast with NotFoundError", async () => {

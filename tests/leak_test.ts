@@ -72,8 +72,9 @@ async function settled(base: Measure): Promise<string> {
 /**
  * Cycles per mechanism: 1,000 in the suite (a leak of one object per cycle shows as a thousand),
  * and WINIPC_LEAK_CYCLES for a longer soak (the issue's 10,000). Copydata, DDE and the clipboard
- * run a twentieth: each of their connections makes a window on a thread of its own (about 200 ms
- * under Wine).
+ * run a twentieth: each of their connections makes a window, and with no other window alive the
+ * thread it needs starts anew (the shared window thread ends with its last window): about 200 ms
+ * under Wine.
  */
 const CYCLES = Number(process.env.WINIPC_LEAK_CYCLES ?? 1_000);
 const WINDOW_CYCLES = Math.ceil(CYCLES / 20);

@@ -61,6 +61,8 @@ export const user32Symbols = {
   PostQuitMessage: { args: ["i32"], returns: "void" },
   // BOOL PostMessageW(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam)
   PostMessageW: { args: ["ptr", "u32", "ptr", "ptr"], returns: "i32" },
+  // BOOL PostThreadMessageW(DWORD idThread, UINT Msg, WPARAM wParam, LPARAM lParam)
+  PostThreadMessageW: { args: ["u32", "u32", "ptr", "ptr"], returns: "i32" },
   // LPARAM PackDDElParam(UINT msg, UINT_PTR uiLo, UINT_PTR uiHi)  (a global block on 64-bit)
   PackDDElParam: { args: ["u32", "ptr", "ptr"], returns: "ptr" },
   UnpackDDElParam: {

@@ -1,5 +1,5 @@
 /**
- * A message-only window (HWND_MESSAGE) with its own message loop on a worker thread, so the JS
+ * Message-only windows (HWND_MESSAGE) with their message loop on a worker thread, so the JS
  * event loop never blocks and an idle window costs no CPU (the worker sleeps in GetMessageW).
  * WM_COPYDATA payloads are copied out in the window procedure before it returns (with the size
  * checked first) and delivered here as events; so are WM_CLIPBOARDUPDATE and registered messages.
@@ -11,30 +11,35 @@ import { kernel32 } from "../ffi/kernel32.ts";
 import { wstr } from "../ffi/wstr.ts";
 import { Win32Error } from "../ffi/error.ts";
 import { type FfiWorker, startFfiWorker } from "../ffi/ffi_worker.ts";
+import { NativeMemory } from "../ffi/memory.ts";
 import { ChannelClosedError, WinipcError } from "../core/errors.ts";
 import {
   DDE_SERVER_CLASS,
   type DdeServerNames,
+  encodeWindowRequest,
   HostCommand,
   windowConstants,
+  type WindowRequest,
   windowWorker,
   WM_COMMAND_FROM_HOST,
 } from "./window_worker.ts";
 
-/** What the worker reports. */
+/** What a window thread reports; an event about one window names it (`hwnd`). */
 export type WindowHostEvent =
-  | { type: "ready"; hwnd: bigint }
+  | { type: "ready"; id: number; hwnd: bigint }
+  | { type: "refused"; id: number; message: string }
   | { type: "error"; message: string }
-  | { type: "closed" }
-  | { type: "copydata"; from: bigint; tag: bigint; data: Uint8Array }
-  | { type: "clipboard" }
-  | { type: "listening"; ok: boolean; error: number }
-  | { type: "stalling" }
-  | { type: "message"; msg: number; wParam: bigint; lParam: bigint }
-  | { type: "dde"; msg: number; from: bigint; lParam: bigint }
-  | { type: "dde-conversation"; client: bigint; topic: string }
-  | { type: "dde-initiate-ack"; server: bigint; service: string | null; topic: string | null }
-  | { type: "dde-initiated" };
+  | { type: "closed"; hwnd: bigint }
+  | { type: "exited" }
+  | { type: "copydata"; hwnd: bigint; from: bigint; tag: bigint; data: Uint8Array }
+  | { type: "clipboard"; hwnd: bigint }
+  | { type: "listening"; hwnd: bigint; ok: boolean; error: number }
+  | { type: "stalling"; hwnd: bigint }
+  | { type: "message"; hwnd: bigint; msg: number; wParam: bigint; lParam: bigint }
+  | { type: "dde"; hwnd: bigint; msg: number; from: bigint; lParam: bigint }
+  | { type: "dde-conversation"; hwnd: bigint; client: bigint; topic: string }
+  | { type: "dde-initiate-ack"; hwnd: bigint; server: bigint; service: string | null; topic: string | null }
+  | { type: "dde-initiated"; hwnd: bigint };
 
 /** A DDE server that answered this window's INITIATE. */
 export interface DdeAnswer {
@@ -54,9 +59,201 @@ export interface WindowHostOptions {
   maxMessageSize?: number;
   /** A hidden top-level window instead of a message-only one (broadcasts reach it). Default false. */
   topLevel?: boolean;
+  /**
+   * Put the window on the process's shared window thread, beside other such windows, instead of
+   * on a thread of its own: far cheaper when many windows live at once (a thread costs a JS
+   * engine), but a window procedure that is slow delays them all, so {@link WindowHost.stall} is
+   * refused. The shared thread ends with its last window. Default false.
+   */
+  sharedThread?: boolean;
   /** @internal Make the window a DDE server with these names: its thread answers WM_DDE_INITIATE. */
   ddeServer?: DdeServerNames;
 }
+
+/** A window request waiting for its thread's answer. */
+interface PendingWindow {
+  readonly request: WindowRequest;
+  /** The encoded request, kept until the thread answered (it reads it from there). */
+  memory: NativeMemory | undefined;
+  resolve(host: WindowHost): void;
+  reject(error: Error): void;
+}
+
+let requestSerial = 0;
+/** The thread that new `sharedThread` windows go to, while it takes more. */
+let sharedThread: WindowThread | undefined;
+
+/**
+ * @internal One window thread (window_worker.ts) and the windows on it. A thread takes new windows until
+ * its last window closes; then it is retired and ends (an idle worker would keep a Deno process
+ * from exiting). Counting requests still pending with the windows keeps a retiring thread from
+ * ever being sent one.
+ */
+export class WindowThread {
+  readonly #worker: FfiWorker<never>;
+  readonly #hosts = new Map<bigint, WindowHost>();
+  readonly #pending = new Map<number, PendingWindow>();
+  /** Requests made before the first window told the thread's id. */
+  readonly #queued: PendingWindow[] = [];
+  readonly #exited = Promise.withResolvers<void>();
+  #threadId = 0;
+  /** Windows alive or requested. */
+  #count = 0;
+  #retired = false;
+  #ended = false;
+  #failure: WinipcError | undefined;
+
+  constructor(first: WindowRequest) {
+    this.#worker = startFfiWorker(windowWorker, {
+      first,
+      ddeServerClass: wstr(DDE_SERVER_CLASS),
+      hInstance: kernel32.sync.GetModuleHandleW(null),
+      defWindowProc: defWindowProc(),
+      c: windowConstants,
+    }, { onMessage: (e) => this.#onEvent(e as WindowHostEvent), onFailure: (e) => this.#fail(e) });
+  }
+
+  /** The shared thread (started if none takes windows now). */
+  static shared(request: WindowRequest): { thread: WindowThread; host: Promise<WindowHost> } {
+    if (sharedThread && !sharedThread.#retired) {
+      return { thread: sharedThread, host: sharedThread.open(request) };
+    }
+    const thread = new WindowThread(request);
+    sharedThread = thread;
+    return { thread, host: thread.#expect(request, undefined) };
+  }
+
+  /** A thread of its own for one window. */
+  static own(request: WindowRequest): Promise<WindowHost> {
+    const thread = new WindowThread(request);
+    return thread.#expect(request, undefined);
+  }
+
+  /** Whether other windows may share this thread. */
+  get shared(): boolean {
+    return sharedThread === this;
+  }
+
+  /** A new window on this (running, not retired) thread. */
+  open(request: WindowRequest): Promise<WindowHost> {
+    const bytes = encodeWindowRequest(request);
+    const memory = new NativeMemory(bytes.byteLength);
+    memory.bytes.set(bytes);
+    const host = this.#expect(request, memory);
+    const p = this.#pending.get(request.id)!;
+    if (this.#threadId === 0) this.#queued.push(p);
+    else this.#send(p);
+    return host;
+  }
+
+  #expect(request: WindowRequest, memory: NativeMemory | undefined): Promise<WindowHost> {
+    this.#count++;
+    return new Promise<WindowHost>((resolve, reject) => {
+      this.#pending.set(request.id, { request, memory, resolve, reject });
+    });
+  }
+
+  /** Posts a request to the thread (as a thread message: no window of it can lose it). */
+  #send(p: PendingWindow): void {
+    if (
+      !user32().sync.PostThreadMessageW(
+        this.#threadId,
+        WM_COMMAND_FROM_HOST,
+        HostCommand.create,
+        p.memory!.address,
+      )
+    ) {
+      this.#answer(p.request.id, new WinipcError("PostThreadMessageW to the window thread failed"));
+    }
+  }
+
+  /** Settles a request: with its window, or with the error (the window then counts no more). */
+  #answer(id: number, outcome: WindowHost | Error): void {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    this.#pending.delete(id);
+    p.memory?.[Symbol.dispose]();
+    if (outcome instanceof WindowHost) return p.resolve(outcome);
+    p.reject(outcome);
+    // A thread left with no window and no request ends (one whose first window failed ends itself).
+    if (this.#release() && this.#threadId !== 0 && !this.#failure) this.#quit();
+  }
+
+  /** One window or request fewer: the last one retires the thread. True when it did. */
+  #release(): boolean {
+    if (--this.#count > 0) return false;
+    this.#retired = true;
+    if (sharedThread === this) sharedThread = undefined;
+    return true;
+  }
+
+  #quit(): void {
+    if (!user32().sync.PostThreadMessageW(this.#threadId, WM_COMMAND_FROM_HOST, HostCommand.quit, 0n)) {
+      this.#end();
+    }
+  }
+
+  #onEvent(e: WindowHostEvent): void {
+    if (e.type === "ready") {
+      const first = this.#threadId === 0;
+      // The thread's id, for its thread messages (the window's own thread made it).
+      if (first) this.#threadId = user32().sync.GetWindowThreadProcessId(e.hwnd, new Uint32Array(1));
+      const host = new WindowHost(this, e.hwnd);
+      this.#hosts.set(e.hwnd, host);
+      this.#answer(e.id, host);
+      if (first) { for (const p of this.#queued.splice(0)) this.#send(p); }
+    } else if (e.type === "refused") {
+      const error = new WinipcError(`window host: ${e.message}`);
+      if (this.#threadId === 0) {
+        // The first window failed: the thread is ending, and takes no queued request.
+        for (const p of this.#queued.splice(0)) this.#answer(p.request.id, error);
+      }
+      this.#answer(e.id, error);
+    } else if (e.type === "error") console.error(`winipc window host: ${e.message}`);
+    else if (e.type === "exited") this.#end();
+    else if (e.type === "closed") {
+      const host = this.#hosts.get(e.hwnd);
+      this.#hosts.delete(e.hwnd);
+      host?.[deliver](e);
+    } else this.#hosts.get(e.hwnd)?.[deliver](e);
+  }
+
+  /** The worker's thread failed: every window and request ends with the error. */
+  #fail(error: WinipcError): void {
+    this.#failure = error;
+    this.#retired = true;
+    if (sharedThread === this) sharedThread = undefined;
+    for (const p of [...this.#pending.values()]) this.#answer(p.request.id, error);
+    for (const host of this.#hosts.values()) host[fail](error);
+    this.#hosts.clear();
+    this.#end();
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#worker.terminate();
+    this.#exited.resolve();
+  }
+
+  /**
+   * Destroys `hwnd`; resolves once it is gone, and, for the thread's last window, once the thread
+   * has ended.
+   */
+  async close(hwnd: bigint, closed: Promise<void>): Promise<void> {
+    if (this.#failure) return;
+    // Retired before the destroy is posted: no request can reach a thread that is quitting.
+    const last = this.#release();
+    if (!user32().sync.PostMessageW(hwnd, WM_COMMAND_FROM_HOST, HostCommand.destroy, last ? 1n : 0n)) {
+      throw new WinipcError("PostMessageW to the window host failed");
+    }
+    await closed;
+    if (last) await this.#exited.promise;
+  }
+}
+
+const deliver = Symbol("deliver");
+const fail = Symbol("fail");
 
 /**
  * A message-only window and the thread that pumps its messages. What the window receives arrives
@@ -75,8 +272,8 @@ export interface WindowHostOptions {
  * ```
  */
 export class WindowHost implements AsyncDisposable {
-  readonly #worker: FfiWorker<never>;
-  readonly #closed: Promise<void>;
+  readonly #thread: WindowThread;
+  readonly #closed = Promise.withResolvers<void>();
   #closing = false;
   #failure: WinipcError | undefined;
   /**
@@ -104,70 +301,55 @@ export class WindowHost implements AsyncDisposable {
    */
   onFailure: ((error: WinipcError) => void) | undefined;
 
-  private constructor(
-    worker: FfiWorker<never>,
+  /** @internal Made by its thread; use {@link WindowHost.create}. */
+  constructor(
+    thread: WindowThread,
     /** The window's handle, for other processes to send or post to. */
     readonly hwnd: bigint,
-    closed: Promise<void>,
   ) {
-    this.#worker = worker;
-    this.#closed = closed;
+    this.#thread = thread;
   }
 
   /**
-   * Creates the window on a new worker thread; resolves once it exists. The worker needs no
-   * permission but --allow-ffi.
+   * Creates the window (on a new worker thread, or the shared one); resolves once it exists. The
+   * worker needs no permission but --allow-ffi.
    * @throws {WinipcError} when the window cannot be created or its thread cannot start (the
    * runtime's error is the cause).
    */
   static create(opts: WindowHostOptions): Promise<WindowHost> {
-    let closedResolve!: () => void;
-    const closed = new Promise<void>((r) => closedResolve = r);
-    return new Promise<WindowHost>((resolve, reject) => {
-      let host: WindowHost | undefined;
-      const onEvent = (e: WindowHostEvent) => {
-        if (e.type === "ready") {
-          host = new WindowHost(worker, e.hwnd, closed);
-          resolve(host);
-        } else if (e.type === "error") {
-          if (!host) {
-            worker.terminate();
-            reject(new WinipcError(`window host: ${e.message}`));
-          } else console.error(`winipc window host: ${e.message}`);
-        } else if (e.type === "closed") {
-          closedResolve();
-        } else if (e.type === "copydata") host?.onCopyData(e.from, e.tag, e.data);
-        else if (e.type === "clipboard") host?.onClipboardUpdate();
-        else if (e.type === "listening") host?.onListening?.(e.ok, e.error);
-        else if (e.type === "stalling") host?.onStalling?.();
-        else if (e.type === "message") host?.onMessage(e.msg, e.wParam, e.lParam);
-        else if (e.type === "dde") host?.onDde(e.msg, e.from, e.lParam);
-        else if (e.type === "dde-conversation") host?.onDdeConversation(e.client, e.topic);
-        else if (e.type === "dde-initiate-ack" && host) {
-          host.#ddeAnswers?.push({ server: e.server, service: e.service, topic: e.topic });
-        } else if (e.type === "dde-initiated" && host) host.#ddeInitiated?.();
-      };
-      const onFailure = (error: WinipcError) => {
-        if (host) host.#fail(error);
-        else reject(error);
-        closedResolve();
-      };
-      const worker = startFfiWorker(windowWorker, {
-        className: wstr(opts.className),
-        title: wstr(opts.title),
-        maxMessageSize: opts.maxMessageSize ?? 64 * 1024 * 1024,
-        topLevel: opts.topLevel ?? false,
-        dde: opts.ddeServer ?? null,
-        ddeServerClass: wstr(DDE_SERVER_CLASS),
-        hInstance: kernel32.sync.GetModuleHandleW(null),
-        defWindowProc: defWindowProc(),
-        c: windowConstants,
-      }, { onMessage: onEvent, onFailure });
-    });
+    const request: WindowRequest = {
+      id: ++requestSerial,
+      className: opts.className,
+      title: opts.title,
+      maxMessageSize: opts.maxMessageSize ?? 64 * 1024 * 1024,
+      topLevel: opts.topLevel ?? false,
+      dde: opts.ddeServer ?? null,
+    };
+    try {
+      return opts.sharedThread ? WindowThread.shared(request).host : WindowThread.own(request);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
-  /** After the thread failed: closed for good; the owner hears it once. */
-  #fail(error: WinipcError): void {
+  /** @internal What the window's thread reported about it. */
+  [deliver](e: WindowHostEvent): void {
+    if (e.type === "closed") this.#closed.resolve();
+    else if (e.type === "copydata") this.onCopyData(e.from, e.tag, e.data);
+    else if (e.type === "clipboard") this.onClipboardUpdate();
+    else if (e.type === "listening") this.onListening?.(e.ok, e.error);
+    else if (e.type === "stalling") this.onStalling?.();
+    else if (e.type === "message") this.onMessage(e.msg, e.wParam, e.lParam);
+    else if (e.type === "dde") this.onDde(e.msg, e.from, e.lParam);
+    else if (e.type === "dde-conversation") this.onDdeConversation(e.client, e.topic);
+    else if (e.type === "dde-initiate-ack") {
+      this.#ddeAnswers?.push({ server: e.server, service: e.service, topic: e.topic });
+    } else if (e.type === "dde-initiated") this.#ddeInitiated?.();
+  }
+
+  /** @internal After the thread failed: closed for good; the owner hears it once. */
+  [fail](error: WinipcError): void {
+    this.#closed.resolve();
     if (this.#closing) return;
     this.#closing = true;
     this.#failure = error;
@@ -185,8 +367,10 @@ export class WindowHost implements AsyncDisposable {
    * Test hook: the window stops processing messages for `ms` (a hung receiver). Resolves once
    * the thread has stopped: the command is a posted message, and messages sent meanwhile would
    * be handled before it.
+   * @throws {WinipcError} for a window on the shared thread (it would stall the others too).
    */
   stall(ms: number): Promise<void> {
+    if (this.#thread.shared) return Promise.reject(new WinipcError("stall: the window shares its thread"));
     return new Promise((resolve) => {
       this.onStalling = resolve;
       this.#command(HostCommand.stall, BigInt(ms));
@@ -231,13 +415,11 @@ export class WindowHost implements AsyncDisposable {
     });
   }
 
-  /** Destroys the window and ends the thread. Idempotent. */
+  /** Destroys the window (and ends its thread when it was the thread's last). Idempotent. */
   async close(): Promise<void> {
     if (this.#closing) return;
-    this.#command(HostCommand.destroy);
     this.#closing = true;
-    await this.#closed;
-    this.#worker.terminate();
+    await this.#thread.close(this.hwnd, this.#closed.promise);
   }
 
   /** Same as `close()`. */

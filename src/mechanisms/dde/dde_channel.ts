@@ -18,6 +18,9 @@ import { parseDdeAddress } from "./dde_format.ts";
 /** The item a `dde:` channel's messages travel under. */
 export const DDE_CHANNEL_ITEM = "winipc-channel";
 
+/** How long a server channel's close waits for its client to acknowledge what was sent (ms). */
+const DRAIN_WAIT = 10_000;
+
 /**
  * The largest DDE value a channel takes: a message of `maxMessageSize` bytes travels as a value
  * of 4 more (winipc's bytes format prefixes the length).
@@ -82,7 +85,8 @@ export class DdeListener extends ListenerBase<DdeChannel> {
           c.publish(DDE_CHANNEL_ITEM, m, format);
           return Promise.resolve();
         },
-        () => c.terminate(),
+        // Updates the sends handed over reach the client before the conversation ends.
+        () => c.drained(DRAIN_WAIT).then(() => c.terminate()),
         opts,
       );
       this.#channels.set(c, channel);

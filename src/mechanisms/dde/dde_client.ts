@@ -178,7 +178,7 @@ export class DdeClient extends Conversation implements AsyncDisposable {
    */
   static async connect(service: string, topic: string, opts: DdeConnectOptions = {}): Promise<DdeClient> {
     checkWaitOptions(opts);
-    const host = await WindowHost.create({ className: "winipc-dde-client", title: "" });
+    const host = await WindowHost.create({ className: "winipc-dde-client", title: "", sharedThread: true });
     try {
       const aApp = addAtom(service);
       const aTopic = addAtom(topic);

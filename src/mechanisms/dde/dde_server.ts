@@ -90,6 +90,8 @@ const linkKey = (item: string, format: number) => `${item.toLowerCase()}\0${form
 export class ServerConversation extends Conversation {
   readonly #server: DdeServer;
   readonly #links = new Map<string, Link>();
+  /** Called when no link has an update queued or unacknowledged (see {@link drained}). */
+  #onDrained: (() => void)[] = [];
 
   /** @internal */
   constructor(server: DdeServer, host: WindowHost, client: bigint, topic: string) {
@@ -299,6 +301,27 @@ export class ServerConversation extends Conversation {
       if (!sent) return;
       if (ackReq) link.waiting = true;
     }
+    if (this.#isDrained()) { for (const done of this.#onDrained.splice(0)) done(); }
+  }
+
+  #isDrained(): boolean {
+    return [...this.#links.values()].every((l) => !l.waiting && l.queue.length === 0);
+  }
+
+  /**
+   * Resolves once every update published so far has been sent and, where the link asked for it,
+   * acknowledged; or the conversation ended; or `timeout` ms passed (a client that stopped
+   * answering). A channel's close waits for this, so what its sends handed over is not lost.
+   */
+  drained(timeout: number): Promise<void> {
+    if (this.closed || this.#isDrained()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeout);
+      this.#onDrained.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** The links (hot and warm) open in this conversation. */
@@ -309,6 +332,7 @@ export class ServerConversation extends Conversation {
   /** Drops the links and tells the server. */
   protected ended(): void {
     this.#links.clear();
+    for (const done of this.#onDrained.splice(0)) done();
     this.#server.forget(this);
   }
 }

@@ -412,6 +412,7 @@ export async function connectCopyData(name: string, opts: CopyDataOptions = {}):
   if (server === 0n) throw new NotFoundError(`no copydata server named '${name}'`);
   const host = await WindowHost.create({
     className: CLIENT_CLASS,
+    sharedThread: true,
     title: `${name}#${++clientSerial}`,
     maxMessageSize: opts.maxMessageSize,
   });

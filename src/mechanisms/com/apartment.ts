@@ -178,13 +178,13 @@ export class Apartment {
     this.#closedResolve();
   }
 
-  #post(msg: number, frame: NativeMemory | null): Promise<ApartmentEvent> {
+  #post(msg: number, frame: NativeMemory | null, lParam = frame?.address ?? 0n): Promise<ApartmentEvent> {
     if (this.#closing) {
       return Promise.reject(this.#failure ?? new ChannelClosedError("COM apartment: closed"));
     }
     const id = this.#nextId++;
     const done = new Promise<ApartmentEvent>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-    if (!user32().sync.PostMessageW(this.hwnd, msg, BigInt(id), frame?.address ?? 0n)) {
+    if (!user32().sync.PostMessageW(this.hwnd, msg, BigInt(id), lParam)) {
       this.#pending.delete(id);
       return Promise.reject(new WinipcError("COM apartment: its window is gone"));
     }
@@ -248,6 +248,14 @@ export class Apartment {
     } finally {
       frame[Symbol.dispose]();
     }
+  }
+
+  /**
+   * Cuts off every remote holder of JS object `id` (CoDisconnectObject on each of its blocks that
+   * still exists: the apartment's thread checks, since it is the one that frees them).
+   */
+  async disconnect(id: number): Promise<void> {
+    await this.#post(ApartmentMessage.disconnect, null, BigInt(id));
   }
 
   /** Answers a forwarded call (GetIDsOfNames, Invoke, CreateInstance) with its HRESULT. */

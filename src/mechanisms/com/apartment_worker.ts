@@ -33,6 +33,8 @@ export const ApartmentMessage = {
   answer: WM_APP + 3,
   /** Disconnect every object and end the thread. */
   quit: WM_APP + 4,
+  /** Disconnect the blocks of JS object `lParam` that still exist (wParam: request id). */
+  disconnect: WM_APP + 5,
 } as const;
 
 /** Frame flag: read the thread's IErrorInfo when the call returns a failed HRESULT. */
@@ -380,6 +382,14 @@ function apartmentThread(scope: Scope): void {
         const p = refTo(Number(f[0]), Number(f[1]));
         f[3] = p;
         if (f[2] !== 0n) u64(f[2], 1)[0] = p;
+        post({ type: "done", id: Number(wParam) });
+        return 0n;
+      }
+      if (m === c.disconnect) {
+        // Checked here, on the thread that frees blocks: the JS thread may not have heard yet that
+        // a block was released, and CoDisconnectObject on freed memory crashes in combase.
+        const id = Number(lParam);
+        for (const [p, b] of [...blocks]) if (b.id === id && blocks.has(p)) o.CoDisconnectObject(p, 0);
         post({ type: "done", id: Number(wParam) });
         return 0n;
       }

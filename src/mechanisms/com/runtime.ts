@@ -11,7 +11,6 @@
 import { Apartment } from "./apartment.ts";
 import { ObjectKind } from "./apartment_worker.ts";
 import { backend } from "../../ffi/runtime.ts";
-import { ole32Symbols } from "../../ffi/ole32.ts";
 import type { ObjectBridge } from "./variant.ts";
 import { ComObject } from "./com_object.ts";
 import { answerCreate, answerInvoke, answerNames } from "./exported.ts";
@@ -109,12 +108,9 @@ export class ComRuntime implements ObjectBridge {
   disconnect(target: object): void {
     const e = this.#byTarget.get(target);
     if (!e?.alive) return;
-    for (const [block, x] of this.#blocks) {
-      if (x !== e) continue;
-      void this.apartment.callExport("ole32.dll", ole32Symbols, "CoDisconnectObject", [block, 0]).catch(
-        () => {},
-      );
-    }
+    // Not a CoDisconnectObject frame per block known here: a block may be freed on the
+    // apartment's thread before this thread hears of it.
+    void this.apartment.disconnect(e.id).catch(() => {});
   }
 
   /** The exposed object `id`, if COM still holds it. */

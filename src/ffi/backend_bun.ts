@@ -82,6 +82,8 @@ const workerSource = `(${bunFfi})(await import("bun:ffi"))`;
 interface PooledWorker {
   worker: InlineWorker;
   pending?: { resolve(v: unknown): void; reject(e: unknown): void; args: unknown[] };
+  /** When it last went idle (performance.now()). */
+  idleSince?: number;
 }
 
 const idle: PooledWorker[] = [];
@@ -104,18 +106,40 @@ function spawnWorker(): PooledWorker {
 }
 
 /**
- * Idle workers kept for later calls. More are ended: each idle JS thread still runs its engine's
- * periodic collection (measured: about 0.1 % CPU each), and a burst of calls should not leave its
- * peak number of threads behind for the life of the process.
+ * Idle workers kept for later calls. More linger for {@link LINGER_MS}, then end: each idle JS
+ * thread still runs its engine's periodic collection (measured: about 0.1 % CPU each), and a burst
+ * of calls should not leave its peak number of threads behind for the life of the process. Ending
+ * them at once instead made 100 concurrent clients start a worker (a JS engine, 200-400 ms under
+ * Wine) for nearly every blocking call (measured: copydata load 140 round trips/s, 565 with this).
  */
 const MAX_IDLE_WORKERS = 2;
+const LINGER_MS = 1000;
+let sweeper: ReturnType<typeof setTimeout> | undefined;
+
+/** Ends the workers beyond {@link MAX_IDLE_WORKERS} idle for {@link LINGER_MS} (oldest first). */
+function sweep(): void {
+  sweeper = undefined;
+  const now = performance.now();
+  while (idle.length > MAX_IDLE_WORKERS && now - idle[0].idleSince! >= LINGER_MS) {
+    idle.shift()!.worker.terminate();
+  }
+  if (idle.length > MAX_IDLE_WORKERS) scheduleSweep(LINGER_MS - (now - idle[0].idleSince!));
+}
+
+function scheduleSweep(delay: number): void {
+  if (sweeper !== undefined) return;
+  sweeper = setTimeout(sweep, Math.max(0, delay));
+  // An idle pool must not keep the process alive.
+  (sweeper as { unref?(): void }).unref?.();
+}
 
 function settle(pw: PooledWorker, reply: CallReply): void {
   const p = pw.pending;
   pw.pending = undefined;
   pw.worker.unref?.();
-  if (idle.length < MAX_IDLE_WORKERS) idle.push(pw);
-  else pw.worker.terminate();
+  pw.idleSince = performance.now();
+  idle.push(pw); // taken last-in first-out, so the front is the longest idle
+  if (idle.length > MAX_IDLE_WORKERS) scheduleSweep(LINGER_MS);
   if (!p) return;
   if (reply.error !== undefined) return p.reject(new WinipcError(reply.error));
   // Copy output buffers back into the caller's arrays.

@@ -301,7 +301,10 @@ export class ServerConversation extends Conversation {
       if (!sent) return;
       if (ackReq) link.waiting = true;
     }
-    if (this.#isDrained()) { for (const done of this.#onDrained.splice(0)) done(); }
+    // Only a close waiting in drained() pays for the look across every link (the hot path does not).
+    if (this.#onDrained.length > 0 && this.#isDrained()) {
+      for (const done of this.#onDrained.splice(0)) done();
+    }
   }
 
   #isDrained(): boolean {

@@ -32,6 +32,12 @@ const MAX_DEPTH = 64;
  * rows nesting makes (a 4294967295 x 0 array holds nothing, yet would be four billion empty rows).
  */
 const MAX_ROWS = 1 << 20;
+/**
+ * Most elements a SAFEARRAY read as JS array(s) may have (a one-dimensional VT_UI1 array, read as
+ * one Uint8Array, has only {@link MAX_BYTES}). 2^30 one-byte VT_I1 elements are within MAX_BYTES,
+ * yet past the longest array a JS engine makes (V8: about 2^27), and gigabytes as JS values.
+ */
+const MAX_ELEMENTS = 1 << 24;
 
 /** Turns interface pointers into JS values and JS objects into interface pointers. */
 export interface ObjectBridge {
@@ -201,6 +207,11 @@ function readArray(vt: number, psa: bigint, opts: ReadOptions, depth: number): u
   for (let i = dims - 1; i >= 0; i--) counts.push(bounds.getUint32(i * 8, true));
   const total = counts.reduce((a, b) => a * b, 1);
   if (total * size > MAX_BYTES) throw new VariantError(`a SAFEARRAY of ${total} elements of ${size} bytes`);
+  if (total > MAX_ELEMENTS && !(vt === VT.UI1 && dims === 1)) {
+    throw new VariantError(
+      `a SAFEARRAY of ${total} elements (at most ${MAX_ELEMENTS} are read as JS arrays)`,
+    );
+  }
   let rows = 0;
   for (let i = 0, made = 1; i < dims - 1; i++) rows += made *= counts[i];
   if (rows > MAX_ROWS) throw new VariantError(`a SAFEARRAY of ${counts.join(" x ")} would be ${rows} arrays`);

@@ -3,6 +3,7 @@
  * (tests/peers/com_peer.ts) with fast-check round trips of every VARIANT kind, objects passed
  * back and forth, errors and a killed server; and VBScript in cscript.exe (Wine's, a client no
  * one here wrote) calling a JS object through GetObject (ROT) and CreateObject (class factory).
+ * The load test (tests/load_test.ts) has 100 `com:` clients at once.
  */
 import {
   ComDisconnectedError,
@@ -35,6 +36,7 @@ import {
   within,
 } from "./_support/harness.ts";
 import { runChild, spawnReadyPeer } from "./_support/process.ts";
+import { HOLD_BACK_MS } from "../src/mechanisms/com/apartment_worker.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -314,6 +316,21 @@ test("com: JS objects go to the other process and back as themselves, and are ca
     await stopServer(s);
   }
   await settled("after the server's release");
+});
+
+test("com: a JS server's answer that waits for a call made outside it comes all the same (that call, held back while the answer is awaited, runs after a while)", async () => {
+  const s = await startServer();
+  try {
+    const t0 = performance.now();
+    const got = await within(10_000, s.server.call("outside"), "the answer to outside()");
+    const ms = performance.now() - t0;
+    console.log(`  answered in ${ms.toFixed(0)} ms`);
+    assert(got === 1, `outside() answered ${got}, want the Dictionary's Count, 1`);
+    // Not a timing assertion on speed: it shows the outside call was held back, not run at once.
+    assert(ms >= HOLD_BACK_MS * 0.8, `answered in ${ms} ms: the outside call was not held back`);
+  } finally {
+    await stopServer(s);
+  }
 });
 
 test("com: a missing member and a JS exception in the server are typed errors", async () => {

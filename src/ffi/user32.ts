@@ -125,6 +125,19 @@ export const user32Symbols = {
   // BOOL RemoveClipboardFormatListener(HWND hwnd)
   RemoveClipboardFormatListener: { args: ["ptr"], returns: "i32" },
 
+  // --- timers (WM_TIMER posted to a window) ---
+  SetTimer: {
+    args: [
+      "ptr", // HWND hWnd
+      "ptr", // UINT_PTR nIDEvent
+      "u32", // UINT uElapse (ms)
+      "ptr", // TIMERPROC lpTimerFunc (NULL: WM_TIMER to hWnd)
+    ],
+    returns: "ptr", // UINT_PTR: nIDEvent, or 0 on failure
+  },
+  // BOOL KillTimer(HWND hWnd, UINT_PTR uIDEvent)
+  KillTimer: { args: ["ptr", "ptr"], returns: "i32" },
+
   // --- message pump without blocking on one queue ---
   // BOOL PeekMessageW(LPMSG lpMsg, HWND hWnd, UINT wMsgFilterMin, UINT wMsgFilterMax, UINT wRemoveMsg)
   PeekMessageW: { args: ["buf", "ptr", "u32", "u32", "u32"], returns: "i32" },

@@ -2,13 +2,21 @@
  * The other process of tests/com_test.ts: a JS COM server.
  *   com_peer.ts rot NAME EVENT   publishes an EchoServer in the Running Object Table under the
  *                                file moniker NAME, sets EVENT, serves until its quit() is called
+ *                                (it holds a Scripting.Dictionary of its own, for outside())
  *   com_peer.ts echo NAME EVENT  connect("com:NAME"), sets EVENT, echoes every message until the
  *                                channel ends (exit code 0)
  * After quit() it revokes the registration and waits (up to 5 s) until COM holds none of its
  * objects: exit code 0, or 3 if references are left (the client's releases did not all come).
  */
 import process from "node:process";
-import { ComObject, comStats, exposeOptions, publishObject, Variant } from "../../src/mechanisms/com/mod.ts";
+import {
+  ComObject,
+  comStats,
+  createObject,
+  exposeOptions,
+  publishObject,
+  Variant,
+} from "../../src/mechanisms/com/mod.ts";
 import { KernelEvent } from "../../src/sync.ts";
 import { connect } from "../../mod.ts";
 
@@ -23,6 +31,16 @@ function release(x: unknown): void {
   if (x instanceof ComObject) x.release();
   else if (x instanceof Variant) release(x.value);
   else if (Array.isArray(x)) x.forEach(release);
+}
+
+/** outside()'s requests, served by serveOutside: its awaits carry no incoming call's context. */
+const outsideRequests: ((value: unknown) => void)[] = [];
+let wakeOutside = () => {};
+async function serveOutside(dict: ComObject): Promise<never> {
+  for (;;) {
+    await new Promise<void>((r) => wakeOutside = r);
+    while (outsideRequests.length > 0) outsideRequests.shift()!(await dict.get("Count"));
+  }
 }
 
 let quit: () => void;
@@ -71,6 +89,17 @@ class EchoServer {
       obj.release();
     }
   }
+  /**
+   * Answers with what a call made outside this one returns (a Scripting.Dictionary's Count, 1).
+   * The apartment holds that call back while this one waits (apartment_worker.ts `forward`), then
+   * runs it after HOLD_BACK_MS all the same.
+   */
+  outside(): Promise<unknown> {
+    return new Promise((resolve) => {
+      outsideRequests.push(resolve);
+      wakeOutside();
+    });
+  }
   boom(message: Variant): never {
     throw new Error(String(message.value));
   }
@@ -92,6 +121,9 @@ if (role === "echo") {
   process.exit(0);
 }
 if (role !== "rot") throw new Error(`unknown role ${role}`);
+using dict = await createObject("Scripting.Dictionary");
+await dict.call("Add", "key", 42);
+serveOutside(dict);
 const server = exposeOptions(new EchoServer(), { typed: true });
 const registration = await publishObject(server, name);
 ready.set();

@@ -3,6 +3,7 @@
 // Window messages
 export const WM_DESTROY = 0x0002;
 export const WM_COPYDATA = 0x004a;
+export const WM_TIMER = 0x0113;
 export const WM_CLIPBOARDUPDATE = 0x031d;
 /** The first message number free for an application's private messages. */
 export const WM_APP = 0x8000;

@@ -3,9 +3,12 @@
  * thread (apartment_worker.ts), started on first use and ended when nothing uses it any more (an
  * idle apartment would keep a Deno process alive). The JS thread never calls anything that takes
  * an interface pointer: it asks the apartment to, with a frame in native memory, and awaits the
- * answer. Calls posted to the apartment run in the order they were posted.
+ * answer. Calls posted to the apartment run in the order they were posted, but for one thing:
+ * while a forwarded call waits for its JS answer, only the calls made on behalf of that answer
+ * run (apartment_worker.ts `forward`); the others wait until it is answered.
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { backend } from "../../ffi/runtime.ts";
 import { kernel32 } from "../../ffi/kernel32.ts";
 import { user32, user32Symbols } from "../../ffi/user32.ts";
@@ -22,6 +25,7 @@ import {
   apartmentWorker,
   type ErrorInfo,
   FRAME_ERROR_INFO,
+  FRAME_INVOCATION_SHIFT,
 } from "./apartment_worker.ts";
 
 /** A pointer-sized argument of a call made in the apartment. */
@@ -46,6 +50,9 @@ export interface ApartmentServer {
 }
 
 const wordOf = (w: Word) => BigInt.asUintN(64, BigInt(w));
+
+/** The forwarded call (invocation id) that the JS code running now answers, through its awaits. */
+const onBehalfOf = new AsyncLocalStorage<number>();
 
 /** The process's COM apartment (see the module comment). Get it with {@link Apartment.acquire}. */
 export class Apartment {
@@ -157,7 +164,7 @@ export class Apartment {
   #serve(e: { inv: number }, handle: () => void): void {
     if (!this.server) return this.answer(e.inv, 0x8000ffff | 0); // E_UNEXPECTED: no objects here
     try {
-      handle();
+      onBehalfOf.run(e.inv, handle);
     } catch (err) {
       console.error(`winipc COM: ${err}`);
       this.answer(e.inv, 0x8000ffff | 0);
@@ -199,7 +206,8 @@ export class Apartment {
     const frame = new NativeMemory(24 + 8 * args.length);
     const f = new BigUint64Array(frame.bytes.buffer, frame.bytes.byteOffset, 3 + args.length);
     f[0] = fn;
-    f[1] = BigInt(args.length) | (opts.errorInfo ? FRAME_ERROR_INFO : 0n);
+    f[1] = BigInt(args.length) | (opts.errorInfo ? FRAME_ERROR_INFO : 0n) |
+      (BigInt(onBehalfOf.getStore() ?? 0) << FRAME_INVOCATION_SHIFT);
     args.forEach((a, i) => f[3 + i] = wordOf(a));
     try {
       const done = await this.#post(ApartmentMessage.call, frame);

@@ -10,8 +10,7 @@
  * - JS objects exposed to COM are native blocks `{ vtable, id }` made here, with reference counts
  *   kept here (one thread). QueryInterface, AddRef, Release and GetTypeInfoCount are answered
  *   here; GetIDsOfNames, Invoke and CreateInstance are posted to the JS thread, and this thread
- *   waits for the answer while it keeps pumping messages (calls made by the JS thread meanwhile,
- *   and calls into other objects, are served: an STA's reentrancy).
+ *   waits for the answer, pumping only its own window's messages (see `forward`).
  * - When a block's count reaches zero it is freed and `released` is posted.
  *
  * Self-contained text (src/ffi/ffi_worker.ts): constants come in its data.
@@ -21,7 +20,7 @@ import type { FfiWorkerScope, FfiWorkerSpec } from "../../ffi/ffi_worker.ts";
 import { user32Symbols } from "../../ffi/user32.ts";
 import { ole32Symbols } from "../../ffi/ole32.ts";
 import { oleaut32Symbols } from "../../ffi/oleaut32.ts";
-import { GWLP_WNDPROC, HWND_MESSAGE, WM_APP, WM_DESTROY } from "../../ffi/headers/winuser.ts";
+import { GWLP_WNDPROC, HWND_MESSAGE, WM_APP, WM_DESTROY, WM_TIMER } from "../../ffi/headers/winuser.ts";
 
 /** The messages the JS thread posts to the apartment's window. */
 export const ApartmentMessage = {
@@ -39,6 +38,18 @@ export const ApartmentMessage = {
 
 /** Frame flag: read the thread's IErrorInfo when the call returns a failed HRESULT. */
 export const FRAME_ERROR_INFO = 1n << 32n;
+/**
+ * A frame's bits from here up: the forwarded call (invocation id) the JS code that posted it runs
+ * on behalf of, or 0 (see `forward`).
+ */
+export const FRAME_INVOCATION_SHIFT = 33n;
+/** Invocation ids fit in the frame's bits above {@link FRAME_INVOCATION_SHIFT}. */
+export const MAX_INVOCATION = 0x7fffffff;
+/**
+ * How long (ms) a forwarded call waits for its answer with frames held back before it runs them
+ * anyway (see `forward`): the JS answer may, in rare code, wait for one of them.
+ */
+export const HOLD_BACK_MS = 250;
 
 /** The kinds of JS object blocks. */
 export const ObjectKind = { dispatch: 0, factory: 1 } as const;
@@ -49,6 +60,10 @@ export const apartmentConstants = {
   HWND_MESSAGE,
   GWLP_WNDPROC,
   WM_DESTROY,
+  WM_TIMER,
+  FRAME_INVOCATION_SHIFT,
+  MAX_INVOCATION,
+  HOLD_BACK_MS,
   COINIT_APARTMENTTHREADED: 0x2,
   S_OK: 0,
   E_NOINTERFACE: 0x80004002 | 0,
@@ -167,26 +182,73 @@ function apartmentThread(scope: Scope): void {
     return c.S_OK;
   };
 
-  // --- forwarded calls: post, then pump until the JS thread answers ---
+  // --- forwarded calls: post, then pump this thread's own window until the JS thread answers ---
+  //
+  // Only our window: an incoming COM call (on OLE's window) waits in the queue until this one is
+  // answered, as in any STA, instead of nesting inside it. Call frames from the JS thread are held
+  // back too, but for those posted by the JS code answering the innermost waiting call (its
+  // outgoing calls, which reentrancy needs): running others here would make outgoing calls whose
+  // wait lets COM dispatch further incoming calls, nested one inside the other without bound (100
+  // clients at once overflowed this thread's stack). After HOLD_BACK_MS a waiting call runs what is
+  // held back anyway, for JS code whose answer waits on another call's frame.
   let nextInv = 1;
   const answers = new Map<number, number>();
+  /** The forwarded calls waiting for their answers, innermost last. */
+  const waiting: number[] = [];
+  /** Waiting calls past HOLD_BACK_MS. */
+  const overdue = new Set<number>();
+  /** Call frames posted and not run yet, in the order they came. */
+  const frames: { id: bigint; frame: bigint; inv: number }[] = [];
   let quitting = false;
   const msg = new Uint8Array(48); // MSG
+  let hwnd = 0n;
   const forward = (make: (inv: number) => ApartmentEvent): number => {
-    const inv = nextInv++;
-    post(make(inv));
-    while (!answers.has(inv)) {
-      if (u.GetMessageW(msg, 0n, 0, 0) <= 0) {
-        quitting = true;
-        u.PostQuitMessage(0); // for the outer loop
-        return c.E_UNEXPECTED;
+    const inv = nextInv;
+    nextInv = nextInv >= c.MAX_INVOCATION ? 1 : nextInv + 1;
+    waiting.push(inv);
+    u.SetTimer(hwnd, BigInt(inv), c.HOLD_BACK_MS, 0n);
+    try {
+      post(make(inv));
+      while (!answers.has(inv)) {
+        runFrames();
+        if (answers.has(inv)) break;
+        const got = u.GetMessageW(msg, hwnd, 0, 0);
+        if (got <= 0) {
+          // WM_QUIT, or the window is gone (quit while this call waited)
+          quitting = true;
+          u.PostQuitMessage(0); // for the outer loop
+          return c.E_UNEXPECTED;
+        }
+        u.TranslateMessage(msg);
+        u.DispatchMessageW(msg);
       }
-      u.TranslateMessage(msg);
-      u.DispatchMessageW(msg);
+      const hr = answers.get(inv)!;
+      answers.delete(inv);
+      return hr;
+    } finally {
+      waiting.pop();
+      overdue.delete(inv);
+      if (!quitting) u.KillTimer(hwnd, BigInt(inv));
     }
-    const hr = answers.get(inv)!;
-    answers.delete(inv);
-    return hr;
+  };
+  /** Whether a frame may run now (see `forward`). */
+  const runnable = (f: { inv: number }): boolean => {
+    if (waiting.length === 0) return true;
+    const innermost = waiting[waiting.length - 1];
+    return f.inv === innermost || overdue.has(innermost);
+  };
+  /** Runs the frames that may run now, in order. */
+  const runFrames = (): void => {
+    for (let i = 0; i < frames.length;) {
+      if (!runnable(frames[i])) {
+        i++;
+        continue;
+      }
+      const [f] = frames.splice(i, 1);
+      const errorInfo = runFrame(f.frame);
+      post(errorInfo ? { type: "done", id: Number(f.id), errorInfo } : { type: "done", id: Number(f.id) });
+      i = 0; // the frame's call may have changed what waits
+    }
   };
   const objectId = (self: bigint) => blocks.get(self)?.id ?? -1;
 
@@ -371,10 +433,13 @@ function apartmentThread(scope: Scope): void {
   const wndproc = (hwnd: bigint, m: number, wParam: bigint, lParam: bigint): bigint => {
     try {
       if (m === c.call) {
-        const errorInfo = runFrame(lParam);
-        post(
-          errorInfo ? { type: "done", id: Number(wParam), errorInfo } : { type: "done", id: Number(wParam) },
-        );
+        const inv = Number(u64(lParam, 2)[1] >> c.FRAME_INVOCATION_SHIFT);
+        frames.push({ id: wParam, frame: lParam, inv });
+        runFrames();
+        return 0n;
+      }
+      if (m === c.WM_TIMER) {
+        if (waiting.includes(Number(wParam))) overdue.add(Number(wParam));
         return 0n;
       }
       if (m === c.ref) {
@@ -427,7 +492,7 @@ function apartmentThread(scope: Scope): void {
     () => u.CreateWindowExW(0, data.className, null, 0, 0, 0, 0, 0, c.HWND_MESSAGE, 0n, data.hInstance, 0n),
     (h) => h === 0n,
   );
-  const hwnd = created.value;
+  hwnd = created.value;
   if (hwnd === 0n) {
     post({ type: "error", message: `CreateWindowExW failed (${created.error})` });
     o.CoUninitialize();
@@ -438,6 +503,7 @@ function apartmentThread(scope: Scope): void {
   while (!quitting && u.GetMessageW(msg, 0n, 0, 0) > 0) {
     u.TranslateMessage(msg);
     u.DispatchMessageW(msg);
+    runFrames(); // those held back while a forwarded call waited
   }
   o.CoUninitialize();
   // Nothing can call in any more: the objects were disconnected and the apartment is gone.

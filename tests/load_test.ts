@@ -1,9 +1,9 @@
 /**
  * Load: 100 concurrent clients, each echoing numbered messages, on the mechanisms that serve many
- * clients, through the shared channel API (those left out, and why, are listed below). The
- * clients run in another process (tests/peers/load_peer.ts) and check every echo; the server here checks that each client's messages arrive whole and in order. Nothing
- * lost, duplicated or reordered on either side; the throughput is printed (a measurement, not an
- * assertion: rates are compared in the benchmarks).
+ * clients, through the shared channel API. The clients run in another process
+ * (tests/peers/load_peer.ts) and check every echo; the server here checks that each client's
+ * messages arrive whole and in order. Nothing lost, duplicated or reordered on either side; the
+ * throughput is printed (a measurement, not an assertion: rates are compared in the benchmarks).
  */
 import { listen } from "../mod.ts";
 import { assert, serveNumberedEchoes, spawnPeer, test, uniqueName, within } from "./_support/harness.ts";
@@ -15,10 +15,7 @@ import process from "node:process";
  */
 const [CLIENTS, MESSAGES] = (process.env.WINIPC_LOAD ?? "100x100").split("x").map(Number);
 
-/**
- * [name, listen address]. Not here yet, for an open bug (issue 17's notes, SECURITY.md): RPC
- * (passed, but once stalled for over 120 s under Bun).
- */
+/** [name, listen address]. */
 const mechanisms: [string, () => string][] = [
   ["pipe (message mode)", () => `pipe:${uniqueName("load")}`],
   ["pipe (byte mode)", () => `pipe:${uniqueName("load")}?mode=byte`],
@@ -29,6 +26,8 @@ const mechanisms: [string, () => string][] = [
   ["dde", () => `dde:${uniqueName("load")}/load`],
   // Each message is a call; incoming calls wait their turn in the apartment, they do not nest.
   ["com", () => `com:${uniqueName("load")}`],
+  // Two pipe connections a client: its calls, and the long poll that brings the server's messages.
+  ["rpc", () => `rpc:${uniqueName("load")}`],
 ];
 
 for (const [name, address] of mechanisms) {

@@ -76,7 +76,7 @@ async function settled(base: Measure): Promise<string> {
  * thread it needs starts anew (the shared window thread ends with its last window): about 200 ms
  * under Wine.
  */
-const CYCLES = Number(process.env.WINIPC_LEAK_CYCLES ?? 1_000);
+const CYCLES = Number(process.env.WINIPC_LEAK_CYCLES || 1_000);
 const WINDOW_CYCLES = Math.ceil(CYCLES / 20);
 
 /**

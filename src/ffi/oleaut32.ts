@@ -9,6 +9,8 @@ import type { Library, SymbolTable } from "./types.ts";
 export const oleaut32Symbols = {
   // BSTR SysAllocStringLen(const OLECHAR *strIn, UINT ui)  (copies ui UTF-16 units, NULs too)
   SysAllocStringLen: { args: ["buf", "u32"], returns: "ptr" },
+  // BSTR SysAllocStringByteLen(LPCSTR psz, UINT len)  (len bytes, odd counts too; psz NULL: zeroed)
+  SysAllocStringByteLen: { args: ["ptr", "u32"], returns: "ptr" },
   // void SysFreeString(BSTR bstrString)
   SysFreeString: { args: ["ptr"], returns: "void" },
   SafeArrayCreateVector: {
@@ -18,6 +20,14 @@ export const oleaut32Symbols = {
       "u32", // ULONG cElements
     ],
     returns: "ptr", // SAFEARRAY*
+  },
+  SafeArrayCreate: {
+    args: [
+      "u16", // VARTYPE vt (of the elements)
+      "u32", // UINT cDims
+      "buf", // SAFEARRAYBOUND *rgsabound ({ ULONG cElements; LONG lLbound } per dimension, leftmost first)
+    ],
+    returns: "ptr", // SAFEARRAY* (data zeroed), or NULL
   },
   // HRESULT SafeArrayDestroy(SAFEARRAY *psa)  (clears every element: BSTRs, VARIANTs, interfaces)
   SafeArrayDestroy: { args: ["ptr"], returns: "i32" },

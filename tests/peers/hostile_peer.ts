@@ -18,6 +18,10 @@
  *                                   (its first 4 are the DDEPOKE header the test wrote), or, with
  *                                   `handle`, that value in place of a block; then ends the
  *                                   conversation.
+ *   {op:"variant", name, node}      calls take(VARIANT) on the COM object at moniker NAME with the
+ *                                   argument NODE (tests/_support/variant_model.ts, as JSON) made
+ *                                   natively (_native_variant.ts), then take("good"); answers
+ *                                   "done {hr, good}": the two calls' HRESULTs.
  */
 import { connect } from "../../mod.ts";
 import { connectNamedPipeStream } from "../../src/mechanisms/pipe/mod.ts";
@@ -31,6 +35,8 @@ import { addAtom, allocBlock, freeLParam, packLParam } from "../../src/mechanism
 import { ddeBytesFormat } from "../../src/mechanisms/dde/dde_value.ts";
 import { DDE_CHANNEL_ITEM } from "../../src/mechanisms/dde/dde_channel.ts";
 import { parseDdeAddress } from "../../src/mechanisms/dde/dde_format.ts";
+import { type ComObject, getObject } from "../../src/mechanisms/com/mod.ts";
+import { invokeWithNode, nodeFromJson } from "./_native_variant.ts";
 import process from "node:process";
 
 const HWND_MESSAGE = 0xfffffffffffffffdn;
@@ -50,7 +56,8 @@ interface Poke {
 }
 
 interface Command {
-  op: "pipe" | "tcp" | "copydata" | "clipboard" | "dde";
+  op: "pipe" | "tcp" | "copydata" | "clipboard" | "dde" | "variant";
+  node?: string;
   address?: string;
   pokes?: Poke[];
   name?: string;
@@ -149,7 +156,19 @@ async function dde(c: Command, payload: Uint8Array): Promise<void> {
   await new Promise((r) => setTimeout(r, 200));
 }
 
-async function run(c: Command, payload: Uint8Array): Promise<void> {
+/** The COM objects the `variant` op calls, by moniker (kept for the peer's life). */
+const comObjects = new Map<string, ComObject>();
+
+/** The `variant` op: the hostile call, then a good one; their HRESULTs as JSON. */
+async function variant(c: Command): Promise<string> {
+  let target = comObjects.get(c.name!);
+  if (!target) comObjects.set(c.name!, target = await getObject(c.name!));
+  const hr = await invokeWithNode(target, "take", nodeFromJson(c.node!));
+  const good = await target.call("take", "good").then(() => 0, (e) => (e as { hr?: number }).hr ?? -1);
+  return JSON.stringify({ hr, good });
+}
+
+async function run(c: Command, payload: Uint8Array): Promise<string | void> {
   if (c.op === "pipe" || c.op === "tcp") {
     await using s = c.op === "pipe"
       ? await connectNamedPipeStream(c.name!, { timeout: 10_000 })
@@ -162,6 +181,8 @@ async function run(c: Command, payload: Uint8Array): Promise<void> {
   } else if (c.op === "clipboard") {
     await using clipboard = await Clipboard.open();
     await clipboard.writeBytes(c.format!, payload);
+  } else if (c.op === "variant") {
+    return await variant(c);
   } else {
     throw new Error(`unknown op ${c.op}`);
   }
@@ -173,10 +194,12 @@ for await (const m of control) {
   const command = JSON.parse(new TextDecoder().decode(m.subarray(4, 4 + n))) as Command;
   let answer = "done";
   try {
-    await run(command, m.subarray(4 + n));
+    const said = await run(command, m.subarray(4 + n));
+    if (said) answer = `done ${said}`;
   } catch (e) {
     answer = `error: ${e}`;
   }
   await control.send(new TextEncoder().encode(answer));
 }
+for (const o of comObjects.values()) o.release();
 process.exit(0);

@@ -39,6 +39,7 @@ import {
 import { concat } from "./core/_util.ts";
 import { HRESULT, publishObject } from "../src/mechanisms/com/mod.ts";
 import {
+  deepOf,
   ERROR,
   MAX_ROWS,
   model,
@@ -46,6 +47,7 @@ import {
   product,
   same,
   SIZES,
+  treeOf,
   VT_BOOL,
   VT_BSTR,
   VT_I4,
@@ -462,31 +464,8 @@ const peerArrayArb: fc.Arbitrary<Node> = fc.record({
 }).filter(({ vt, counts }) => product(counts) * SIZES[vt] <= 4096)
   .map(({ vt, counts }): Node => ({ k: "raw", vt, cb: SIZES[vt], counts }));
 
-const peerTreeArb: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
-  node: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    peerLeafArb,
-    peerArrayArb,
-    tie("node").map((to): Node => ({ k: "byref", to })),
-    fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }).chain((counts) =>
-      fc.array(tie("node"), { minLength: product(counts), maxLength: product(counts) })
-        .map((elements): Node => ({ k: "array", counts, elements }))
-    ),
-  ),
-})).node;
-
-/** A leaf in `n` references or one-element arrays: around the depth limit and past it. */
-const peerDeepArb: fc.Arbitrary<Node> = fc.tuple(
-  peerLeafArb,
-  fc.array(fc.boolean(), { minLength: 55, maxLength: 75 }),
-)
-  .map(([leaf, wraps]) =>
-    wraps.reduce<Node>(
-      (inner, asArray) =>
-        asArray ? { k: "array", counts: [1], elements: [inner] } : { k: "byref", to: inner },
-      leaf,
-    )
-  );
+const peerTreeArb = treeOf(peerLeafArb, peerArrayArb);
+const peerDeepArb = deepOf(peerLeafArb, 55, 75);
 
 const DISP_E_BADVARTYPE = 0x80020008 | 0;
 

@@ -9,6 +9,7 @@ import { listen } from "../mod.ts";
 import { assert, serveNumberedEchoes, spawnPeer, test, uniqueName, within } from "./_support/harness.ts";
 import process from "node:process";
 import { runtimeName } from "../src/ffi/runtime.ts";
+import { underWine } from "./_support/wine.ts";
 
 /**
  * Clients and messages per client: the issue's 100 x 1000 under Deno, 100 x 100 under Bun (the
@@ -21,22 +22,39 @@ if (!(CLIENTS > 0 && MESSAGES > 0)) {
   throw new Error(`WINIPC_LOAD: CLIENTSxMESSAGES, not ${process.env.WINIPC_LOAD}`);
 }
 
-/** [name, listen address]. */
-const mechanisms: [string, () => string][] = [
+/**
+ * DDE messages a process may post to another under Wine: Wine copies each DDE data block into the
+ * receiver and leaves the sender's block allocated (user32 post_dde_message), where Windows hands
+ * it over; the library keeps to Windows' contract (the receiver frees it), so under Wine each
+ * process runs out of global memory handles (GlobalAlloc failed in a 100 x 1,000 run: measured).
+ */
+const WINE_DDE_POSTS = 50_000;
+const ddeMessages = underWine ? Math.min(MESSAGES, Math.floor(WINE_DDE_POSTS / CLIENTS)) : MESSAGES;
+
+/** [name, listen address, messages per client]. */
+const mechanisms: [string, () => string, number?][] = [
   ["pipe (message mode)", () => `pipe:${uniqueName("load")}`],
   ["pipe (byte mode)", () => `pipe:${uniqueName("load")}?mode=byte`],
   ["tcp", () => "tcp:127.0.0.1:0"],
   ["shm", () => `shm:${uniqueName("load")}`],
   // The clients' windows share one thread in the peer (WindowHost's sharedThread).
   ["copydata", () => `copydata:${uniqueName("load")}`],
-  ["dde", () => `dde:${uniqueName("load")}/load`],
+  ["dde", () => `dde:${uniqueName("load")}/load`, ddeMessages],
   // Each message is a call; incoming calls wait their turn in the apartment, they do not nest.
   ["com", () => `com:${uniqueName("load")}`],
   // Two pipe connections a client: its calls, and the long poll that brings the server's messages.
   ["rpc", () => `rpc:${uniqueName("load")}`],
 ];
 
-for (const [name, address] of mechanisms) {
+if (ddeMessages < MESSAGES) {
+  test(`load: dde: ${CLIENTS} concurrent clients x ${MESSAGES} messages`, () => {}, {
+    skip: `Wine leaves the sender's copy of every DDE data block posted to another process allocated, so a ` +
+      `process runs out of global memory handles (tens of thousands of posts); dde runs ${CLIENTS} x ${ddeMessages} here`,
+  });
+}
+
+for (const [name, address, messages = MESSAGES] of mechanisms) {
+  const MESSAGES = messages;
   test(`load: ${name}: ${CLIENTS} concurrent clients x ${MESSAGES} messages, nothing lost, duplicated or reordered`, async () => {
     await using server = await listen(address());
     const t0 = performance.now();

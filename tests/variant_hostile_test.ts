@@ -14,6 +14,7 @@ import { NativeMemory } from "../src/ffi/memory.ts";
 import { readVariant, VariantError } from "../src/mechanisms/com/variant.ts";
 import { assert, fc, fcParams, test } from "./_support/harness.ts";
 import {
+  deepOf,
   ERROR,
   leafArb,
   MAX_ELEMENTS,
@@ -24,6 +25,7 @@ import {
   same,
   shapeRefused,
   SIZES,
+  treeOf,
   VARIANT_SIZE,
   VT_ARRAY,
   VT_BOOL,
@@ -153,30 +155,8 @@ const rawArb: fc.Arbitrary<Node> = fc.record({
   return bytes <= DATA_CAP || shapeRefused(r);
 });
 
-/** Trees of references and VARIANT arrays of up to 3 dimensions around the leaves. */
-const treeArb: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
-  node: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    leafArb,
-    rawArb,
-    tie("node").map((to): Node => ({ k: "byref", to })),
-    fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }).chain((counts) =>
-      fc.array(tie("node"), { minLength: product(counts), maxLength: product(counts) })
-        .map((elements): Node => ({ k: "array", counts, elements }))
-    ),
-  ),
-})).node;
-
-/** A leaf wrapped in `n` references or one-element arrays: around the depth limit and past it. */
-const deepArb: fc.Arbitrary<Node> = fc.tuple(
-  leafArb,
-  fc.array(fc.boolean(), { minLength: 15, maxLength: 80 }),
-).map(([leaf, wraps]) =>
-  wraps.reduce<Node>(
-    (inner, asArray) => asArray ? { k: "array", counts: [1], elements: [inner] } : { k: "byref", to: inner },
-    leaf,
-  )
-);
+const treeArb = treeOf(leafArb, rawArb);
+const deepArb = deepOf(leafArb, 15, 80);
 
 /** readVariant never meets an interface pointer here; any call into the bridge is a failure. */
 const bridge = {

@@ -152,3 +152,29 @@ export const leafArb: fc.Arbitrary<Node> = fc.oneof(
   // VT_RECORD, an unassigned type, and every flag bit (VT_BYREF of nothing).
   fc.constantFrom(VT_RECORD, 15, 0x7fff).map((vt): Node => ({ k: "vt", vt })),
 );
+
+/** Trees of references and VARIANT arrays of up to 3 dimensions around `leaf` and `array` nodes. */
+export function treeOf(leaf: fc.Arbitrary<Node>, array: fc.Arbitrary<Node>): fc.Arbitrary<Node> {
+  return fc.letrec<{ node: Node }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      leaf,
+      array,
+      tie("node").map((to): Node => ({ k: "byref", to })),
+      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }).chain((counts) =>
+        fc.array(tie("node"), { minLength: product(counts), maxLength: product(counts) })
+          .map((elements): Node => ({ k: "array", counts, elements }))
+      ),
+    ),
+  })).node;
+}
+
+/** `leaf` wrapped in `min` to `max` references or one-element arrays: around the depth limit and past it. */
+export function deepOf(leaf: fc.Arbitrary<Node>, min: number, max: number): fc.Arbitrary<Node> {
+  return fc.tuple(leaf, fc.array(fc.boolean(), { minLength: min, maxLength: max })).map(([inner, wraps]) =>
+    wraps.reduce<Node>(
+      (n, asArray) => asArray ? { k: "array", counts: [1], elements: [n] } : { k: "byref", to: n },
+      inner,
+    )
+  );
+}

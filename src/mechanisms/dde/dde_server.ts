@@ -92,6 +92,8 @@ export class ServerConversation extends Conversation {
   readonly #links = new Map<string, Link>();
   /** Called when no link has an update queued or unacknowledged (see {@link drained}). */
   #onDrained: (() => void)[] = [];
+  /** When the last ACK of an update came (performance.now()), for {@link drained}. */
+  #lastAck = 0;
 
   /** @internal */
   constructor(server: DdeServer, host: WindowHost, client: bigint, topic: string) {
@@ -262,6 +264,7 @@ export class ServerConversation extends Conversation {
     for (const link of this.#links.values()) {
       if (link.item.toLowerCase() !== item.toLowerCase() || !link.waiting) continue;
       link.waiting = false;
+      this.#lastAck = performance.now();
       this.#flush(link);
       return;
     }
@@ -313,13 +316,21 @@ export class ServerConversation extends Conversation {
 
   /**
    * Resolves once every update published so far has been sent and, where the link asked for it,
-   * acknowledged; or the conversation ended; or `timeout` ms passed (a client that stopped
-   * answering). A channel's close waits for this, so what its sends handed over is not lost.
+   * acknowledged; or the conversation ended; or no ACK came for `idle` ms (a client that stopped
+   * answering: one that keeps answering is waited for, however long its queue). A channel's close
+   * waits for this, so what its sends handed over is not lost.
    */
-  drained(timeout: number): Promise<void> {
+  drained(idle: number): Promise<void> {
     if (this.closed || this.#isDrained()) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeout);
+      let timer: ReturnType<typeof setTimeout>;
+      const check = () => {
+        const quiet = performance.now() - this.#lastAck;
+        if (quiet >= idle) resolve();
+        else timer = setTimeout(check, idle - quiet);
+      };
+      this.#lastAck = performance.now();
+      timer = setTimeout(check, idle);
       this.#onDrained.push(() => {
         clearTimeout(timer);
         resolve();

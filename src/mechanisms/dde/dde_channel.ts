@@ -20,8 +20,8 @@ export const DDE_CHANNEL_ITEM = "winipc-channel";
 
 /**
  * How long a server channel's close waits for its client's next ACK of what was sent (ms): it
- * waits as long as they keep coming (100 clients x 1,000 pipelined messages queued more echoes
- * than a fixed 10 s let through).
+ * waits as long as they keep coming, since a fixed wait would cut off a client that is still
+ * working through a long queue of updates.
  */
 const DRAIN_IDLE = 10_000;
 

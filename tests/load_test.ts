@@ -54,11 +54,10 @@ if (ddeMessages < MESSAGES) {
 }
 
 for (const [name, address, messages = MESSAGES] of mechanisms) {
-  const MESSAGES = messages;
-  test(`load: ${name}: ${CLIENTS} concurrent clients x ${MESSAGES} messages, nothing lost, duplicated or reordered`, async () => {
+  test(`load: ${name}: ${CLIENTS} concurrent clients x ${messages} messages, nothing lost, duplicated or reordered`, async () => {
     await using server = await listen(address());
     const t0 = performance.now();
-    await using peer = spawnPeer("load_peer.ts", [server.address, String(CLIENTS), String(MESSAGES)]);
+    await using peer = spawnPeer("load_peer.ts", [server.address, String(CLIENTS), String(messages)]);
     // The clients' connect timeout (60 s) is shorter than this accept timeout, so a connection
     // that never arrives is reported by the side that lost it.
     let accepted = 0;
@@ -69,7 +68,7 @@ for (const [name, address, messages = MESSAGES] of mechanisms) {
       accepted++;
       return ch;
     };
-    const serve = () => serveNumberedEchoes(accept, MESSAGES, 120_000);
+    const serve = () => serveNumberedEchoes(accept, messages, 120_000);
     const clients = await Promise.all(Array.from({ length: CLIENTS }, serve));
     assert(new Set(clients).size === CLIENTS, "every client served once");
     assert(
@@ -78,8 +77,8 @@ for (const [name, address, messages = MESSAGES] of mechanisms) {
     );
     const s = (performance.now() - t0) / 1000;
     console.log(
-      `  ${name}: ${CLIENTS * MESSAGES} round trips in ${s.toFixed(1)} s: ${
-        (CLIENTS * MESSAGES / s).toFixed(0)
+      `  ${name}: ${CLIENTS * messages} round trips in ${s.toFixed(1)} s: ${
+        (CLIENTS * messages / s).toFixed(0)
       }/s`,
     );
   });

@@ -93,14 +93,16 @@ export class Clipboard implements AsyncDisposable {
   }
 
   /**
-   * Creates the owner window (on its own thread). Close the clipboard object when done: the
-   * window and its thread live until then.
+   * Creates the owner window, on the process's shared window thread (its procedure only forwards
+   * notifications, so it never slows the others; and a thread costs a JS engine). Close the
+   * clipboard object when done: the window lives until then.
    * @throws {WinipcError} when the window cannot be created.
    */
   static async open(opts: ClipboardOptions = {}): Promise<Clipboard> {
     const host = await WindowHost.create({
       className: "winipc-clipboard",
       title: `winipc-clipboard-${++serial}`,
+      sharedThread: true,
     });
     return new Clipboard(host, opts.busyTimeout ?? 2000);
   }

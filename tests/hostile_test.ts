@@ -474,8 +474,15 @@ const DISP_E_BADVARTYPE = 0x80020008 | 0;
  * (MS-OAUT's FLAGGED_WORD_BLOB has cBytes), so the reader must refuse it. Wine's marshaller rounds
  * it up to whole characters instead: the peer's bytes 1, 2, 3... (_native_variant.ts) then the
  * BSTR's NUL byte; the in-process test (variant_hostile_test.ts) still lays odd ones out.
+ *
+ * A VARIANT of the unassigned VARTYPE 15 is refused by the marshaller (DISP_E_BADVARTYPE) as an
+ * argument; Wine's carries one that is an element of a SAFEARRAY as VT_EMPTY instead, and the call
+ * succeeds (seen with seed 1353678796: [7, VT 15] arrives as [7, undefined]), unless a reference
+ * leads to that array (then VT 15 arrives, and the reader refuses it). Probed: arrays nested 1-3
+ * deep, with references above, between and below. The test expects Windows to refuse it in an
+ * array too, as at the top: not verified here.
  */
-function carried(node: Node): Node {
+function carried(node: Node, viaRef = false): Node {
   switch (node.k) {
     case "badBstr":
       return underWine
@@ -488,13 +495,34 @@ function carried(node: Node): Node {
         }
         : node;
     case "byref":
-      return { k: "byref", to: carried(node.to) };
+      return { k: "byref", to: carried(node.to, true) };
     case "array":
-      return { ...node, elements: node.elements.map(carried) };
+      return {
+        ...node,
+        elements: node.elements.map((e) =>
+          underWine && !viaRef && e.k === "vt" && e.vt === 15 ? { k: "empty" } : carried(e, viaRef)
+        ),
+      };
     default:
       return node;
   }
 }
+
+/** A value as text, bigints and byte arrays included. */
+const shown = (v: unknown) =>
+  JSON.stringify(
+    v,
+    (_k, x) =>
+      typeof x === "bigint"
+        ? `${x}n`
+        : x instanceof Uint8Array
+        ? `<${x.length} bytes>`
+        : Object.is(x, -0)
+        ? "-0"
+        : x === undefined
+        ? "undefined"
+        : x,
+  );
 
 test("hostile: VARIANTs and SAFEARRAYs a peer process sends through COM, made natively past the library's writer (odd BSTRs, an unassigned VARTYPE, arrays of any dimensions and bounds, nesting past the limit): the JS object gets exactly the model's value, or the call fails with DISP_E_TYPEMISMATCH; the peer's next call is served", async () => {
   const received: unknown[] = [];
@@ -519,10 +547,10 @@ test("hostile: VARIANTs and SAFEARRAYs a peer process sends through COM, made na
       const got = received.slice(0, -1);
       if (said.hr === 0) {
         values++;
-        assert(want !== ERROR, "the reader took a VARIANT the model refuses");
+        assert(want !== ERROR, `the reader took a VARIANT the model refuses: got ${shown(got)}`);
         assert(
           got.length === 1 && same(got[0], want),
-          `got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`,
+          `got ${shown(got)}, want ${shown(want)}`,
         );
       } else if (said.hr === HRESULT.DISP_E_TYPEMISMATCH) {
         refused++;

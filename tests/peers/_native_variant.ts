@@ -30,7 +30,10 @@ const LOCALE_USER_DEFAULT = 0x400, DISPATCH_METHOD = 1;
 
 /** Node as JSON: numbers as strings, so NaN, infinities and -0 survive. */
 export function nodeToJson(node: Node): string {
-  return JSON.stringify(node, (key, v) => key === "v" && typeof v === "number" ? String(v) : v);
+  return JSON.stringify(
+    node,
+    (key, v) => key === "v" && typeof v === "number" ? (Object.is(v, -0) ? "-0" : String(v)) : v,
+  );
 }
 
 export function nodeFromJson(json: string): Node {

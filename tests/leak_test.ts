@@ -1,8 +1,8 @@
 /**
  * Leaks: thousands of open/use/close cycles per mechanism must leave this process where it was,
- * counted five ways: the library's own accounting (open OwnedHandles, live native blocks), and the
- * system's (this process's entries in the system handle table, its windows, the global atom
- * table). Wine's GetProcessHandleCount does not move, so the system count comes from
+ * counted six ways: the library's own accounting (open OwnedHandles, live native blocks, global
+ * memory blocks held), and the system's (this process's entries in the system handle table, its
+ * windows, the global atom table). Wine's GetProcessHandleCount does not move, so the system count comes from
  * NtQuerySystemInformation (tests/_support/resources.ts). The first test is the negative control:
  * a deliberate leak of each kind must show in the measure, or the measure proves nothing.
  */
@@ -16,6 +16,7 @@ import { SharedMemory } from "../src/kernel/shared_memory.ts";
 import { WindowHost } from "../src/kernel/window_host.ts";
 import { waitPoolHandleCount } from "../src/kernel/wait.ts";
 import { MailslotClient, MailslotServer } from "../src/mechanisms/mailslot/mod.ts";
+import { ddeHeld, ddeLeakForTest } from "../src/mechanisms/dde/dde_memory.ts";
 import { KernelEvent, Mutex, Semaphore } from "../src/sync.ts";
 import { assert, runtime, test, uniqueName } from "./_support/harness.ts";
 import { globalAtomCount, systemHandleCount, windowCount } from "./_support/resources.ts";
@@ -27,6 +28,11 @@ interface Measure {
   systemHandles: number;
   windows: number;
   globalAtoms: number;
+  /**
+   * Global memory blocks the library holds: DDE's (the clipboard's belong to the system once
+   * set). No system-side count of them exists, under Wine or Windows.
+   */
+  globalBlocks: number;
 }
 
 function measure(): Measure {
@@ -37,6 +43,7 @@ function measure(): Measure {
     systemHandles: systemHandleCount(),
     windows: windowCount(),
     globalAtoms: globalAtomCount(),
+    globalBlocks: ddeHeld().blocks,
   };
 }
 
@@ -117,6 +124,7 @@ test("leak measure: a deliberate leak of each kind is caught (negative control)"
     );
     atoms.push(kernel32.sync.GlobalAddAtomW(wstr(uniqueName(`atom${i}`))));
   }
+  ddeLeakForTest(n); // counted as held, as a block nobody freed would be
   const now = measure();
   try {
     assert(
@@ -136,8 +144,13 @@ test("leak measure: a deliberate leak of each kind is caught (negative control)"
       now.globalAtoms - base.globalAtoms === n,
       `global atoms ${base.globalAtoms} -> ${now.globalAtoms}`,
     );
+    assert(
+      now.globalBlocks - base.globalBlocks === n,
+      `global blocks ${base.globalBlocks} -> ${now.globalBlocks}`,
+    );
     assert(grown(base, now) !== "", "the leak check reports the growth");
   } finally {
+    ddeLeakForTest(-n);
     for (const h of leaked.owned) h.close();
     for (const h of leaked.raw) kernel32.sync.CloseHandle(h);
     for (const b of leaked.blocks) b[Symbol.dispose]();

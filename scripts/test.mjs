@@ -11,7 +11,8 @@
 //       test-results/npm-consumer and type-checked as a consumer; typedoc with warnings as errors);
 //     - the pure test tier: each tests/core/*_test.ts in `deno test`, with no permission but
 //       --allow-env (no FFI, files, network or subprocesses), each test counted.
-//  2. Wine: every tests/*_test.ts in the Windows builds of Deno and of Bun, then `npm run demo`'s
+//  2. Wine: every tests/*_test.ts in the Windows builds of Deno and of Bun (two at a time, each in
+//     a Wine prefix of its own, with WINIPC_LANES=2: LANES), then `npm run demo`'s
 //     examples/demo.ts in both (checked by scripts/demo.mjs checkDemo: every step passed, every
 //     mechanism covered, no noise).
 //
@@ -53,15 +54,18 @@ function ensureNodeModules() {
   if (sh("npm", ["ci", "--no-audit", "--no-fund"]) !== 0) throw new Error("npm ci failed");
 }
 
-/** Runs one command, echoing its output, and resolves with {code, output}. */
-function run(cmd, args, timeoutMs, env = process.env) {
+/**
+ * Runs one command and resolves with {code, output}; its output is echoed as it comes, unless
+ * `echo` is false (the caller prints it whole: two test files run at once).
+ */
+function run(cmd, args, timeoutMs, env = process.env, echo = true) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env });
     let output = "";
     const onData = (d) => {
       const s = d.toString();
       output += s;
-      process.stdout.write(s);
+      if (echo) process.stdout.write(s);
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
@@ -342,36 +346,70 @@ async function demoRuns(summary) {
   }
 }
 
+/**
+ * The lanes of the Wine phase. With WINIPC_LANES=2, two test processes run at once, each in a
+ * Wine prefix of its own (session.sh: a wineserver each, so their windows, clipboards, named
+ * objects and serial cables are apart): one lane mostly waits on its wineserver's round trips, so
+ * two keep both cores busy and the phase takes about half as long. The default is one lane, each
+ * file's output shown as it comes: see the README for why two are not the default yet.
+ */
+const LANES = process.env.WINIPC_LANES === "2" ? ["prefix", "prefix-lane2"] : ["prefix"];
+/** The slowest files go first, so the two lanes end at about the same time. */
+const SLOWEST = ["load_test.ts", "leak_test.ts", "fault_test.ts", "shared_memory_test.ts", "hostile_test.ts"];
+const slowness = (file) => (SLOWEST.indexOf(file) + SLOWEST.length + 1) % (SLOWEST.length + 1);
+
+/**
+ * Runs one file in the given runtimes, one after another, in the lane's prefix (the two-hosts
+ * file: on host B, in prefix-b); prints each run's output whole and returns a summary row each.
+ */
+async function runFile(file, runtimes, prefix) {
+  const rows = [];
+  const twoHosts = file.includes("two_hosts") ? await twoHostsUp() : undefined;
+  try {
+    for (const runtime of runtimes) {
+      const path = `tests/${file}`;
+      const args = runtime === "deno"
+        ? ["exec", "deno", "test", "-A", "--no-check", path]
+        : ["exec", "bun", "test", "--timeout", "600000", `./${path}`];
+      await twoHosts?.reset();
+      const command = twoHosts
+        ? ["ip", ["netns", "exec", NETNS, "bash", session, ...args]]
+        : ["bash", [session, ...args]];
+      const env = { ...process.env, WINIPC_TWO_HOSTS_SERVER: "", WINIPC_PREFIX: prefix, ...twoHosts?.env };
+      const where = twoHosts ? "on host B, in its own network namespace" : prefix;
+      const header = `\n[test] ${runtime} ${path} (${where})`;
+      const live = LANES.length === 1; // else printed whole once it ends, not interleaved
+      if (live) console.log(header);
+      const { code, output } = await run(command[0], command[1], FILE_TIMEOUT_MS, env, live);
+      if (!live) console.log(`${header}\n${output.trimEnd()}`);
+      rows.push({ runtime, file: path, ...parseCounts(runtime, output, code) });
+    }
+  } finally {
+    twoHosts?.down();
+  }
+  return rows;
+}
+
 /** The Wine phase: every file in Deno and Bun under Wine, then the demo if asked, appending to `summary`. */
 async function winePhase(files, summary, demo) {
   if (sh("bash", [session, "up"]) !== 0) throw new Error("could not set up the Wine environment");
   wineUp = true;
   const nativeEcho = await startNativeEcho();
   try {
-    for (const file of files) {
-      const twoHosts = file.includes("two_hosts") ? await twoHostsUp() : undefined;
-      try {
-        for (const runtime of ["deno", "bun"]) {
-          const path = `tests/${file}`;
-          console.log(
-            `\n[test] ${runtime} ${path}${twoHosts ? " (on host B, in its own network namespace)" : ""}`,
-          );
-          const args = runtime === "deno"
-            ? ["exec", "deno", "test", "-A", "--no-check", path]
-            : ["exec", "bun", "test", "--timeout", "600000", `./${path}`];
-          await twoHosts?.reset();
-          const command = twoHosts
-            ? ["ip", ["netns", "exec", NETNS, "bash", session, ...args]]
-            : ["bash", [session, ...args]];
-          Object.assign(process.env, twoHosts?.env ?? { WINIPC_TWO_HOSTS_SERVER: "", WINIPC_PREFIX: "" });
-          const { code, output } = await run(command[0], command[1], FILE_TIMEOUT_MS);
-          summary.push({ runtime, file: path, ...parseCounts(runtime, output, code) });
-        }
-      } finally {
-        twoHosts?.down();
-        Object.assign(process.env, { WINIPC_TWO_HOSTS_SERVER: "", WINIPC_PREFIX: "" });
+    // A job per file and runtime; the two-hosts file is one job (both runtimes use host B).
+    const jobs = files.flatMap((file) =>
+      file.includes("two_hosts")
+        ? [{ file, runtimes: ["deno", "bun"] }]
+        : ["deno", "bun"].map((runtime) => ({ file, runtimes: [runtime] }))
+    );
+    const queue = LANES.length > 1 ? jobs.toSorted((a, b) => slowness(a.file) - slowness(b.file)) : [...jobs];
+    const rows = new Map();
+    await Promise.all(LANES.map(async (prefix) => {
+      for (let job = queue.shift(); job; job = queue.shift()) {
+        rows.set(job, await runFile(job.file, job.runtimes, prefix));
       }
-    }
+    }));
+    for (const job of jobs) summary.push(...rows.get(job)); // in file order, whatever ran first
     if (demo) await demoRuns(summary);
   } finally {
     nativeEcho.kill();

@@ -14,14 +14,33 @@ log() { printf '[wine] %s\n' "$*" >&2; }
 
 mounted() { mountpoint -q "$1" 2>/dev/null; }
 
+# Wine prefixes, each with a wineserver of its own (its windows, clipboard, named objects and
+# sockets apart from the others'):
+#   prefix        the test runner's first lane, and every other use
+#   prefix-b      host B of the two-hosts test, in another network namespace (Wine creates sockets
+#                 in the wineserver, so a host of its own needs a wineserver of its own)
+#   prefix-lane2  with WINIPC_LANES=2, the runner's second lane: a second test file runs there at
+#                 the same time
+LANES="prefix"
+[ "${WINIPC_LANES:-1}" = 2 ] && LANES="prefix prefix-lane2"
+PREFIXES="$LANES prefix-b"
+
+# A prefix's serial cables (start_serial): its COM1..COM3 are /dev/winipc-comN..N+2, and COM3's
+# far end listens on TCP 127.0.0.1:$(serial_tcp PREFIX). Lanes have cables of their own.
+SERIAL_TCP_BASE=${WINIPC_SERIAL_TCP_PORT:-47023}
+com_base() { case "$1" in prefix-lane2) echo 4 ;; *) echo 1 ;; esac; }
+serial_tcp() { case "$1" in prefix-lane2) echo $((SERIAL_TCP_BASE + 1)) ;; *) echo "$SERIAL_TCP_BASE" ;; esac; }
+
 in_chroot() {
+  local serial_port
+  serial_port=$(serial_tcp "${WINIPC_PREFIX:-prefix}")
   chroot "$root" /usr/bin/env -i HOME=/root WINEPREFIX="/root/${WINIPC_PREFIX:-prefix}" WINEDEBUG=-all \
     XDG_RUNTIME_DIR=/tmp PATH=/opt/runtimes:/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
     DENO_DIR=/root/deno-dir DENO_NO_UPDATE_CHECK=1 NO_COLOR=1 CI="${CI:-}" \
     WINIPC_SEED="${WINIPC_SEED:-}" WINIPC_RUNS="${WINIPC_RUNS:-}" \
     WINIPC_LOAD="${WINIPC_LOAD:-}" WINIPC_LEAK_CYCLES="${WINIPC_LEAK_CYCLES:-}" \
     WINIPC_NATIVE_ECHO_PORT="${WINIPC_NATIVE_ECHO_PORT:-}" \
-    WINIPC_TWO_HOSTS_SERVER="${WINIPC_TWO_HOSTS_SERVER:-}" WINIPC_SERIAL_TCP_PORT="$SERIAL_TCP" \
+    WINIPC_TWO_HOSTS_SERVER="${WINIPC_TWO_HOSTS_SERVER:-}" WINIPC_SERIAL_TCP_PORT="$serial_port" \
     WINIPC_NODE='Z:\opt\runtimes\node.exe' \
     /bin/bash -c 'cd /winipc && "$@"' bash "$@"
 }
@@ -44,31 +63,31 @@ up() {
   # Always this work tree: a mount left by an earlier run may point at another clone.
   if mounted "$root/winipc"; then umount -l "$root/winipc"; fi
   mount --bind "$repo" "$root/winipc"
-  # Two prefixes: the second has its own wineserver, for processes in another network namespace
-  # (Wine creates sockets in the wineserver, so a host of its own needs a wineserver of its own).
-  for prefix in prefix prefix-b; do
+  local prefix
+  for prefix in $PREFIXES; do
     if [ ! -f "$root/root/$prefix/.winipc-ready" ]; then
       log "creating the Wine prefix $prefix (once)"
       WINIPC_PREFIX=$prefix in_chroot sh -c 'wineboot -i >/dev/null 2>&1; wine reg add "HKCU\\Software\\Wine\\Drivers" /v Graphics /d null /f >/dev/null 2>&1; wineserver -w'
       touch "$root/root/$prefix/.winipc-ready"
     fi
     if [ ! -f "$root/root/$prefix/.winipc-ports" ]; then
-      # COM1..COM3 are the virtual serial cables (start_serial); Wine's mount manager reads this
-      # key when its services start.
-      WINIPC_PREFIX=$prefix in_chroot sh -c 'for n in 1 2 3; do wine reg add "HKLM\\Software\\Wine\\Ports" /v COM$n /d /dev/winipc-com$n /f; done >/dev/null 2>&1; wineserver -k; wineserver -w' || true
+      # COM1..COM3 are the prefix's virtual serial cables (start_serial); Wine's mount manager
+      # reads this key when its services start.
+      WINIPC_PREFIX=$prefix in_chroot sh -c 'b=$1; for n in 1 2 3; do wine reg add "HKLM\\Software\\Wine\\Ports" /v COM$n /d /dev/winipc-com$((b + n - 1)) /f; done >/dev/null 2>&1; wineserver -k; wineserver -w' sh "$(com_base "$prefix")" || true
       touch "$root/root/$prefix/.winipc-ports"
     fi
   done
-  # Start the wineserver and Wine's own services now, with no terminal or pipe of ours as their
-  # output, so no test process is the one that starts them.
-  in_chroot sh -c 'wineserver -p; wine cmd /c exit' </dev/null >/dev/null 2>&1 || true
+  # Start the lanes' wineservers and Wine's own services now, with no terminal or pipe of ours as
+  # their output, so no test process is the one that starts them.
+  for prefix in $LANES; do
+    WINIPC_PREFIX=$prefix in_chroot sh -c 'wineserver -p; wine cmd /c exit' </dev/null >/dev/null 2>&1 || true
+  done
   start_serial
 }
 
-# Virtual serial cables (socat pty pairs), mapped into every prefix as COM ports:
-#   COM1 <-> COM2                      two Windows processes at the two ends of a null modem
-#   COM3 <-> TCP 127.0.0.1:$SERIAL_TCP a Linux program (socat) at the other end, reachable by TCP
-SERIAL_TCP=${WINIPC_SERIAL_TCP_PORT:-47023}
+# Virtual serial cables (socat pty pairs), mapped into every prefix as COM ports (com_base):
+#   COM1 <-> COM2                  two Windows processes at the two ends of a null modem
+#   COM3 <-> TCP 127.0.0.1:PORT    a Linux program (socat) at the other end, reachable by TCP
 serial_pids="$cache/serial.pids"
 
 stop_serial() {
@@ -82,15 +101,20 @@ stop_serial() {
 start_serial() {
   command -v socat >/dev/null || return 0
   stop_serial
-  setsid socat pty,raw,echo=0,link=/dev/winipc-com1 pty,raw,echo=0,link=/dev/winipc-com2 </dev/null >/dev/null 2>&1 &
-  echo $! >> "$serial_pids"
-  # The TCP side takes one connection at a time; when it ends, the cable is plugged in again.
-  setsid bash -c "while :; do socat pty,raw,echo=0,link=/dev/winipc-com3 tcp-listen:$SERIAL_TCP,bind=127.0.0.1,reuseaddr; sleep 0.1; done" </dev/null >/dev/null 2>&1 &
-  echo $! >> "$serial_pids"
+  local lane b port prefix n
+  for lane in $LANES; do
+    b=$(com_base "$lane") port=$(serial_tcp "$lane")
+    setsid socat pty,raw,echo=0,link=/dev/winipc-com$b pty,raw,echo=0,link=/dev/winipc-com$((b + 1)) </dev/null >/dev/null 2>&1 &
+    echo $! >> "$serial_pids"
+    # The TCP side takes one connection at a time; when it ends, the cable is plugged in again.
+    setsid bash -c "while :; do socat pty,raw,echo=0,link=/dev/winipc-com$((b + 2)) tcp-listen:$port,bind=127.0.0.1,reuseaddr; sleep 0.1; done" </dev/null >/dev/null 2>&1 &
+    echo $! >> "$serial_pids"
+  done
   for _ in $(seq 50); do [ -e /dev/winipc-com1 ] && [ -e /dev/winipc-com3 ] && break; sleep 0.1; done
-  for prefix in prefix prefix-b; do
+  for prefix in $PREFIXES; do
     mkdir -p "$root/root/$prefix/dosdevices"
-    for n in 1 2 3; do ln -sfn "/dev/winipc-com$n" "$root/root/$prefix/dosdevices/com$n"; done
+    b=$(com_base "$prefix")
+    for n in 1 2 3; do ln -sfn "/dev/winipc-com$((b + n - 1))" "$root/root/$prefix/dosdevices/com$n"; done
   done
 }
 
@@ -98,7 +122,10 @@ down() {
   stop_serial
   [ -d "$root" ] || return 0
   if mounted "$root/proc"; then
-    for prefix in prefix prefix-b; do WINIPC_PREFIX=$prefix in_chroot sh -c 'wineserver -k' >/dev/null 2>&1 || true; done
+    for prefix in prefix prefix-lane2 prefix-b; do # every one that exists, whatever the lanes now
+      [ -d "$root/root/$prefix" ] || continue
+      WINIPC_PREFIX=$prefix in_chroot sh -c 'wineserver -k' >/dev/null 2>&1 || true
+    done
   fi
   for m in winipc dev proc; do
     if mounted "$root/$m"; then umount -R -l "$root/$m" 2>/dev/null || umount -l "$root/$m" || true; fi

@@ -14,6 +14,7 @@ import {
   ComRef,
   comStats,
   createObject,
+  disconnectObject,
   exposeOptions,
   getObject,
   HRESULT,
@@ -478,6 +479,36 @@ test("com: VBScript in cscript.exe calls a JS object through GetObject (ROT) and
   await createObject(progId).catch((x) => e = x);
   assert(e instanceof ComError && e.hresult === HRESULT.CO_E_CLASSSTRING, `CreateObject after revoke: ${e}`);
   await settled("after the registrations' revocation");
+});
+
+// Under Wine the last release of an object's stub can come on the RPC thread that ran a call,
+// when the object was cut off (CoDisconnectObject) while that call was still being served: COM
+// then calls the object's Release on that thread, not its apartment's, and the apartment's JS
+// callbacks cannot run there (the process hung). So the apartment cuts an object off only once
+// no call on it has run for a while. (Windows releases an STA object on its own thread.)
+test("com: an object cut off while a killed caller's call is still being served is released, and nothing hangs", async () => {
+  const moniker = `C:\\${uniqueName("com-cut")}`;
+  let entered!: () => void;
+  const inCall = new Promise<void>((r) => entered = r);
+  let finish!: (v: number) => void;
+  const answer = new Promise<number>((r) => finish = r);
+  const server = {
+    wait: () => {
+      entered();
+      return answer;
+    },
+  };
+  {
+    await using _rot = await publishObject(server, moniker);
+    await using vbs = runChild(["cscript.exe", "//nologo", "tests/peers/com_wait.vbs", moniker]);
+    await within(30_000, inCall, "cscript's call");
+    vbs.kill();
+    await within(20_000, vbs.exited, "the killed cscript");
+    disconnectObject(server); // as a com: channel does when its peer dies
+    await sleep(200); // the cut-off reaches the apartment while the call is still served
+    finish(1);
+  }
+  await settled("after an object was cut off mid-call");
 });
 
 test("com: DCOM to another machine", () => {}, {

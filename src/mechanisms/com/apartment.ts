@@ -260,7 +260,8 @@ export class Apartment {
 
   /**
    * Cuts off every remote holder of JS object `id` (CoDisconnectObject on each of its blocks that
-   * still exists: the apartment's thread checks, since it is the one that frees them).
+   * still exists: the apartment's thread checks, since it is the one that frees them). Resolves
+   * once done: when no call has run on the object for a while (apartment_worker.ts says why).
    */
   async disconnect(id: number): Promise<void> {
     await this.#post(ApartmentMessage.disconnect, null, BigInt(id));

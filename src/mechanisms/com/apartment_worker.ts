@@ -50,6 +50,15 @@ export const MAX_INVOCATION = 0x7fffffff;
  * anyway (see `forward`): the JS answer may, in rare code, wait for one of them.
  */
 export const HOLD_BACK_MS = 250;
+/**
+ * How long (ms) no call may have run on a JS object before the apartment cuts it off
+ * (CoDisconnectObject): see `disconnectWhenQuiet`.
+ */
+export const DISCONNECT_QUIET_MS = 200;
+/** After this long (ms) a cut-off waits only for the call running on the object to end. */
+export const DISCONNECT_MAX_WAIT_MS = 2000;
+/** The timer that retries cut-offs waiting for quiet (above every invocation id's timer). */
+const DISCONNECT_TIMER = 0x80000000;
 
 /** The kinds of JS object blocks. */
 export const ObjectKind = { dispatch: 0, factory: 1 } as const;
@@ -64,6 +73,9 @@ export const apartmentConstants = {
   FRAME_INVOCATION_SHIFT,
   MAX_INVOCATION,
   HOLD_BACK_MS,
+  DISCONNECT_QUIET_MS,
+  DISCONNECT_MAX_WAIT_MS,
+  DISCONNECT_TIMER,
   COINIT_APARTMENTTHREADED: 0x2,
   S_OK: 0,
   E_NOINTERFACE: 0x80004002 | 0,
@@ -161,6 +173,7 @@ function apartmentThread(scope: Scope): void {
     if (--b.refs > 0) return b.refs;
     blocks.delete(self);
     byId.delete(b.id);
+    activity.delete(b.id);
     k.HeapFree(heap, 0, self);
     post({ type: "released", id: b.id });
     return 0;
@@ -255,6 +268,49 @@ function apartmentThread(scope: Scope): void {
   };
   const objectId = (self: bigint) => blocks.get(self)?.id ?? -1;
 
+  // --- cutting objects off (CoDisconnectObject) once no call runs on them ---
+  //
+  // Wine's RPC thread that ran a call on an object keeps a reference to its stub until just after
+  // this thread answered. Cut off in between (or while the call waits for its JS answer), the
+  // object's stub is then freed on that RPC thread, which calls the object's Release there: a JS
+  // callback of this thread, which cannot run on another (the process hung). So a cut-off waits
+  // until no call has run on the object for DISCONNECT_QUIET_MS. (Windows frees an STA object's
+  // stub on the apartment's own thread.)
+  /** Per JS object id: calls on its blocks running now, and when the last one ended. */
+  const activity = new Map<number, { calls: number; last: number }>();
+  const enter = (self: bigint) => {
+    const id = objectId(self);
+    if (id < 0) return undefined;
+    let a = activity.get(id);
+    if (!a) activity.set(id, a = { calls: 0, last: 0 });
+    a.calls++;
+    return a;
+  };
+  const leave = (a: { calls: number; last: number } | undefined) => {
+    if (!a) return;
+    a.calls--;
+    a.last = performance.now();
+  };
+  /** Cut-offs waiting for quiet, by JS object id: when asked for, and the request ids to answer. */
+  const cutOffs = new Map<number, { since: number; requests: number[] }>();
+  const disconnectWhenQuiet = (): void => {
+    const now = performance.now();
+    for (const [id, { since, requests }] of cutOffs) {
+      // Never while a call runs; after DISCONNECT_QUIET_MS without one, or between calls once
+      // asked for long enough ago (an object called without pause is still cut off).
+      const a = activity.get(id);
+      const quiet = !a || (a.calls === 0 &&
+        (now - a.last >= c.DISCONNECT_QUIET_MS || now - since >= c.DISCONNECT_MAX_WAIT_MS));
+      if (!quiet) continue;
+      cutOffs.delete(id);
+      // Checked here, on the thread that frees blocks: the JS thread may not have heard yet that
+      // a block was released, and CoDisconnectObject on freed memory crashes in combase.
+      for (const [p, b] of [...blocks]) if (b.id === id && blocks.has(p)) o.CoDisconnectObject(p, 0);
+      for (const r of requests) post({ type: "done", id: r });
+    }
+    if (cutOffs.size === 0) u.KillTimer(hwnd, BigInt(c.DISCONNECT_TIMER));
+  };
+
   const wideString = (p: bigint): string => {
     if (p === 0n) return "";
     let s = "";
@@ -270,6 +326,7 @@ function apartmentThread(scope: Scope): void {
   const cbs: { close(): void }[] = [];
   const fn = (args: string[], returns: string, f: (...a: never[]) => number | bigint) => {
     const guarded = (...a: never[]) => {
+      const calls = enter(a[0] as bigint); // every method's first argument is the block
       try { // never throw into COM's native frames
         return f(...a);
       } catch (e) {
@@ -277,6 +334,8 @@ function apartmentThread(scope: Scope): void {
           post({ type: "error", message: `COM callback: ${e}` });
         } catch { /* nothing more can be done */ }
         return returns === "i32" ? c.E_UNEXPECTED : 0;
+      } finally {
+        leave(calls);
       }
     };
     const cb = backend.callback(args as never, returns as never, guarded as never);
@@ -442,7 +501,8 @@ function apartmentThread(scope: Scope): void {
         return 0n;
       }
       if (m === c.WM_TIMER) {
-        if (waiting.includes(Number(wParam))) overdue.add(Number(wParam));
+        if (wParam === BigInt(c.DISCONNECT_TIMER)) disconnectWhenQuiet();
+        else if (waiting.includes(Number(wParam))) overdue.add(Number(wParam));
         return 0n;
       }
       if (m === c.ref) {
@@ -454,11 +514,12 @@ function apartmentThread(scope: Scope): void {
         return 0n;
       }
       if (m === c.disconnect) {
-        // Checked here, on the thread that frees blocks: the JS thread may not have heard yet that
-        // a block was released, and CoDisconnectObject on freed memory crashes in combase.
         const id = Number(lParam);
-        for (const [p, b] of [...blocks]) if (b.id === id && blocks.has(p)) o.CoDisconnectObject(p, 0);
-        post({ type: "done", id: Number(wParam) });
+        const pending = cutOffs.get(id) ?? { since: performance.now(), requests: [] };
+        pending.requests.push(Number(wParam));
+        cutOffs.set(id, pending);
+        u.SetTimer(hwnd, BigInt(c.DISCONNECT_TIMER), c.DISCONNECT_QUIET_MS, 0n);
+        disconnectWhenQuiet();
         return 0n;
       }
       if (m === c.answer) {

@@ -212,7 +212,9 @@ export class ComRuntime implements ObjectBridge {
  * fail from now on, and the references they held are dropped, so the object is no longer kept for
  * them. For clients that died holding references: COM itself drops those only when its pings go
  * unanswered (about six minutes on Windows; never under Wine), and until then the apartment, and
- * with it a Deno process, stays up.
+ * with it a Deno process, stays up. It takes effect once no call has run on `target` for 200 ms
+ * (or, if it is called without pause, 2 s later, between two calls); a call running then ends
+ * first.
  */
 export function disconnectObject(target: object): void {
   const a = Apartment.current;

@@ -12,7 +12,7 @@
 //     - the pure test tier: each tests/core/*_test.ts in `deno test`, with no permission but
 //       --allow-env (no FFI, files, network or subprocesses), each test counted.
 //  2. Wine: every tests/*_test.ts in the Windows builds of Deno and of Bun (two at a time, each in
-//     a Wine prefix of its own, with WINIPC_LANES=2: LANES), then `npm run demo`'s
+//     a Wine prefix of its own: LANES; one at a time with WINIPC_LANES=1), then `npm run demo`'s
 //     examples/demo.ts in both (checked by scripts/demo.mjs checkDemo: every step passed, every
 //     mechanism covered, no noise).
 //
@@ -347,20 +347,21 @@ async function demoRuns(summary) {
 }
 
 /**
- * The lanes of the Wine phase. With WINIPC_LANES=2, two test processes run at once, each in a
- * Wine prefix of its own (session.sh: a wineserver each, so their windows, clipboards, named
- * objects and serial cables are apart): one lane mostly waits on its wineserver's round trips, so
- * two keep both cores busy and the phase takes about half as long. The default is one lane, each
- * file's output shown as it comes: see the README for why two are not the default yet.
+ * The lanes of the Wine phase: two test processes run at once, each in a Wine prefix of its own
+ * (session.sh: a wineserver each, so their windows, clipboards, named objects and serial cables
+ * are apart). One lane mostly waits on its wineserver's round trips, so two keep both cores busy
+ * and the phase takes about half as long. WINIPC_LANES=1 runs one file at a time, its output
+ * shown as it comes.
  */
-const LANES = process.env.WINIPC_LANES === "2" ? ["prefix", "prefix-lane2"] : ["prefix"];
+const LANES = process.env.WINIPC_LANES === "1" ? ["prefix"] : ["prefix", "prefix-lane2"];
 /** The slowest files go first, so the two lanes end at about the same time. */
 const SLOWEST = ["load_test.ts", "leak_test.ts", "fault_test.ts", "shared_memory_test.ts", "hostile_test.ts"];
 const slowness = (file) => (SLOWEST.indexOf(file) + SLOWEST.length + 1) % (SLOWEST.length + 1);
 
 /**
  * Runs one file in the given runtimes, one after another, in the lane's prefix (the two-hosts
- * file: on host B, in prefix-b); prints each run's output whole and returns a summary row each.
+ * file: on host B, in prefix-b); prints each run's output (whole once it ends when lanes run side
+ * by side, as it comes with one lane) and returns a summary row each.
  */
 async function runFile(file, runtimes, prefix) {
   const rows = [];

@@ -19,10 +19,10 @@ mounted() { mountpoint -q "$1" 2>/dev/null; }
 #   prefix        the test runner's first lane, and every other use
 #   prefix-b      host B of the two-hosts test, in another network namespace (Wine creates sockets
 #                 in the wineserver, so a host of its own needs a wineserver of its own)
-#   prefix-lane2  with WINIPC_LANES=2, the runner's second lane: a second test file runs there at
-#                 the same time
-LANES="prefix"
-[ "${WINIPC_LANES:-1}" = 2 ] && LANES="prefix prefix-lane2"
+#   prefix-lane2  the runner's second lane: a second test file runs there at the same time
+#                 (WINIPC_LANES=1: no second lane)
+LANES="prefix prefix-lane2"
+[ "${WINIPC_LANES:-2}" = 1 ] && LANES="prefix"
 PREFIXES="$LANES prefix-b"
 
 # A prefix's serial cables (start_serial): its COM1..COM3 are /dev/winipc-comN..N+2, and COM3's

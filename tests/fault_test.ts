@@ -185,7 +185,14 @@ function killPlan(bigMax: number): fc.Arbitrary<KillPlan> {
 /** The run of peers against one listener. */
 class Scenario {
   #n = 0;
-  constructor(readonly server: Listener, readonly address: string, readonly halfDuplex = false) {}
+  readonly server: Listener;
+  readonly address: string;
+  readonly halfDuplex: boolean;
+  constructor(server: Listener, address: string, halfDuplex = false) {
+    this.server = server;
+    this.address = address;
+    this.halfDuplex = halfDuplex;
+  }
 
   /** Sends `messages` and checks their echoes: all in flight at once, or in turns. */
   async #echo(ch: Channel, messages: Uint8Array[]): Promise<void> {

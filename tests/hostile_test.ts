@@ -63,7 +63,14 @@ const text = (s: string) => new TextEncoder().encode(s);
 
 /** The hostile peer process and its trusted control channel. */
 class Hostile implements AsyncDisposable {
-  private constructor(readonly listener: Listener, readonly control: Channel, readonly peer: Peer) {}
+  readonly listener: Listener;
+  readonly control: Channel;
+  readonly peer: Peer;
+  private constructor(listener: Listener, control: Channel, peer: Peer) {
+    this.listener = listener;
+    this.control = control;
+    this.peer = peer;
+  }
 
   static async start(): Promise<Hostile> {
     const name = uniqueName("hostile-control");

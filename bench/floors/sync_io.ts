@@ -14,7 +14,9 @@ export class SyncIo implements Disposable {
   readonly #buf: NativeMemory;
   readonly #count = new Uint32Array(1);
 
-  constructor(readonly handle: bigint, size: number) {
+  readonly handle: bigint;
+  constructor(handle: bigint, size: number) {
+    this.handle = handle;
     this.#buf = new NativeMemory(size);
   }
 

@@ -78,11 +78,13 @@ export abstract class ChannelBase implements Channel {
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
 
+  readonly address: string;
   /**
    * @param address the channel's address, for messages and errors.
    * @throws {RangeError} `maxMessageSize` is not an integer from 0 to 2^32-1.
    */
-  constructor(readonly address: string, opts: ChannelOptions = {}) {
+  constructor(address: string, opts: ChannelOptions = {}) {
+    this.address = address;
     const max = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     if (!Number.isSafeInteger(max) || max < 0 || max > 0xffffffff) {
       throw new RangeError(`maxMessageSize must be an integer from 0 to 2^32-1, got ${max}`);
@@ -248,8 +250,10 @@ export abstract class ListenerBase<C = Channel> implements Listener<C> {
   readonly #accepts: OpQueue;
   #closePromise: Promise<void> | undefined;
 
+  readonly address: string;
   /** @param address the address this listener serves. */
-  constructor(readonly address: string) {
+  constructor(address: string) {
+    this.address = address;
     this.#accepts = new OpQueue(`${address}: server`);
   }
 

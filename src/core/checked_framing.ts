@@ -48,11 +48,14 @@ export class CheckedFrameDecoder {
   /** Bytes skipped as not belonging to a valid frame, in total. */
   skipped = 0;
 
+  /** The largest payload accepted, in bytes. */
+  readonly maxMessageSize: number;
   /** A decoder that takes a header claiming more than `maxMessageSize` bytes for noise. */
   constructor(
-    /** The largest payload accepted, in bytes. */
-    readonly maxMessageSize: number,
-  ) {}
+    maxMessageSize: number,
+  ) {
+    this.maxMessageSize = maxMessageSize;
+  }
 
   /** Adds bytes read from the stream. */
   push(chunk: Uint8Array): void {

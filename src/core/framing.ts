@@ -42,11 +42,14 @@ export class FrameDecoder {
   #need = -1; // payload length of the frame in progress, -1 while its header is incomplete
   #skip = 0; // payload bytes of a refused frame still to discard
 
+  /** The largest message accepted, in bytes. */
+  readonly maxMessageSize: number;
   /** A decoder that refuses messages over `maxMessageSize` bytes. */
   constructor(
-    /** The largest message accepted, in bytes. */
-    readonly maxMessageSize: number,
-  ) {}
+    maxMessageSize: number,
+  ) {
+    this.maxMessageSize = maxMessageSize;
+  }
 
   /** Bytes held that do not yet form a whole message. */
   get buffered(): number {

@@ -76,7 +76,10 @@ export class OpQueue {
   readonly #closing = new AbortController();
   #queued = 0;
 
-  constructor(readonly what: string) {}
+  readonly what: string;
+  constructor(what: string) {
+    this.what = what;
+  }
 
   /** Whether an operation is queued or running (a caller's fast path must then wait its turn). */
   get busy(): boolean {

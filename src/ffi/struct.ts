@@ -111,7 +111,9 @@ export class Struct<F extends Fields> {
   /** Each field's byte offset. */
   readonly offsets: { readonly [K in keyof F]: number };
 
-  constructor(readonly fields: F) {
+  readonly fields: F;
+  constructor(fields: F) {
+    this.fields = fields;
     let at = 0;
     let align = 1;
     const offsets: Record<string, number> = {};

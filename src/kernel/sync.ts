@@ -109,14 +109,21 @@ export function waitForAny(objects: readonly Waitable[], opts: WaitOptions = {})
 /** What events, semaphores and mutexes share: an owned handle, the name, and whether it was new. */
 export abstract class KernelObject implements Waitable, Disposable {
   /** @internal */
+  protected readonly owned: OwnedHandle;
+  /** The full kernel name (`Local\NAME`), or undefined for an unnamed object. */
+  readonly name: string | undefined;
+  /** False when `create` opened an object that already existed (and after `open`). */
+  readonly created: boolean;
+  /** @internal */
   protected constructor(
-    /** @internal */
-    protected readonly owned: OwnedHandle,
-    /** The full kernel name (`Local\NAME`), or undefined for an unnamed object. */
-    readonly name: string | undefined,
-    /** False when `create` opened an object that already existed (and after `open`). */
-    readonly created: boolean,
-  ) {}
+    owned: OwnedHandle,
+    name: string | undefined,
+    created: boolean,
+  ) {
+    this.owned = owned;
+    this.name = name;
+    this.created = created;
+  }
   /** The HANDLE, for waits (see {@link waitForAny}). Throws after close. */
   get handle(): bigint {
     return this.owned.value;

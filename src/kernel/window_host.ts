@@ -301,12 +301,14 @@ export class WindowHost implements AsyncDisposable {
    */
   onFailure: ((error: WinipcError) => void) | undefined;
 
+  /** The window's handle, for other processes to send or post to. */
+  readonly hwnd: bigint;
   /** @internal Made by its thread; use {@link WindowHost.create}. */
   constructor(
     thread: WindowThread,
-    /** The window's handle, for other processes to send or post to. */
-    readonly hwnd: bigint,
+    hwnd: bigint,
   ) {
+    this.hwnd = hwnd;
     this.#thread = thread;
   }
 

@@ -23,7 +23,9 @@ export class BytePipe {
   /** Set when two reads overlapped. */
   overlapped = false;
 
-  constructor(readonly cuts: number[] = [Infinity]) {
+  readonly cuts: number[];
+  constructor(cuts: number[] = [Infinity]) {
+    this.cuts = cuts;
     if (!cuts.some((c) => c > 0)) throw new RangeError("a BytePipe needs a chunk size above 0");
   }
 

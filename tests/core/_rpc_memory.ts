@@ -14,7 +14,10 @@ class End implements RpcTransport {
   /** Bytes written by this end, in order (for tests that look at the wire). */
   readonly written: Uint8Array[] = [];
 
-  constructor(readonly remote: string) {}
+  readonly remote: string;
+  constructor(remote: string) {
+    this.remote = remote;
+  }
 
   deliver(chunk: Uint8Array | null): void {
     this.#chunks.push(chunk);

@@ -29,8 +29,16 @@ class FakePeer {
   #inbox: (Uint8Array | null)[] = [];
   #wake: (() => void) | undefined;
 
+  readonly opts: {
+    kind?: "message" | "raw";
+    chunk?: number;
+    halfClose?: boolean;
+    send?: boolean;
+    receive?: boolean;
+    endSend?: boolean;
+  };
   constructor(
-    readonly opts: {
+    opts: {
       kind?: "message" | "raw";
       chunk?: number;
       halfClose?: boolean;
@@ -38,7 +46,9 @@ class FakePeer {
       receive?: boolean;
       endSend?: boolean;
     } = {},
-  ) {}
+  ) {
+    this.opts = opts;
+  }
 
   deliver(...items: (Uint8Array | string | null)[]): void {
     for (const m of items) this.#inbox.push(typeof m === "string" ? enc(m) : m);

@@ -74,7 +74,11 @@ function decode(b: Uint8Array | null): Required<Entry> | undefined {
 class Slot {
   readonly format: string;
 
-  constructor(readonly clip: Clipboard, readonly name: string) {
+  readonly clip: Clipboard;
+  readonly name: string;
+  constructor(clip: Clipboard, name: string) {
+    this.clip = clip;
+    this.name = name;
     this.format = `winipc-clipboard-channel:${name}`;
   }
 
@@ -214,16 +218,18 @@ export class ClipboardChannelServer extends ListenerBase<ClipboardChannel>
   /** Owning this named event is what makes this the only server of the name (until close). */
   readonly #claim: KernelEvent;
 
+  /** The channel's name. */
+  readonly name: string;
   /**
    * Serves the clipboard channel `name`: claims the name at once (in this session), then
    * nothing happens until `accept`.
    * @throws {AddressInUseError} another server (in this process or another) serves `name`.
    */
   constructor(
-    /** The channel's name. */
-    readonly name: string,
+    name: string,
   ) {
     super(`clipboard:${name}`);
+    this.name = name;
     try {
       this.#claim = KernelEvent.create(`winipc-clipboard-${name.replaceAll("\\", "/")}`, { mode: "create" });
     } catch (e) {

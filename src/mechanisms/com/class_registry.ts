@@ -48,7 +48,14 @@ function deleteTree(hive: RegistryHive, path: string): void {
 
 /** The registry entries of one class; `remove()` deletes exactly what `add` made. */
 export class ClassEntries {
-  private constructor(readonly hive: RegistryHive, readonly progId: string, readonly clsid: string) {}
+  readonly hive: RegistryHive;
+  readonly progId: string;
+  readonly clsid: string;
+  private constructor(hive: RegistryHive, progId: string, clsid: string) {
+    this.hive = hive;
+    this.progId = progId;
+    this.clsid = clsid;
+  }
 
   /**
    * Registers ProgID `progId` for class `clsid` (braces included).

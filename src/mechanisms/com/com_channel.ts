@@ -92,7 +92,10 @@ const myPid = () => kernel32.sync.GetCurrentProcessId();
  * the JS object itself when both ends are in this process.
  */
 class PeerObject {
-  constructor(readonly target: unknown) {}
+  readonly target: unknown;
+  constructor(target: unknown) {
+    this.target = target;
+  }
 
   call(name: string, ...args: unknown[]): Promise<unknown> {
     return callMember(this.target, name, ...args);

@@ -66,7 +66,12 @@ export function answerInvoke(rt: ComRuntime, e: Ev<"invoke">): void {
 }
 
 class InvokeFailure {
-  constructor(readonly hr: number, readonly argErr?: number) {}
+  readonly hr: number;
+  readonly argErr: number | undefined;
+  constructor(hr: number, argErr?: number) {
+    this.hr = hr;
+    this.argErr = argErr;
+  }
 }
 
 async function invoke(rt: ComRuntime, x: Exported, e: Ev<"invoke">): Promise<number> {

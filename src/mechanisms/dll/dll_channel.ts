@@ -44,7 +44,12 @@ const sizeInfoName = (name: string) => `winipc-dll-${name}-size`;
 
 /** The server's section, and the mapping publishing its size: `close()` releases both. */
 class ServedSection implements SharedRegion {
-  constructor(readonly section: DllSharedMemory, readonly info: SharedMemory) {}
+  readonly section: DllSharedMemory;
+  readonly info: SharedMemory;
+  constructor(section: DllSharedMemory, info: SharedMemory) {
+    this.section = section;
+    this.info = info;
+  }
   get size(): number {
     return this.section.size;
   }

@@ -95,14 +95,18 @@ export class DllSharedMemory extends RegionBase implements SharedRegion {
   /** A view of the whole section. */
   readonly whole: SharedView;
 
+  /** The DLL file, from {@link sharedDllPath}. */
+  readonly path: string;
+  /** The section's size in bytes. */
+  readonly size: number;
   private constructor(
     module: OwnedHandle,
-    /** The DLL file, from {@link sharedDllPath}. */
-    readonly path: string,
-    /** The section's size in bytes. */
-    readonly size: number,
+    path: string,
+    size: number,
   ) {
     super();
+    this.path = path;
+    this.size = size;
     this.#module = module;
     const base = module.value + BigInt(SHARED_SECTION_RVA);
     this.whole = new SharedView({ base, length: size, readOnly: false, release: () => {} }); // FreeLibrary unmaps

@@ -167,7 +167,12 @@ class PipeMessageStream implements ByteStream {
   #parts: Uint8Array[] = [];
   #size = 0;
 
-  constructor(readonly stream: HandleStream, readonly limit: number) {}
+  readonly stream: HandleStream;
+  readonly limit: number;
+  constructor(stream: HandleStream, limit: number) {
+    this.stream = stream;
+    this.limit = limit;
+  }
 
   async read(opts: WaitOptions): Promise<Uint8Array | null> {
     while (true) {
@@ -282,7 +287,10 @@ class InstanceCount {
   open = 0;
   #freed = Promise.withResolvers<void>();
 
-  constructor(readonly onClosed: () => void) {}
+  readonly onClosed: () => void;
+  constructor(onClosed: () => void) {
+    this.onClosed = onClosed;
+  }
 
   /** Resolves at the next close; take it before CreateNamedPipeW, so no close is missed. */
   next(): Promise<void> {

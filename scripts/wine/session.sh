@@ -58,6 +58,11 @@ up() {
     printf '#!/bin/sh\nexec wine /opt/runtimes/%s.exe "$@"\n' "$name" > "$root/opt/runtimes/$name"
     chmod +x "$root/opt/runtimes/$name"
   done
+  # koffi's Windows binary beside the Linux one in this tree's node_modules, where koffi looks.
+  local koffi_win="$repo/node_modules/@koromix/koffi-win32-x64"
+  if [ -d "$repo/node_modules/koffi" ] && [ ! -f "$koffi_win/win32_x64/koffi.node" ]; then
+    mkdir -p "$koffi_win" && cp -r "$WINIPC_KOFFI_WIN/." "$koffi_win/"
+  fi
   mounted "$root/proc" || mount -t proc proc "$root/proc"
   mounted "$root/dev" || mount --rbind /dev "$root/dev"
   # Always this work tree: a mount left by an earlier run may point at another clone.

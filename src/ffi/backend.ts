@@ -1,6 +1,6 @@
 /**
- * The interface every runtime backend implements. A third backend (Node.js through koffi) is one
- * more file implementing {@link Backend}; no mechanism changes.
+ * The interface every runtime backend implements: Deno (`Deno.dlopen`), Bun (`bun:ffi`) and Node
+ * (koffi), one file each; no mechanism knows which it runs on.
  * @module
  */
 import type { FfiType, Library, NativeFunction, SymbolTable } from "./types.ts";
@@ -14,7 +14,7 @@ export interface NativeCallback {
 
 /** What a runtime must provide to winipc. */
 export interface Backend {
-  readonly runtime: "deno" | "bun";
+  readonly runtime: "deno" | "bun" | "node";
   /**
    * JavaScript source of an expression that evaluates, in a worker's module, to this backend
    * (its synchronous functions; top-level `await` allowed). It imports nothing: worker sources
@@ -39,7 +39,7 @@ export interface Backend {
   ): NativeFunction<A, R>;
   /**
    * A native function pointer that calls `fn`. Only for calls made on the thread that created it
-   * (a window procedure called by that thread's message loop): neither runtime's cross-thread
+   * (a window procedure called by that thread's message loop): no runtime's cross-thread
    * callbacks are used. `ptr` arguments arrive as bigint.
    */
   callback(

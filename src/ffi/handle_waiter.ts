@@ -4,7 +4,7 @@
  *
  * Deno: a `nonblocking` WaitForMultipleObjects on its FFI thread pool.
  *
- * Bun: a worker of its own per waiter, woken by a doorbell in shared memory (Atomics.notify)
+ * Bun and Node: a worker of its own per waiter, woken by a doorbell in shared memory (Atomics.notify)
  * rather than by a message. A message to a worker wakes its event loop, which costs about three
  * wineserver round trips under Wine (and an I/O completion packet on Windows); the doorbell costs
  * none. The result still comes back as a message: that is what wakes the JS thread.
@@ -61,7 +61,7 @@ export function serveDoorbellWaits(
   if (early.length > 0) start(early[0].data);
 }
 
-/** Bun: one worker, rung through shared memory. */
+/** Bun and Node: one worker, rung through shared memory. */
 class DoorbellWaiter implements HandleWaiter {
   readonly #shared = new SharedArrayBuffer(LIST_OFFSET + 8 * MAX_HANDLES);
   readonly #ctrl = new Int32Array(this.#shared, 0, 2);
@@ -120,5 +120,5 @@ const poolWaiter: HandleWaiter = {
 
 /** A waiter for one caller that makes one wait at a time (a wait group). */
 export function handleWaiter(): HandleWaiter {
-  return runtimeName === "bun" ? new DoorbellWaiter() : poolWaiter;
+  return runtimeName === "deno" ? poolWaiter : new DoorbellWaiter();
 }

@@ -13,8 +13,73 @@
  */
 import { WinipcError } from "../core/errors.ts";
 
-/** A worker as both runtimes have it; Bun adds ref/unref (whether it keeps the process alive). */
+/**
+ * A worker as the runtimes have it: a Web Worker (Deno, Bun); Bun and Node add ref/unref (whether
+ * it keeps the process alive). Under Node it is a `node:worker_threads` Worker behind the same
+ * face (see {@link NodeInlineWorker}).
+ */
 export type InlineWorker = Worker & { ref?(): void; unref?(): void };
+
+// deno-lint-ignore no-explicit-any
+const g = globalThis as any;
+/** Node has no Web Worker; its worker_threads stand in (loaded only there). */
+const nodeWorkers: typeof import("node:worker_threads") | undefined =
+  g.Deno === undefined && g.Bun === undefined && typeof g.process?.versions?.node === "string"
+    ? await import("node:worker_threads")
+    : undefined;
+
+/**
+ * What a worker's source starts with under Node: a `self` as a Web Worker's (its `onmessage` gets
+ * `{ data }`, its `postMessage` posts to the owner).
+ */
+const NODE_SELF = `const { parentPort: __port } = await import("node:worker_threads");
+const self = { onmessage: null, postMessage: (m, t) => __port.postMessage(m, t) };
+__port.on("message", (data) => self.onmessage?.({ data }));
+`;
+
+/** How many winipc worker threads run now (Node only). */
+let liveNodeWorkers = 0;
+
+/** @internal Node only: whether a winipc worker thread still runs (see backend_node.ts, at exit). */
+export function nodeWorkersRunning(): boolean {
+  return liveNodeWorkers > 0;
+}
+
+/** A `node:worker_threads` Worker with the part of the Web Worker face winipc uses. */
+class NodeInlineWorker {
+  readonly #worker: import("node:worker_threads").Worker;
+  onmessage: ((e: { data: unknown }) => void) | null = null;
+
+  constructor(url: URL, name: string) {
+    this.#worker = new nodeWorkers!.Worker(url, { name });
+    liveNodeWorkers++;
+    this.#worker.once("exit", () => liveNodeWorkers--);
+    this.#worker.on("message", (data) => this.onmessage?.({ data }));
+  }
+
+  addEventListener(type: "error" | "messageerror", listener: (e: unknown) => void): void {
+    this.#worker.on(type, (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      listener({ message, error, preventDefault() {} });
+    });
+  }
+
+  postMessage(message: unknown, transfer?: Transferable[]): void {
+    this.#worker.postMessage(message, transfer as never);
+  }
+
+  terminate(): void {
+    void this.#worker.terminate();
+  }
+
+  ref(): void {
+    this.#worker.ref();
+  }
+
+  unref(): void {
+    this.#worker.unref();
+  }
+}
 
 /** The global scope inside a worker, as an entry function uses it. */
 export interface WorkerGlobal {
@@ -37,11 +102,16 @@ export const workerTestHooks: { startFailure?: string } = {};
 
 const urls = new Map<string, string>();
 
-/** A blob: URL for `source`, made once per source (one per kind of worker; kept for the process). */
+/**
+ * A blob: URL for `source`, made once per source (one per kind of worker; kept for the process);
+ * under Node, whose workers take no blob: URL, a data: URL.
+ */
 function urlOf(source: string): string {
   let url = urls.get(source);
   if (url === undefined) {
-    url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    url = nodeWorkers
+      ? `data:text/javascript,${encodeURIComponent(source)}`
+      : URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
     urls.set(source, url);
   }
   return url;
@@ -61,12 +131,15 @@ export function startInlineWorker<O>(
   handlers: WorkerHandlers<O>,
 ): InlineWorker {
   const hook = workerTestHooks.startFailure;
-  const source = (hook === undefined ? "" : `throw new Error(${JSON.stringify(hook)});\n`) +
+  const source = (nodeWorkers ? NODE_SELF : "") +
+    (hook === undefined ? "" : `throw new Error(${JSON.stringify(hook)});\n`) +
     "const early = [];\nself.onmessage = (e) => early.push(e);\n" +
     `(${entry})(self, early, ${args.join(", ")});\n`;
   let worker: InlineWorker;
   try {
-    worker = new Worker(urlOf(source), { type: "module", name: `winipc ${name}` });
+    worker = nodeWorkers
+      ? new NodeInlineWorker(new URL(urlOf(source)), `winipc ${name}`) as unknown as InlineWorker
+      : new Worker(urlOf(source), { type: "module", name: `winipc ${name}` });
   } catch (cause) {
     throw new WinipcError(`${name}: cannot start its worker thread`, { cause });
   }

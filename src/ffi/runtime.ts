@@ -1,6 +1,6 @@
 /**
  * Runtime detection and the backend interface. This module and the backends it loads are the
- * only code that touches `Deno.dlopen` or `bun:ffi`.
+ * only code that touches `Deno.dlopen`, `bun:ffi` or koffi.
  * @module
  */
 import type { Backend } from "./backend.ts";
@@ -11,21 +11,19 @@ export type { Backend } from "./backend.ts";
 const g = globalThis as any;
 
 /** The runtime this process runs on. */
-export const runtimeName: "deno" | "bun" = typeof g.Bun !== "undefined"
+export const runtimeName: "deno" | "bun" | "node" = typeof g.Bun !== "undefined"
   ? "bun"
   : typeof g.Deno !== "undefined"
   ? "deno"
+  : typeof g.process?.versions?.node === "string"
+  ? "node"
   : (() => {
-    const node = g.process?.versions?.node;
-    const found = typeof node === "string"
-      ? `Node ${node}, which is not supported yet`
-      : "an unknown runtime";
-    throw new WinipcError(
-      `winipc: unsupported runtime: winipc runs on Deno or Bun (on Windows); this is ${found}`,
-    );
+    throw new WinipcError("winipc: unsupported runtime: winipc runs on Deno, Bun or Node (on Windows)");
   })();
 
 /** The backend for this runtime, loaded once. */
 export const backend: Backend = runtimeName === "deno"
   ? (await import("./backend_deno.ts")).denoBackend
-  : (await import("./backend_bun.ts")).bunBackend;
+  : runtimeName === "bun"
+  ? (await import("./backend_bun.ts")).bunBackend
+  : (await import("./backend_node.ts")).nodeBackend;

@@ -1,4 +1,4 @@
-/** The messages between the Bun backend and its call worker. @module */
+/** The messages between a backend's call pool (call_pool.ts) and its call workers. @module */
 import type { SymbolSpec } from "./types.ts";
 
 /** A request to the call worker. */

@@ -1,10 +1,10 @@
 /**
- * Bun only: the worker thread that makes one blocking FFI call at a time for the main thread
- * (see backend_bun.ts). It loads each DLL once per symbol it is asked for. The worker runs
+ * Bun and Node: the worker thread that makes one blocking FFI call at a time for the main thread
+ * (see call_pool.ts). It loads each DLL once per symbol it is asked for. The worker runs
  * {@link serveCalls}'s text (inline_worker.ts), so the function is self-contained.
  * @module
  */
-import type { CallReply, CallRequest } from "./bun_types.ts";
+import type { CallReply, CallRequest } from "./call_types.ts";
 import type { RawBackend } from "./backend.ts";
 import type { WorkerGlobal } from "./inline_worker.ts";
 

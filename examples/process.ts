@@ -20,7 +20,7 @@ const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 async function parent(): Promise<void> {
   // The command line that runs this script in this same runtime, with the same permission.
   const script = fileURLToPath(import.meta.url);
-  const args = process.versions.bun ? [script, "child"] : ["run", "--allow-ffi", script, "child"];
+  const args = process.versions.deno ? ["run", "--allow-ffi", script, "child"] : [script, "child"];
   await using child = spawn(process.execPath, { args }); // stdin and stdout: pipes; stderr: ours
   console.log(`parent: started child process ${child.pid}`);
   await child.stdin!.write(encode("hello\nanonymous pipes\n"));

@@ -88,9 +88,21 @@ function run(cmd, args, timeoutMs, env = process.env, echo = true) {
 
 /** Counts from the runner's own summary; a file that ran nothing countable counts as 1 failed. */
 function parseCounts(runtime, output, code) {
-  // deno: "ok | 11 passed | 0 failed | 1 ignored (12s)"; bun: " 11 pass", " 1 skip", " 0 fail"
+  // deno: "ok | 11 passed | 0 failed | 1 ignored (12s)"; bun: " 11 pass", " 1 skip", " 0 fail";
+  // node (spec reporter): "ℹ pass 11", "ℹ fail 0", "ℹ cancelled 0", "ℹ skipped 1"
   let passed = 0, failed = 0, skipped = 0, found = false;
-  if (runtime === "deno") {
+  if (runtime === "node") {
+    const count = (what) => [...output.matchAll(new RegExp(`^\\S* ?${what} (\\d+)$`, "gm"))].pop();
+    const [p, f, c, s] = ["pass", "fail", "cancelled", "skipped"].map(count);
+    if (p || f) {
+      [found, passed, failed, skipped] = [
+        true,
+        +(p?.[1] ?? 0),
+        +(f?.[1] ?? 0) + +(c?.[1] ?? 0),
+        +(s?.[1] ?? 0),
+      ];
+    }
+  } else if (runtime === "deno") {
     const m = [
       ...output.matchAll(
         /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/g,
@@ -114,8 +126,9 @@ function parseCounts(runtime, output, code) {
 function failureExcerpt(runtime, output) {
   const lines = output.split(/\r?\n/);
   const out = [];
-  if (runtime === "deno") {
-    const start = lines.findIndex((l) => /^\s*ERRORS\s*$/.test(l));
+  if (runtime === "deno" || runtime === "node") {
+    const heading = runtime === "deno" ? /^\s*ERRORS\s*$/ : /failing tests:\s*$/;
+    const start = lines.findIndex((l) => heading.test(l));
     if (start >= 0) out.push(...lines.slice(start + 1, start + 30).filter((l) => l.trim()));
   } else {
     let since = 0;
@@ -371,7 +384,9 @@ async function runFile(file, runtimes, prefix) {
       const path = `tests/${file}`;
       const args = runtime === "deno"
         ? ["exec", "deno", "test", "-A", "--no-check", path]
-        : ["exec", "bun", "test", "--timeout", "600000", `./${path}`];
+        : runtime === "bun"
+        ? ["exec", "bun", "test", "--timeout", "600000", `./${path}`]
+        : ["exec", "bash", "-c", nodeTestScript(path)];
       await twoHosts?.reset();
       const command = twoHosts
         ? ["ip", ["netns", "exec", NETNS, "bash", session, ...args]]
@@ -391,17 +406,32 @@ async function runFile(file, runtimes, prefix) {
   return rows;
 }
 
-/** The Wine phase: every file in Deno and Bun under Wine, then the demo if asked, appending to `summary`. */
+/** The Wine runtimes every test file runs in (WINIPC_RUNTIMES=node,bun: only those, for a developer's run). */
+const RUNTIMES = process.env.WINIPC_RUNTIMES?.split(",") ?? ["deno", "bun", "node"];
+
+/**
+ * The shell text (in the chroot) that runs one test file in Node for Windows: node:test's spec
+ * report goes to a file, then is printed. A Linux pipe as Node's standard output fails under Wine
+ * (EBADF), so Node never writes to one. The process ends once its tests have, as `deno test` and
+ * `bun test` end (--test-force-exit).
+ */
+function nodeTestScript(path) {
+  const log = `test-results/node-logs/${path.replace(/[\\/]/g, "_")}.log`;
+  return `mkdir -p test-results/node-logs; node --test-force-exit --test-reporter=spec ./${path} > ${log} 2>&1 < /dev/null; ` +
+    `code=$?; cat ${log}; exit $code`;
+}
+
+/** The Wine phase: every file in each of RUNTIMES under Wine, then the demo if asked, appending to `summary`. */
 async function winePhase(files, summary, demo) {
   if (sh("bash", [session, "up"]) !== 0) throw new Error("could not set up the Wine environment");
   wineUp = true;
   const nativeEcho = await startNativeEcho();
   try {
-    // A job per file and runtime; the two-hosts file is one job (both runtimes use host B).
+    // A job per file and runtime; the two-hosts file is one job (every runtime uses host B).
     const jobs = files.flatMap((file) =>
       file.includes("two_hosts")
-        ? [{ file, runtimes: ["deno", "bun"] }]
-        : ["deno", "bun"].map((runtime) => ({ file, runtimes: [runtime] }))
+        ? [{ file, runtimes: RUNTIMES }]
+        : RUNTIMES.map((runtime) => ({ file, runtimes: [runtime] }))
     );
     const queue = LANES.length > 1 ? jobs.toSorted((a, b) => slowness(a.file) - slowness(b.file)) : [...jobs];
     const rows = new Map();

@@ -16,7 +16,9 @@ import {
   spawnPeer,
   test,
   uniqueName,
+  within,
 } from "./_support/harness.ts";
+import { runChild } from "./_support/process.ts";
 
 const LIMIT = 8192;
 
@@ -109,13 +111,9 @@ test("mailslot: Wine's cmd.exe (a writer no one here wrote) writes into a winipc
   const name = uniqueName("cmd");
   await using server = MailslotServer.create(name);
   const text = `hello from cmd ${runtime}`;
-  // deno-lint-ignore no-explicit-any
-  const g = globalThis as any;
-  const args = ["/c", `echo ${text}> ${server.path}`];
-  const code = runtime === "deno"
-    ? (await new g.Deno.Command("cmd.exe", { args, stdout: "null", stderr: "inherit" }).output()).code
-    : await g.Bun.spawn(["cmd.exe", ...args], { stdout: "ignore", stderr: "inherit" }).exited;
-  assert(code === 0, `cmd.exe exited with ${code}`);
+  await using cmd = runChild(["cmd.exe", "/c", `echo ${text}> ${server.path}`]);
+  const code = await within(30_000, cmd.exited, "cmd.exe");
+  assert(code === 0, `cmd.exe exited with ${code}: ${cmd.stderr()}`);
   let got = "";
   while (!got.includes(text)) got += new TextDecoder().decode(await server.receive({ timeout: 10_000 }));
   assert(got.trimEnd() === text, `received ${JSON.stringify(got)}`);

@@ -33,7 +33,6 @@ import {
   fc,
   fcParams,
   patternBytes,
-  type Peer,
   roundTripBytes,
   serveNumberedEchoes,
   spawnPeer,
@@ -41,6 +40,7 @@ import {
   uniqueName,
   within,
 } from "./_support/harness.ts";
+import { type Child, runChild } from "./_support/process.ts";
 
 const BUFFER = 64 * 1024;
 
@@ -361,11 +361,8 @@ test("raw stream on a message-mode pipe: each write is one message; reads return
 
 // --- Node.js for Windows as the peer (its net module on \\.\pipe\NAME) ---
 
-// deno-lint-ignore no-explicit-any
-const g = globalThis as any;
-
 /** A running tests/peers/node_pipe_peer.mjs; `log()` is what it wrote to its log file. */
-interface NodePeer extends Peer {
+interface NodePeer extends Child {
   log(): string;
 }
 
@@ -384,26 +381,9 @@ function spawnNodePeer(role: "serve" | "connect", name: string): NodePeer {
   mkdirSync(resolve("test-results"), { recursive: true });
   writeFileSync(log, "");
   const args = ["tests/peers/node_pipe_peer.mjs", role, pipePath(name), log];
-  let exited: Promise<number>;
-  let kill: () => void;
-  let pid: number;
-  if (g.Deno) {
-    const child = new g.Deno.Command(node, { args, stdin: "null", stdout: "null", stderr: "null" }).spawn();
-    [pid, exited] = [child.pid, child.status.then((s: { code: number }) => s.code)];
-    kill = () => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
-    };
-  } else {
-    const child = g.Bun.spawn([node, ...args], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-    [pid, exited, kill] = [child.pid, child.exited, () => child.kill(9)];
-  }
-  const reap = async () => {
-    const t = setTimeout(kill, 5000); // always reaped: still running after 5 s, it is killed
-    await exited.finally(() => clearTimeout(t));
-  };
-  return { pid, exited, kill, log: () => readFileSync(log, "utf8"), [Symbol.asyncDispose]: reap };
+  // Always reaped: still running 5 s after disposal began, it is killed.
+  const child = runChild([node, ...args], { discardOutput: true });
+  return Object.assign(child, { log: () => readFileSync(log, "utf8") });
 }
 
 /** Chunks of a byte stream: empty, small, and some past the 64 KiB pipe buffer. */

@@ -3,10 +3,10 @@
  * output, installed into a new project by the Linux phase (scripts/package_checks.mjs,
  * test-results/npm-consumer). Here, under Wine: the Windows Bun imports it as `winipc` and
  * `winipc/pipe`, the Windows Deno as `npm:winipc` and `npm:winipc/pipe` (from the project's
- * node_modules), and two processes of each make a round trip through it; the package's `winipc`
- * command runs; Node for Windows gets the unsupported-runtime error at import.
+ * node_modules), Node for Windows as `winipc` and `winipc/pipe` through koffi, and two processes
+ * of each make a round trip through it; the package's `winipc` command runs.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
 import { assert, runtime, test, uniqueName, within } from "./_support/harness.ts";
@@ -49,16 +49,21 @@ test(`npm package: ${runtime} runs the package's winipc command (its bin)`, asyn
   assert(code === 0 && out.trim() === `winipc ${pkg.version}`, `exit ${code}: ${out}${cli.stderr()}`);
 });
 
-test("npm package: Node for Windows importing it gets the unsupported-runtime error, naming Deno and Bun", async () => {
+test(`npm package: Node for Windows imports "winipc" and "winipc/pipe" (koffi installed beside it); two processes make a round trip`, async () => {
   assert(installed, notInstalled);
   const node = process.env.WINIPC_NODE;
   assert(node, "WINIPC_NODE is not set: scripts/wine/session.sh provides Node for Windows");
-  // Node's output goes to a file: a Linux pipe as Node's stdout fails under Wine (EBADF).
-  const log = resolve(CONSUMER, `node-import-${runtime}.log`);
-  writeFileSync(log, "");
-  await using child = runChild([node, "node_import.mjs", log], { cwd: CONSUMER, discardOutput: true });
-  const code = await within(60_000, child.exited, "node");
-  const said = readFileSync(log, "utf8");
-  assert(code === 0, `node exited ${code}: ${said}${child.stderr()}`);
-  assert(/unsupported runtime/.test(said) && /Deno/.test(said) && /Bun/.test(said), `Node said: ${said}`);
+  const name = uniqueName("npm-node");
+  // Node's output goes to files: a Linux pipe as Node's stdout fails under Wine (EBADF).
+  const log = (role: string) => resolve(CONSUMER, `node-${role}-${runtime}.log`);
+  const start = (role: string) =>
+    runChild([node, "roundtrip_node.mjs", role, name, log(role)], { cwd: CONSUMER, discardOutput: true });
+  await using server = start("server");
+  await using client = start("client");
+  const clientCode = await within(120_000, client.exited, "the Node client");
+  const serverCode = await within(30_000, server.exited, "the Node server");
+  const said = () =>
+    `client: ${readFileSync(log("client"), "utf8")}\nserver: ${readFileSync(log("server"), "utf8")}`;
+  assert(clientCode === 0 && serverCode === 0, `exit codes ${clientCode}/${serverCode}\n${said()}`);
+  assert(readFileSync(log("client"), "utf8").includes("round trip ok"), said());
 });

@@ -182,7 +182,13 @@ async function workerFailuresInPeer(mode: "revoke" | "hook"): Promise<void> {
 test(
   "permissions (Deno): workers without FFI permission reject each entry with a WinipcError; the process lives on",
   () => workerFailuresInPeer("revoke"),
-  { skip: runtime === "bun" ? "Bun has no permission model to take FFI away from a worker" : undefined },
+  {
+    skip: runtime === "bun"
+      ? "Bun has no permission model to take FFI away from a worker"
+      : runtime === "node"
+      ? "Node's permission model cannot take koffi (a native addon) away from one worker"
+      : undefined,
+  },
 );
 
 test(

@@ -1,5 +1,5 @@
 /**
- * One test API for `deno test` and `bun test`, peer processes, and fast-check settings.
+ * One test API for `deno test`, `bun test` and `node:test`, peer processes, and fast-check settings.
  * Tests may use runtime APIs directly (the library may not).
  * @module
  */
@@ -9,11 +9,12 @@ import { ChannelClosedError } from "../../src/core/errors.ts";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
-export const runtime: "deno" | "bun" = g.Bun ? "bun" : "deno";
+export const runtime: "deno" | "bun" | "node" = g.Bun ? "bun" : g.Deno ? "deno" : "node";
 
 type TestFn = () => void | Promise<void>;
 const bunTestSpecifier = "bun:test";
 const bunTest = runtime === "bun" ? await import(bunTestSpecifier) : undefined;
+const nodeTest = runtime === "node" ? await import("node:test") : undefined;
 
 /** Default per-test limit: cross-process property tests under Wine are slow, never endless. */
 const DEFAULT_TEST_TIMEOUT = 600_000;
@@ -26,6 +27,8 @@ export function test(name: string, fn: TestFn, opts: { timeout?: number; skip?: 
   const title = opts.skip ? `${name} (skipped: ${opts.skip})` : name;
   if (runtime === "bun") {
     (opts.skip ? bunTest.test.skip : bunTest.test)(title, fn, opts.timeout ?? DEFAULT_TEST_TIMEOUT);
+  } else if (nodeTest) {
+    nodeTest.test(title, { skip: opts.skip ?? false, timeout: opts.timeout ?? DEFAULT_TEST_TIMEOUT }, fn);
   } else {
     // Sanitizers off: the FFI waits and child processes are accounted for by the tests themselves.
     g.Deno.test({
@@ -37,6 +40,19 @@ export function test(name: string, fn: TestFn, opts: { timeout?: number; skip?: 
       sanitizeExit: false,
     });
   }
+}
+
+const childProcess = runtime === "node" ? await import("node:child_process") : undefined;
+/** Node's `child_process.spawn` (Node only). */
+export const spawnNode = (...a: Parameters<typeof import("node:child_process").spawn>) =>
+  childProcess!.spawn(...a);
+/** A Node child's exit code (a signal's death counts as 1), once it has exited. */
+export function nodeExit(child: import("node:child_process").ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once("exit", (code) => resolve(code ?? 1));
+    child.once("error", () => resolve(1));
+  });
 }
 
 /** A unique name for pipes and other named objects in this run. */
@@ -127,7 +143,7 @@ export function spawnPeer(script: string, args: string[], opts: PeerOptions = {}
         child.kill("SIGKILL");
       } catch { /* already gone */ }
     };
-  } else {
+  } else if (runtime === "bun") {
     const child = g.Bun.spawn([process.execPath, path, ...args], {
       stdin: "ignore",
       stdout: "inherit",
@@ -136,6 +152,14 @@ export function spawnPeer(script: string, args: string[], opts: PeerOptions = {}
     pid = child.pid;
     exited = child.exited;
     kill = () => child.kill(9);
+  } else {
+    // --expose-gc: a peer may force collections (gc()), as Deno peers may with their flag.
+    const child = spawnNode(process.execPath, ["--expose-gc", path, ...args], {
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    pid = child.pid!;
+    exited = nodeExit(child);
+    kill = () => child.kill("SIGKILL");
   }
   const reap = async () => {
     // Always reap: a peer still running after 5 s is killed.

@@ -6,7 +6,7 @@
  */
 import { KernelEvent } from "../../src/sync.ts";
 import { concat } from "../core/_util.ts";
-import { assert, type Peer, spawnPeer, uniqueName } from "./harness.ts";
+import { assert, nodeExit, type Peer, spawnNode, spawnPeer, uniqueName } from "./harness.ts";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
@@ -86,6 +86,32 @@ export function runChild(cmd: string[], opts: ChildOptions = {}): Child {
     streams = opts.discardOutput
       ? Promise.resolve()
       : Promise.all([collect(child.stdout, (c) => out.push(c)), collect(child.stderr, onErr)]).then(() => {});
+  } else if (!g.Bun) {
+    const child = spawnNode(cmd[0], cmd.slice(1), {
+      cwd: opts.cwd,
+      stdio: [
+        opts.stdin || opts.openInput ? "pipe" : "ignore",
+        opts.discardOutput ? "ignore" : "pipe",
+        opts.discardOutput ? "ignore" : "pipe",
+      ],
+    });
+    if (opts.stdin) {
+      child.stdin!.on("error", () => {/* the child ended early: its exit code says why */});
+      child.stdin!.end(opts.stdin);
+    }
+    pid = child.pid!;
+    status = nodeExit(child);
+    kill = () => child.kill("SIGKILL");
+    const drained = (s: NodeJS.ReadableStream | null, on: (c: Uint8Array) => void) =>
+      new Promise<void>((resolve) => {
+        if (!s) return resolve();
+        s.on("data", on);
+        s.on("end", resolve);
+        s.on("error", () => resolve());
+      });
+    streams = opts.discardOutput
+      ? Promise.resolve()
+      : Promise.all([drained(child.stdout, (c) => out.push(c)), drained(child.stderr, onErr)]).then(() => {});
   } else {
     const child = g.Bun.spawn(cmd, {
       cwd: opts.cwd,
@@ -131,7 +157,7 @@ export function runChild(cmd: string[], opts: ChildOptions = {}): Child {
   };
 }
 
-/** The path of the runtime running this test (deno.exe or bun.exe). */
+/** The path of the runtime running this test (deno.exe, bun.exe or node.exe). */
 export function runtimeExecutable(): string {
   const path = g.Deno ? g.Deno.execPath() : g.process?.execPath;
   assert(typeof path === "string", "the runtime's executable path");

@@ -9,9 +9,10 @@
  * @module
  */
 import process from "node:process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { runtime } from "./harness.ts";
+import { pathToFileURL } from "node:url";
+import { nodeExit, runtime, spawnNode } from "./harness.ts";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
@@ -66,13 +67,39 @@ export function writeReadmeBlocks(replace: Record<string, string> = {}): (Readme
   mkdirSync(BLOCK_DIR, { recursive: true });
   const tsconfig = blocks.find((b) => b.marker === "bun-tsconfig");
   if (!tsconfig) throw new Error("README.md has no block marked bun-tsconfig");
-  writeFileSync(join(BLOCK_DIR, "tsconfig.json"), tsconfig.code.replaceAll('"./winipc/', '"../../'));
+  const mapped = tsconfig.code.replaceAll('"./winipc/', '"../../');
+  writeFileSync(join(BLOCK_DIR, "tsconfig.json"), mapped);
+  // Node: the same map, as a resolution hook the blocks are run with (node --import).
+  writeFileSync(join(BLOCK_DIR, NODE_PATHS_HOOK), nodePathsHook(JSON.parse(mapped).compilerOptions.paths));
   return blocks.filter((b) => b.lang === "ts").map((b) => {
     const file = join(BLOCK_DIR, `${b.marker ?? `line-${b.line}`}.ts`);
     const code = Object.entries(replace).reduce((c, [from, to]) => c.replaceAll(from, to), b.code);
     writeFileSync(file, code);
     return { ...b, code, file };
   });
+}
+
+/** The file of the Node resolution hook that maps the README's names to this repository. */
+const NODE_PATHS_HOOK = "paths_hook.mjs";
+
+/** A module that maps tsconfig-style `paths` (relative to {@link BLOCK_DIR}) for Node's resolver. */
+function nodePathsHook(paths: Record<string, string[]>): string {
+  return `import { registerHooks } from "node:module";
+const paths = ${JSON.stringify(paths)};
+const base = new URL("./", import.meta.url);
+registerHooks({
+  resolve(specifier, context, next) {
+    for (const [key, [target]] of Object.entries(paths)) {
+      const wild = key.endsWith("/*") && specifier.startsWith(key.slice(0, -1));
+      if (specifier === key || wild) {
+        const to = wild ? target.replace("*", specifier.slice(key.length - 1)) : target;
+        return next(new URL(to, base).href, context);
+      }
+    }
+    return next(specifier, context);
+  },
+});
+`;
 }
 
 /** A running program: its exit code, and its output if it was captured. */
@@ -127,6 +154,32 @@ function startBun(file: string, args: readonly string[], capture: boolean): Star
   };
 }
 
+/** `node FILE ARGS...`. */
+function startNode(file: string, args: readonly string[], capture: boolean): Started {
+  // A README block imports the README's names: mapped by the hook written beside it.
+  const hook = join(BLOCK_DIR, NODE_PATHS_HOOK);
+  const imports = file.startsWith(BLOCK_DIR) && existsSync(hook)
+    ? ["--import", pathToFileURL(hook).href]
+    : [];
+  const child = spawnNode(process.execPath, [...imports, file, ...args], {
+    stdio: ["ignore", capture ? "pipe" : "inherit", capture ? "pipe" : "inherit"],
+  });
+  const text = (s: NodeJS.ReadableStream | null) =>
+    new Promise<string>((resolve) => {
+      if (!s) return resolve("");
+      let t = "";
+      s.on("data", (c: Uint8Array) => t += decode(c));
+      s.on("end", () => resolve(t));
+      s.on("error", () => resolve(t));
+    });
+  const output = Promise.all([text(child.stdout), text(child.stderr)]);
+  return {
+    exited: nodeExit(child),
+    output: output.then(([stdout, stderr]) => ({ stdout, stderr })),
+    kill: () => child.kill("SIGKILL"),
+  };
+}
+
 /**
  * Runs a script file as a user would, in this test's runtime: Deno with `--allow-ffi` only (the
  * README's command line), Bun as `bun FILE`, each followed by `args`. Disposing kills it if it
@@ -136,7 +189,8 @@ export function runScript(
   file: string,
   opts: { args?: readonly string[]; capture?: boolean; stopAtOnce?: boolean } = {},
 ): Program {
-  const started = (runtime === "deno" ? startDeno : startBun)(file, opts.args ?? [], opts.capture ?? false);
+  const start = runtime === "deno" ? startDeno : runtime === "bun" ? startBun : startNode;
+  const started = start(file, opts.args ?? [], opts.capture ?? false);
   started.output.catch(() => {}); // awaited by callers that captured
   return {
     ...started,

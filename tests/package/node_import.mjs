@@ -1,5 +1,5 @@
-// `node node_import.mjs LOG`: imports the installed package in Node (not supported yet) and writes
-// what happened to LOG (under Wine, Node's stdout cannot be a Linux pipe).
+// `node node_import.mjs LOG`: imports the installed package in Node on a machine that is not
+// Windows (the Linux phase) and writes what happened to LOG.
 import { writeFileSync } from "node:fs";
 
 const log = process.argv[2];

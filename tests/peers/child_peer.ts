@@ -17,16 +17,22 @@ const g = globalThis as any;
 async function* stdinChunks(): AsyncGenerator<Uint8Array> {
   if (g.Deno) {
     for await (const c of g.Deno.stdin.readable) yield c;
-  } else {
+  } else if (g.Bun) {
     for await (const c of g.Bun.stdin.stream()) yield c;
+  } else {
+    for await (const c of process.stdin) yield c as Uint8Array;
   }
 }
 async function writeOut(bytes: Uint8Array) {
   if (g.Deno) {
     let done = 0;
     while (done < bytes.length) done += await g.Deno.stdout.write(bytes.subarray(done));
-  } else {
+  } else if (g.Bun) {
     await g.Bun.write(g.Bun.stdout, bytes);
+  } else {
+    await new Promise<void>((resolve, reject) =>
+      process.stdout.write(bytes, (e) => e ? reject(e) : resolve())
+    );
   }
 }
 

@@ -119,7 +119,7 @@ async function echoOnce(ch: Channel, m: Uint8Array): Promise<void> {
   }
 }
 
-/** Forces full collections (Bun.gc, or gc() when Deno runs with --expose-gc), then reports to CTL. */
+/** Forces full collections (Bun.gc, or gc() when Deno or Node runs with --expose-gc), then reports to CTL. */
 async function reportAfterGc(ctlName: string): Promise<void> {
   // deno-lint-ignore no-explicit-any
   const g = globalThis as any;

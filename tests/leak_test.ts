@@ -9,17 +9,16 @@
 import { type Channel, connect, listen, type Listener } from "../mod.ts";
 import { kernel32 } from "../src/ffi/kernel32.ts";
 import { user32 } from "../src/ffi/user32.ts";
-import { openHandleCount, OwnedHandle } from "../src/ffi/handle.ts";
+import { OwnedHandle } from "../src/ffi/handle.ts";
 import { nativeBlockCount, NativeMemory } from "../src/ffi/memory.ts";
 import { wstr } from "../src/ffi/wstr.ts";
 import { SharedMemory } from "../src/kernel/shared_memory.ts";
 import { WindowHost } from "../src/kernel/window_host.ts";
-import { waitPoolHandleCount } from "../src/kernel/wait.ts";
 import { MailslotClient, MailslotServer } from "../src/mechanisms/mailslot/mod.ts";
 import { ddeHeld, ddeLeakForTest } from "../src/mechanisms/dde/dde_memory.ts";
 import { KernelEvent, Mutex, Semaphore } from "../src/sync.ts";
 import { assert, runtime, test, uniqueName } from "./_support/harness.ts";
-import { globalAtomCount, systemHandleCount, windowCount } from "./_support/resources.ts";
+import { globalAtomCount, libraryHandleCount, systemHandleCount, windowCount } from "./_support/resources.ts";
 
 /** What the process holds. */
 interface Measure {
@@ -37,8 +36,7 @@ interface Measure {
 
 function measure(): Measure {
   return {
-    // The wait pool's wake events stay for the life of the process (a few, by peak concurrency).
-    libraryHandles: openHandleCount() - waitPoolHandleCount(),
+    libraryHandles: libraryHandleCount(),
     nativeBlocks: nativeBlockCount(),
     systemHandles: systemHandleCount(),
     windows: windowCount(),

@@ -5,6 +5,8 @@
  * @module
  */
 import { kernel32 } from "../../src/ffi/kernel32.ts";
+import { openHandleCount } from "../../src/ffi/handle.ts";
+import { waitPoolHandleCount } from "../../src/kernel/wait.ts";
 import { ntdll } from "../../src/ffi/ntdll.ts";
 import { user32 } from "../../src/ffi/user32.ts";
 import { assert } from "./harness.ts";
@@ -73,4 +75,12 @@ export function globalAtomCount(): number {
     if (kernel32.sync.GlobalGetAtomNameW(atom, name, name.length) > 0) n++;
   }
   return n;
+}
+
+/**
+ * Handles the library holds open (its own accounting), less the wait pool's wake events: those stay
+ * for the life of the process, a few by peak concurrency.
+ */
+export function libraryHandleCount(): number {
+  return openHandleCount() - waitPoolHandleCount();
 }

@@ -13,8 +13,7 @@ import { writeFileSync } from "node:fs";
 import process from "node:process";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { openHandleCount } from "../../src/ffi/handle.ts";
-import { waitPoolHandleCount } from "../../src/kernel/wait.ts";
+import { libraryHandleCount } from "../_support/resources.ts";
 import { nativeBlockCount } from "../../src/ffi/memory.ts";
 import { KernelEvent } from "../../src/sync.ts";
 import { cpuTimeMs, within } from "../_support/harness.ts";
@@ -35,8 +34,8 @@ const collectGarbage: () => void = (() => {
   return vm.runInNewContext("gc") as () => void;
 })();
 
-/** Open handles, less the wait pool's wake events (a few, kept by peak concurrency: waiting for GO adds one). */
-const handleCount = () => openHandleCount() - waitPoolHandleCount();
+/** Open handles, less the wait pool's wake events (waiting for GO adds one). */
+const handleCount = libraryHandleCount;
 
 async function run(): Promise<IdleResult> {
   const scenario = scenarios[label];

@@ -16,6 +16,16 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Never settles: an input that is still open. */
 const never = () => new Promise<never>(() => {});
 
+/** How a {@link FakePeer} behaves. */
+interface FakeOptions {
+  kind?: "message" | "raw";
+  chunk?: number;
+  halfClose?: boolean;
+  send?: boolean;
+  receive?: boolean;
+  endSend?: boolean;
+}
+
 /**
  * The far end of a fake {@link Endpoint}: records what is sent; `deliver` queues what the next
  * receives return (a message, or `null` for "the peer closed"). Receives honour their signal.
@@ -29,24 +39,8 @@ class FakePeer {
   #inbox: (Uint8Array | null)[] = [];
   #wake: (() => void) | undefined;
 
-  readonly opts: {
-    kind?: "message" | "raw";
-    chunk?: number;
-    halfClose?: boolean;
-    send?: boolean;
-    receive?: boolean;
-    endSend?: boolean;
-  };
-  constructor(
-    opts: {
-      kind?: "message" | "raw";
-      chunk?: number;
-      halfClose?: boolean;
-      send?: boolean;
-      receive?: boolean;
-      endSend?: boolean;
-    } = {},
-  ) {
+  readonly opts: FakeOptions;
+  constructor(opts: FakeOptions = {}) {
     this.opts = opts;
   }
 

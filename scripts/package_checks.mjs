@@ -95,8 +95,9 @@ export function packageChecks(repo = defaultRepo, deno, env = process.env) {
     );
     // The consumer is a Windows project: with koffi (the optional peer Node needs) and its Windows
     // binary, fetched into npm's cache first (the one download: the install itself is offline).
-    const koffi = `koffi@${devPackage(repo).devDependencies.koffi}`;
-    const koffiWin = `@koromix/koffi-win32-x64@${devPackage(repo).devDependencies.koffi}`;
+    const version = devPackage(repo).devDependencies.koffi;
+    const koffi = `koffi@${version}`;
+    const koffiWin = `@koromix/koffi-win32-x64@${version}`;
     const c = run("npm", ["cache", "add", koffiWin, koffi], { cwd: consumer, env });
     if (!c.ok) return `npm cache add failed:\n${tail(c.output)}`;
     const i = run(

@@ -11,6 +11,7 @@ import { rawEvent } from "./floors/raw_event.ts";
 import { rawShm } from "./floors/raw_shm.ts";
 import { rawTcp } from "./floors/raw_tcp.ts";
 import { runtimeTcp } from "./floors/runtime_tcp.ts";
+import { CALL_SHAPES, type CallShape, libraryCall, rawKoffiCall } from "./floors/ffi_call.ts";
 import { type Measured, type Settings, spawnPeer } from "./measure.ts";
 
 /** The shm spin case's spin, microseconds (shm:NAME?spin=...) on both ends. */
@@ -41,6 +42,8 @@ export interface CaseSpec {
   compare?: string[];
   /** The mechanism's practical limit, when the run uses less than the defaults. */
   limit?: string;
+  /** Its RTT figures are per FFI call, not per round trip (the chart leaves it out). */
+  perCall?: boolean;
   /** The case process is killed after this long. */
   timeoutMs: number;
   /** Measures; a string says why the case cannot run here (skipped). */
@@ -71,7 +74,32 @@ async function underLoad(run: () => Promise<Measured | string>): Promise<Measure
 
 const id = () => `winipc-bench-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
+/**
+ * One FFI call through winipc's backend, and (in Node) the same call through koffi directly: the
+ * koffi backend's overhead. Deno and Bun measure their backend's call alone.
+ */
+const callCases = (Object.keys(CALL_SHAPES) as CallShape[]).flatMap((shape): CaseSpec[] => [
+  {
+    name: `raw-koffi-call-${shape}`,
+    title: `raw koffi call, ${CALL_SHAPES[shape].koffi[0]}`,
+    kind: "floor",
+    perCall: true,
+    timeoutMs: 60_000,
+    run: (s) => Promise.resolve(rawKoffiCall(shape, s)),
+  },
+  {
+    name: `ffi-call-${shape}`,
+    title: `winipc's FFI backend, ${CALL_SHAPES[shape].koffi[0]}`,
+    kind: "library",
+    floor: { rtt: `raw-koffi-call-${shape}` },
+    perCall: true,
+    timeoutMs: 60_000,
+    run: (s) => Promise.resolve(libraryCall(shape, s)),
+  },
+]);
+
 export const CASES: CaseSpec[] = [
+  ...callCases,
   {
     name: "raw-pipe-message",
     title: "raw FFI named pipe, message mode",

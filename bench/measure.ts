@@ -1,16 +1,17 @@
 /**
  * What every benchmark case shares: the run's settings, the three measurements (64-byte round
  * trip, one-way throughput, idle CPU) over any pair of ends, and peer processes of the same
- * runtime. A case process prints its peers' ids (`@@peer PID`) so that the runner can reap them
+ * runtime (Deno, Bun or Node). A case process prints its peers' ids (`@@peer PID`) so that the runner can reap them
  * if the case hangs, and its result as one line (`@@result JSON`); everything else goes to stderr.
  * @module
  */
 import process from "node:process";
+import { spawn } from "node:child_process";
 import { summarize, type Summary } from "./stats.mjs";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
-export const runtime: "deno" | "bun" = g.Bun ? "bun" : "deno";
+export const runtime: "deno" | "bun" | "node" = g.Bun ? "bun" : g.Deno ? "deno" : "node";
 
 /** Round trips use this size; throughput these messages. */
 export const RTT_SIZE = 64;
@@ -228,11 +229,16 @@ export function spawnPeer(role: string, args: readonly string[]): Peer {
         child.kill("SIGKILL");
       } catch { /* already gone */ }
     };
-  } else {
+  } else if (runtime === "bun") {
     const child = g.Bun.spawn([file, ...rest], { stdin: "ignore", stdout: "inherit", stderr: "inherit" });
     pid = child.pid;
     exited = child.exited;
     kill = () => child.kill(9);
+  } else {
+    const child = spawn(file, rest, { stdio: ["ignore", "inherit", "inherit"] });
+    pid = child.pid!;
+    exited = childExit(child);
+    kill = () => child.kill("SIGKILL");
   }
   announcePeer(pid);
   const failed = exited.then((code) => {
@@ -254,6 +260,15 @@ export function spawnPeer(role: string, args: readonly string[]): Peer {
       }
     },
   };
+}
+
+/** A node:child_process child's exit code (a death by signal or a failed start counts as 1). */
+export function childExit(child: ReturnType<typeof spawn>): Promise<number> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once("exit", (code) => resolve(code ?? 1));
+    child.once("error", () => resolve(1));
+  });
 }
 
 /** Rejects after `ms` with `what` (a bound on a step that must not hang). */

@@ -11,6 +11,7 @@ import { join } from "node:path";
  * @typedef {{
  *   name: string, title: string, kind: "library" | "floor", status: "ok" | "failed" | "skipped",
  *   reason?: string, floor?: { rtt?: string, throughput?: string }, compare?: string[], limit?: string,
+ *   perCall?: boolean,
  *   rtt?: Summary, throughput?: { bytes: number, messageSize: number, seconds: number, mibPerSecond: number },
  *   idle?: { cpuMs: number, wallMs: number, percent: number }, notes?: string[], seconds?: number,
  * }} CaseResult
@@ -255,6 +256,22 @@ export function acceptanceTable(/** @type {RunRecord} */ run, /** @type {RunReco
   return table(["acceptance (issue 12)", "measured", "target", "verdict"], rows);
 }
 
+/**
+ * One sentence on the FFI backend's cost per call against raw calls (Node: winipc's koffi backend
+ * against koffi), from the per-call cases that have a measured floor.
+ */
+export function backendOverhead(/** @type {RunRecord} */ run) {
+  const parts = run.cases.filter((c) => c.perCall && c.kind === "library" && c.floor?.rtt).flatMap((c) => {
+    const raw = run.cases.find((x) => x.name === c.floor?.rtt);
+    const r = ratios(c, raw).rtt;
+    if (r === undefined || !c.rtt || !raw?.rtt) return [];
+    const extra = (c.rtt.median - raw.rtt.median) * 1000;
+    return [`${c.name} ${times(r)} (${extra >= 0 ? "+" : ""}${extra.toFixed(0)} ns per call)`];
+  });
+  if (parts.length === 0) return undefined;
+  return `The FFI backend against raw calls, median per call: ${parts.join(", ")}.`;
+}
+
 /** The Markdown body shared by results.md and the README section. */
 export function markdown(
   /** @type {RunRecord[]} */ runs,
@@ -264,9 +281,11 @@ export function markdown(
   /** @type {string} */ chart,
 ) {
   const parts = [];
-  const versions = [...runs, ...(node ? [node] : [])].map((r) =>
-    `${RUNTIME_NAMES[r.runtime] ?? r.runtime} ${r.version}`
-  ).join(", ");
+  const versions = [
+    ...new Set(
+      [...runs, ...(node ? [node] : [])].map((r) => `${RUNTIME_NAMES[r.runtime] ?? r.runtime} ${r.version}`),
+    ),
+  ].join(", ");
   parts.push(
     `Run of ${
       m.date.slice(0, 10)
@@ -282,7 +301,9 @@ export function markdown(
       `the same run and runtime, right before the cases measured against them; node-net-* are Node for ` +
       `Windows' own \`net\` between two Node processes in the same session. In a library case (bold) both ` +
       `processes use winipc, as the floors' two processes both make the raw calls (child-pipe's child copies ` +
-      `bytes with raw blocking calls).`,
+      `bytes with raw blocking calls). Node runs winipc through koffi; its raw floors call through winipc's ` +
+      `koffi backend, and the ffi-call-* cases time one call (µs per call, in batches of 1000) through that ` +
+      `backend against the same call through koffi directly (raw-koffi-call-*, Node only): the backend's overhead.`,
     `![winipc round trip / floor, per case and runtime](${chart})`,
   );
   for (const run of runs) {
@@ -290,6 +311,8 @@ export function markdown(
     parts.push(`#### ${name} ${run.version}`);
     if (run.error) parts.push(`The ${name} run failed: ${run.error}`);
     else parts.push(runtimeTable(run, node), acceptanceTable(run, node));
+    const overhead = backendOverhead(run);
+    if (overhead) parts.push(overhead);
   }
   if (node) {
     parts.push("#### Node for Windows floors");
@@ -313,7 +336,9 @@ export function svgChart(
   const colors = ["#2f6fb0", "#d08a1e", "#4a9a4a"];
   const names = [
     ...new Set(
-      runs.flatMap((r) => r.cases.filter((c) => c.kind === "library" && c.floor?.rtt).map((c) => c.name)),
+      runs.flatMap((r) =>
+        r.cases.filter((c) => c.kind === "library" && c.floor?.rtt && !c.perCall).map((c) => c.name)
+      ),
     ),
   ];
   /** @type {{ name: string, floor: string, values: (number | undefined)[] }[]} */
@@ -412,7 +437,7 @@ export function svgChart(
   out.push(
     `<text x="10" y="${
       height - 10
-    }" fill="#555" font-size="11">Cases without a floor (mailslot, udp, copydata, clipboard, serial) are in results.md only.</text>`,
+    }" fill="#555" font-size="11">Cases without a floor (mailslot, udp, copydata, clipboard, serial) and the per-call FFI cases are in results.md only.</text>`,
   );
   out.push("</svg>");
   return out.join("\n") + "\n";

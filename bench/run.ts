@@ -4,6 +4,7 @@
  *
  *   deno run -A bench/run.ts [--out FILE] [--rtt N] [--mib N] [--idle-ms N] [--only a,b]
  *   bun bench/run.ts ...
+ *   node bench/run.ts ...   (Node for Windows with koffi; its stdout must be a file under Wine)
  *
  * Every case runs in a process of its own (`run.ts case NAME ...`), started and watched by this
  * one: a case that hangs is killed after its timeout, with the peers it announced, and reported as
@@ -15,8 +16,11 @@
 import process from "node:process";
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { spawn } from "node:child_process";
+import { Readable } from "node:stream";
 import { CASES, type CaseSpec } from "./cases.ts";
 import {
+  childExit,
   DEFAULT_SETTINGS,
   log,
   type Measured,
@@ -40,6 +44,7 @@ export interface CaseResult extends Measured {
   floor?: CaseSpec["floor"];
   compare?: string[];
   limit?: string;
+  perCall?: boolean;
   seconds: number;
 }
 
@@ -73,6 +78,11 @@ interface Started {
 /** Starts `run.ts case NAME ...` with stdout piped (its @@ lines) and stderr inherited. */
 function startCase(name: string, s: Settings): Started {
   const [file, args] = runtimeCommand("run.ts", ["case", name, ...settingsArgs(s)]);
+  if (runtime === "node") {
+    const child = spawn(file, args, { stdio: ["ignore", "pipe", "inherit"] });
+    const stdout = Readable.toWeb(child.stdout!) as ReadableStream<Uint8Array>;
+    return { pid: child.pid!, lines: linesOf(stdout), exited: childExit(child) };
+  }
   const child = runtime === "deno"
     ? new g.Deno.Command(file, { args, stdin: "null", stdout: "piped", stderr: "inherit" }).spawn()
     : g.Bun.spawn([file, ...args], { stdin: "ignore", stdout: "pipe", stderr: "inherit" });
@@ -124,6 +134,7 @@ async function superviseCase(spec: CaseSpec, s: Settings): Promise<CaseResult> {
     floor: spec.floor,
     compare: spec.compare,
     limit: spec.limit,
+    perCall: spec.perCall,
     ...result,
     status: result.status ?? "failed",
     seconds: (performance.now() - t0) / 1000,
@@ -149,7 +160,9 @@ async function main(args: string[]): Promise<void> {
   const selected = only.length ? CASES.filter((c) => only.includes(c.name)) : CASES;
   const version = runtime === "deno"
     ? { runtime: "deno", version: g.Deno.version.deno, engine: `V8 ${g.Deno.version.v8}` }
-    : { runtime: "bun", version: g.Bun.version, engine: "JavaScriptCore" };
+    : runtime === "bun"
+    ? { runtime: "bun", version: g.Bun.version, engine: "JavaScriptCore" }
+    : { runtime: "node", version: process.versions.node, engine: `V8 ${process.versions.v8}, koffi` };
   log(
     `${selected.length} cases; ${s.rtt} round trips after ${s.warmup} warm-up, ${s.bulkMiB} MiB, idle ${s.idleMs} ms`,
   );

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench [-- --only a,b --rtt N --mib N --idle-ms N]`: the benchmark of bench/ in one Wine
 // session: Node for Windows' `net` floors (bench/node_floor.mjs), then every case in deno.exe,
-// then in bun.exe (bench/run.ts), then the report (bench/report.mjs).
+// bun.exe and node.exe (bench/run.ts; Node through koffi), then the report (bench/report.mjs).
 //
 // A full run (no --only, at least 2000 round trips, 256 MiB) writes bench/results/results.json,
 // results.md and results.svg and rewrites the README's section between `<!-- bench:begin -->`
@@ -86,6 +86,15 @@ function run(cmd, argv, timeoutMs) {
   });
 }
 
+/**
+ * Runs a Node for Windows command line in the session. Its output goes to `log`, printed once it
+ * ends: Node's stdout must be a file under Wine, not a Linux pipe.
+ */
+function runNode(cmd, log, timeoutMs) {
+  const script = `${cmd} >${log} 2>&1; code=$?; grep -v '^$' ${log}; exit $code`;
+  return run("bash", [session, "exec", "bash", "-c", script], timeoutMs);
+}
+
 /** A record written by bench/run.ts or bench/node_floor.mjs, or a stand-in saying why there is none. */
 function record(runtime, file, code) {
   try {
@@ -101,7 +110,7 @@ function machine(wine) {
   return { date: new Date().toISOString(), cpu, cores: cpus().length, wine, kernel: release() };
 }
 
-/** Runs Node's floors and both runtimes in one Wine session; the per-runtime records land in `work`. */
+/** Runs Node's floors and the three runtimes in one Wine session; the per-runtime records land in `work`. */
 async function measure() {
   if (!existsSync("node_modules/.package-lock.json")) sh("npm", ["ci", "--no-audit", "--no-fund"]);
   rmSync(work, { recursive: true, force: true });
@@ -114,11 +123,8 @@ async function measure() {
       wine;
     if (only.length === 0 || only.some((n) => n.startsWith("node-"))) {
       console.log("[bench] Node for Windows floors (net over a named pipe and TCP)");
-      // Node's stdout must be a file under Wine, not a pipe.
-      const cmd = `node bench/node_floor.mjs --out ${work}/node.json ${
-        passOn.slice(0, 4).join(" ")
-      } >${work}/node.log 2>&1`;
-      codes.node = await run("bash", [session, "exec", "bash", "-c", cmd], NODE_TIMEOUT_MS);
+      const cmd = `node bench/node_floor.mjs --out ${work}/node-floors.json ${passOn.slice(0, 4).join(" ")}`;
+      codes.nodeFloors = await runNode(cmd, `${work}/node-floors.log`, NODE_TIMEOUT_MS);
     }
     console.log("[bench] Deno");
     const deno = ["deno", "run", "-A", "--no-check", "bench/run.ts", "--out", `${work}/deno.json`, ...passOn];
@@ -126,6 +132,9 @@ async function measure() {
     console.log("[bench] Bun");
     const bun = ["bun", "bench/run.ts", "--out", `${work}/bun.json`, ...passOn];
     codes.bun = await run("bash", [session, "exec", ...bun], RUN_TIMEOUT_MS);
+    console.log("[bench] Node (koffi)");
+    const node = `node bench/run.ts --out ${work}/node.json ${passOn.join(" ")}`;
+    codes.node = await runNode(node, `${work}/node-run.log`, RUN_TIMEOUT_MS);
   } finally {
     sh("bash", [session, "down"]);
   }
@@ -138,8 +147,10 @@ async function measure() {
 /** Writes the report from the records in `work` (also alone: `npm run bench -- --report-only`). */
 function report() {
   const { machine, settings, full, codes } = JSON.parse(readFileSync(`${work}/run.json`, "utf8"));
-  const runs = ["deno", "bun"].map((r) => record(r, `${work}/${r}.json`, codes[r]));
-  const node = codes.node === undefined ? undefined : record("node", `${work}/node.json`, codes.node);
+  const runs = ["deno", "bun", "node"].map((r) => record(r, `${work}/${r}.json`, codes[r]));
+  const node = codes.nodeFloors === undefined
+    ? undefined
+    : record("node", `${work}/node-floors.json`, codes.nodeFloors);
   const dir = full ? "bench/results" : work;
   mkdirSync(dir, { recursive: true });
   writeReport({ dir, readme: full ? "README.md" : undefined, runs, node, machine, settings });

@@ -46,14 +46,14 @@ export class NotFoundError extends WinipcError {}
 /** The peer sent bytes that break the protocol (bad frame header, bad magic, bad length). */
 export class ProtocolError extends WinipcError {}
 
-/** A system DLL or one of its symbols could not be loaded (not Windows, or FFI not allowed). */
+/** A system DLL or one of its symbols could not be loaded (not Windows, or Deno without --allow-ffi). */
 export class FfiLoadError extends WinipcError {
   /** The DLL that failed to load. */
   readonly dll: string;
 
   /** `dll` failed to load; `cause` is the runtime's own error. */
   constructor(dll: string, options: { cause: unknown }) {
-    super(`winipc: cannot load ${dll} (is this Windows, and is FFI allowed: --allow-ffi?)`, options);
+    super(`winipc: cannot load ${dll} (is this Windows? Deno also needs --allow-ffi)`, options);
     this.dll = dll;
   }
 }

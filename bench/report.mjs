@@ -72,8 +72,15 @@ export function computeRatios(/** @type {RunRecord[]} */ runs, /** @type {RunRec
 
 // --- formatting ---
 
+// Below 1 µs (the per-call cases), nanoseconds.
 const us = (/** @type {number} */ x) =>
-  x >= 100 ? `${x.toFixed(0)} µs` : x >= 10 ? `${x.toFixed(1)} µs` : `${x.toFixed(2)} µs`;
+  x >= 100
+    ? `${x.toFixed(0)} µs`
+    : x >= 10
+    ? `${x.toFixed(1)} µs`
+    : x >= 1
+    ? `${x.toFixed(2)} µs`
+    : `${(x * 1000).toFixed(x >= 0.01 ? 0 : 1)} ns`;
 const times = (/** @type {number | undefined} */ x) =>
   x === undefined ? "-" : x >= 10 ? `${x.toFixed(1)}x` : `${x.toFixed(2)}x`;
 const rate = (/** @type {number} */ x) => x >= 100 ? `${x.toFixed(0)}` : `${x.toFixed(1)}`;

@@ -93,6 +93,8 @@ up() {
 # Virtual serial cables (socat pty pairs), mapped into every prefix as COM ports (com_base):
 #   COM1 <-> COM2                  two Windows processes at the two ends of a null modem
 #   COM3 <-> TCP 127.0.0.1:PORT    a Linux program (socat) at the other end, reachable by TCP
+# socat relays one block at a time with blocking writes: a port whose input is full stalls both
+# directions of its cable, so a peer must keep reading while it writes (as a real line never waits).
 serial_pids="$cache/serial.pids"
 
 stop_serial() {

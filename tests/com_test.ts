@@ -511,6 +511,44 @@ test("com: an object cut off while a killed caller's call is still being served 
   await settled("after an object was cut off mid-call");
 });
 
+for (const caller of ["alive", "killed"] as const) {
+  test(`com: a registration revoked while a ${caller} caller's call is still being served: nothing hangs`, async () => {
+    const moniker = `C:\\${uniqueName("com-revoke")}`;
+    let entered!: () => void;
+    const inCall = new Promise<void>((r) => entered = r);
+    let finish!: (v: number) => void;
+    const answer = new Promise<number>((r) => finish = r);
+    const server = {
+      wait: () => {
+        entered();
+        return answer;
+      },
+    };
+    {
+      const rot = await publishObject(server, moniker);
+      await using vbs = runChild(["cscript.exe", "//nologo", "tests/peers/com_wait.vbs", moniker]);
+      await within(30_000, inCall, "cscript's call");
+      if (caller === "killed") {
+        vbs.kill();
+        await within(20_000, vbs.exited, "the killed cscript");
+      }
+      // The revocation reaches the apartment while the call waits for its JS answer.
+      const revoked = within(20_000, rot.revoke(), "the revocation");
+      await sleep(200);
+      finish(1);
+      await revoked;
+      if (caller === "alive") await within(30_000, vbs.exited, "cscript, its call answered");
+      else {
+        // The dead caller's references keep the object until COM runs them down (minutes on
+        // Windows, never under Wine): cutting it off is the owner's move (disconnectObject's docs).
+        assert(comStats().exportedObjects === 1, "the dead caller still holds the object");
+        disconnectObject(server);
+      }
+    }
+    await settled(`after a registration was revoked mid-call (caller ${caller})`);
+  });
+}
+
 test("com: DCOM to another machine", () => {}, {
   skip: "Wine has no DCOM between machines (CoCreateInstanceEx with a remote COSERVERINFO fails at once " +
     'with REGDB_E_CLASSNOTREG and sends nothing; WINE.md, "COM"), and this machine has no second Windows host',

@@ -6,7 +6,10 @@ import { backend } from "../src/ffi/runtime.ts";
 import { kernel32 } from "../src/ffi/kernel32.ts";
 import { checkPointer } from "../src/ffi/check.ts";
 import { wstr } from "../src/ffi/wstr.ts";
-import { assert, test } from "./_support/harness.ts";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { assert, LIBRARY_DENO_FLAGS, spawnPeer, test, uniqueName, within } from "./_support/harness.ts";
 
 const k = kernel32.sync;
 
@@ -51,4 +54,20 @@ test("fnPointer: a null address is a RangeError, not a crash", () => {
     err = e;
   }
   assert(err instanceof RangeError, `got ${err}`);
+});
+
+test("a program that exits while a winipc thread waits ends with its exit code, its later exit listeners run", async () => {
+  const file = join(tmpdir(), `${uniqueName("exit")}.txt`);
+  try {
+    const peer = spawnPeer("exit_peer.ts", [uniqueName("never-set"), file], {
+      denoFlags: [...LIBRARY_DENO_FLAGS, "--allow-write"],
+    });
+    const code = await within(30_000, peer.exited, "the exiting program").finally(() => peer.kill());
+    assert(code === 3, `exit code ${code}, not 3`);
+    assert(existsSync(file), "the exit listener added after winipc loaded did not run");
+    const text = readFileSync(file, "utf8");
+    assert(text === "exit listener ran with code 3", text);
+  } finally {
+    rmSync(file, { force: true });
+  }
 });

@@ -186,16 +186,24 @@ const { koffi, path } = loadKoffi();
 
 // Node joins its worker threads when the process exits, and a winipc thread blocked in a wait of
 // the system's (a window thread in GetMessageW, a wait thread in WaitForMultipleObjects) never
-// returns to let it: the process would never end. So once Node has run every 'exit' listener
-// there was when winipc started, a process whose winipc threads still run ends at once, with its
-// exit code (output to files and pipes is written synchronously by then).
+// returns to let it: the process would never end. So when a winipc thread still runs at exit,
+// this listener runs the 'exit' listeners added after it (as Node would have), then ends the
+// process at once with its exit code (output to files and pipes is written synchronously by then).
 try {
   const kernel = koffi.load("kernel32.dll");
   const current = kernel.func("GetCurrentProcess", "uintptr_t", []);
   const terminate = kernel.func("TerminateProcess", "int32_t", ["uintptr_t", "uint32_t"]);
-  process.on("exit", (code) => {
-    if (nodeWorkersRunning()) terminate(current(), code >>> 0);
-  });
+  const endAtExit = (code: number) => {
+    if (!nodeWorkersRunning()) return;
+    const listeners = process.listeners("exit");
+    try {
+      for (const later of listeners.slice(listeners.indexOf(endAtExit) + 1)) later.call(process, code);
+    } catch (e) {
+      console.error(e); // as Node does: the error is printed, the listeners after it do not run
+    }
+    terminate(current(), Number(process.exitCode ?? code) >>> 0); // a listener may set exitCode
+  };
+  process.on("exit", endAtExit);
 } catch {
   // Not Windows: the first symbol table loaded says so, as an FfiLoadError.
 }

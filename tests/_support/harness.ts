@@ -310,7 +310,10 @@ export async function serveNumberedEchoes(
   await using ch = await accept();
   let client = -1;
   for (let seq = 0; seq < count; seq++) {
-    const m = await ch.receive({ timeout });
+    const m = await ch.receive({ timeout }).catch((e) => {
+      // Which client and how far: a lost message is then found in the peer's own report.
+      throw new Error(`client ${client}: message ${seq} of ${count} not received: ${e}`, { cause: e });
+    });
     const v = new DataView(m.buffer, m.byteOffset);
     if (seq === 0) client = v.getUint32(0, true);
     assert(

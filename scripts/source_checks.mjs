@@ -166,7 +166,7 @@ function result(name, problems, okDetail) {
   };
 }
 
-/** `Deno.` and `bun:ffi` appear only in src/ffi (the one runtime-aware layer). */
+/** `Deno.`, `bun:ffi` and the package name "koffi" appear only in src/ffi (the one runtime-aware layer). */
 export function checkRuntimeOnlyInFfi(repo = defaultRepo) {
   const files = ["mod.ts", ...tsFiles(repo, "src")].filter((f) => !f.startsWith("src/ffi/"));
   const problems = [];
@@ -176,12 +176,12 @@ export function checkRuntimeOnlyInFfi(repo = defaultRepo) {
     const code = blank(text, { strings: true }); // `Deno.` in a message string is not a use
     for (const m of code.matchAll(/(?<![\w$])Deno\s*\??\./g)) lines.add(lineOf(code, m.index));
     const withStrings = blank(text); // but a "bun:ffi" specifier is
-    for (const m of withStrings.matchAll(/bun:ffi/g)) lines.add(lineOf(withStrings, m.index));
+    for (const m of withStrings.matchAll(/bun:ffi|["'`]koffi["'`]/g)) lines.add(lineOf(withStrings, m.index));
     for (const line of [...lines].sort((a, b) => a - b)) {
       problems.push(`${file}:${line}: ${lineText(text, line)}`);
     }
   }
-  return result("no Deno. or bun:ffi outside src/ffi", problems, `${files.length} files scanned`);
+  return result("no Deno., bun:ffi or koffi outside src/ffi", problems, `${files.length} files scanned`);
 }
 
 /** Every import and re-export in src/core resolves inside src/core. */

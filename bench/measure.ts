@@ -1,8 +1,9 @@
 /**
  * What every benchmark case shares: the run's settings, the three measurements (64-byte round
  * trip, one-way throughput, idle CPU) over any pair of ends, and peer processes of the same
- * runtime (Deno, Bun or Node). A case process prints its peers' ids (`@@peer PID`) so that the runner can reap them
- * if the case hangs, and its result as one line (`@@result JSON`); everything else goes to stderr.
+ * runtime (Deno, Bun or Node). A case process prints its peers' ids (`@@peer PID`) so that the
+ * runner can reap them if the case hangs, and its result as one line (`@@result JSON`); everything
+ * else goes to stderr.
  * @module
  */
 import process from "node:process";

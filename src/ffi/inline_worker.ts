@@ -37,14 +37,6 @@ const self = { onmessage: null, postMessage: (m, t) => __port.postMessage(m, t) 
 __port.on("message", (data) => self.onmessage?.({ data }));
 `;
 
-/** How many winipc worker threads run now (Node only). */
-let liveNodeWorkers = 0;
-
-/** @internal Node only: whether a winipc worker thread still runs (see backend_node.ts, at exit). */
-export function nodeWorkersRunning(): boolean {
-  return liveNodeWorkers > 0;
-}
-
 /** A `node:worker_threads` Worker with the part of the Web Worker face winipc uses. */
 class NodeInlineWorker {
   readonly #worker: import("node:worker_threads").Worker;
@@ -52,8 +44,6 @@ class NodeInlineWorker {
 
   constructor(url: URL, name: string) {
     this.#worker = new nodeWorkers!.Worker(url, { name });
-    liveNodeWorkers++;
-    this.#worker.once("exit", () => liveNodeWorkers--);
     this.#worker.on("message", (data) => this.onmessage?.({ data }));
   }
 

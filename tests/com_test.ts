@@ -481,13 +481,11 @@ test("com: VBScript in cscript.exe calls a JS object through GetObject (ROT) and
   await settled("after the registrations' revocation");
 });
 
-// Under Wine the last release of an object's stub can come on the RPC thread that ran a call,
-// when the object was cut off (CoDisconnectObject) while that call was still being served: COM
-// then calls the object's Release on that thread, not its apartment's, and the apartment's JS
-// callbacks cannot run there (the process hung). So the apartment cuts an object off only once
-// no call on it has run for a while. (Windows releases an STA object on its own thread.)
-test("com: an object cut off while a killed caller's call is still being served is released, and nothing hangs", async () => {
-  const moniker = `C:\\${uniqueName("com-cut")}`;
+/**
+ * A JS object for tests/peers/com_wait.vbs: its `wait()` does not answer until `finish` is called;
+ * `inCall` resolves once the call has arrived. `moniker` is a fresh ROT name for it.
+ */
+function waitingObject(what: string) {
   let entered!: () => void;
   const inCall = new Promise<void>((r) => entered = r);
   let finish!: (v: number) => void;
@@ -498,6 +496,16 @@ test("com: an object cut off while a killed caller's call is still being served 
       return answer;
     },
   };
+  return { moniker: `C:\\${uniqueName(what)}`, server, inCall, finish };
+}
+
+// Under Wine the last release of an object's stub can come on the RPC thread that ran a call,
+// when the object was cut off (CoDisconnectObject) while that call was still being served: COM
+// then calls the object's Release on that thread, not its apartment's, and the apartment's JS
+// callbacks cannot run there (the process hung). So the apartment cuts an object off only once
+// no call on it has run for a while. (Windows releases an STA object on its own thread.)
+test("com: an object cut off while a killed caller's call is still being served is released, and nothing hangs", async () => {
+  const { moniker, server, inCall, finish } = waitingObject("com-cut");
   {
     await using _rot = await publishObject(server, moniker);
     await using vbs = runChild(["cscript.exe", "//nologo", "tests/peers/com_wait.vbs", moniker]);
@@ -513,17 +521,7 @@ test("com: an object cut off while a killed caller's call is still being served 
 
 for (const caller of ["alive", "killed"] as const) {
   test(`com: a registration revoked while a ${caller} caller's call is still being served: nothing hangs`, async () => {
-    const moniker = `C:\\${uniqueName("com-revoke")}`;
-    let entered!: () => void;
-    const inCall = new Promise<void>((r) => entered = r);
-    let finish!: (v: number) => void;
-    const answer = new Promise<number>((r) => finish = r);
-    const server = {
-      wait: () => {
-        entered();
-        return answer;
-      },
-    };
+    const { moniker, server, inCall, finish } = waitingObject("com-revoke");
     {
       const rot = await publishObject(server, moniker);
       await using vbs = runChild(["cscript.exe", "//nologo", "tests/peers/com_wait.vbs", moniker]);

@@ -88,15 +88,17 @@ export function nodeFfi(koffi: Koffi): RawBackend {
     const zeros = Array<number>(n).fill(0);
     return (...a) => fn(...a, ...zeros);
   };
+  /** koffi's argument types for a call: its own, then `pad` unused pointer-sized ones. */
+  const argTypes = (args: readonly FfiType[], pad: number) => [
+    ...args.map(koffiType),
+    ...Array<string>(pad).fill("uintptr_t"),
+  ];
   /** Prototypes by signature and padding: koffi never frees a type, so each is made once. */
   const protos = new Map<string, unknown>();
   const protoOf = (args: readonly FfiType[], returns: FfiType, pad: number) => {
     const key = `${returns}(${args.join(",")})+${pad}`;
     let p = protos.get(key);
-    if (p === undefined) {
-      const types = [...args.map(koffiType), ...Array<string>(pad).fill("uintptr_t")];
-      protos.set(key, p = koffi.proto(koffiType(returns), types));
-    }
+    if (p === undefined) protos.set(key, p = koffi.proto(koffiType(returns), argTypes(args, pad)));
     return p;
   };
   return {
@@ -106,9 +108,8 @@ export function nodeFfi(koffi: Koffi): RawBackend {
       const sync: Record<string, AnyFn> = {};
       for (const [name, spec] of Object.entries(table)) {
         const pad = padCount(spec.args);
-        const types = [...spec.args.map(koffiType), ...Array<string>(pad).fill("uintptr_t")];
         sync[name] = normalize(
-          padded(lib.func(name, koffiType(spec.returns), types), spec.args.length, pad),
+          padded(lib.func(name, koffiType(spec.returns), argTypes(spec.args, pad)), spec.args.length, pad),
           spec.returns,
         );
       }
